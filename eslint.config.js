@@ -1,0 +1,59 @@
+// Layering is enforced here (DESIGN.md section 2): each folder may import only what its
+// environment has. tsconfig.*.json enforce the same for globals (DOM vs Node).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+import { builtinModules } from 'node:module';
+
+const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
+const noNode = { group: nodeBuiltins, message: 'Node is not available here.' };
+const noElectron = { name: 'electron', message: 'Only src/main/shell (and the preload) may import electron.' };
+
+/** no-restricted-imports with type-only imports allowed (types carry no run-time code). */
+function restrict(paths, patterns) {
+  return {
+    '@typescript-eslint/no-restricted-imports': ['error', { paths, patterns }],
+  };
+}
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'release/**', 'node_modules/**', '.cache/**', 'test-results/**', 'bench/go/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-constant-condition': ['error', { checkLoops: false }],
+    },
+  },
+  {
+    files: ['src/shared/**/*.ts'],
+    rules: restrict(
+      [noElectron],
+      [noNode, { group: ['**/main/**', '**/renderer/**'], message: 'src/shared depends on nothing else.' }],
+    ),
+  },
+  {
+    files: ['src/renderer/**/*.ts'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: restrict(
+      [noElectron],
+      [noNode, { group: ['**/main/**'], message: 'The window talks to main only through the bridge contract.' }],
+    ),
+  },
+  {
+    files: ['src/main/core/**/*.ts'],
+    rules: restrict(
+      [noElectron],
+      [{ group: ['**/shell/**', '**/renderer/**'], message: 'core works without Electron and without the window.' }],
+    ),
+  },
+  {
+    files: ['test/**/*.ts', 'bench/**/*.{ts,mjs,js}', 'scripts/**/*.mjs'],
+    rules: {
+      // Tests may use electron's types (import type) but never load the real module.
+      '@typescript-eslint/no-restricted-imports': ['error', { paths: [{ ...noElectron, allowTypeImports: true }] }],
+    },
+  },
+);

@@ -1,0 +1,124 @@
+// The bridge contract: one typed map of every call the window may make of the main process and
+// every push the main process sends to the window. The Electron preload, the ipcMain handlers and
+// the headless web bridge are all generated from (or checked against) these maps.
+
+import type { BreakerView, DeliveryRecord, Outcome, Stats } from './delivery';
+
+export interface DaemonView {
+  connected: boolean;
+  /** socket path in use, or null when the link is off */
+  socket: string | null;
+  nodeId: number | null;
+  address: string | null;
+  /** last Health reply from the daemon (its own field names), or null */
+  health: Record<string, unknown> | null;
+  /** why it is not connected (or the last SetWebhook refusal), else null */
+  error: string | null;
+  /** false when run with --no-daemon or on a platform without the daemon */
+  enabled: boolean;
+}
+
+export interface AppState {
+  url: string | null;
+  paused: boolean;
+  breaker: BreakerView;
+  stats: Stats;
+  /** the reference plugin's per-URL counters, reset when the URL changes */
+  client: { dropped: number; circuitSkips: number };
+  daemon: DaemonView;
+  ingest: { url: string | null };
+  /** signing secret status; the secret itself never reaches the window */
+  secret: { set: boolean; hint: string | null };
+  /** warnings the user should see (ignored persisted URL, settings file set aside, …) */
+  warnings: string[];
+  demo: boolean;
+}
+
+export interface TestResult {
+  ok: boolean;
+  status?: number;
+  durationMs: number;
+  error?: string;
+}
+
+export interface LogQuery {
+  limit?: number;
+  /** only records with id < before (paging, newest first) */
+  before?: number;
+  outcome?: Outcome;
+  /** exact topic or pattern like `tunnel.*` */
+  topic?: string;
+  /** epoch ms: only records received at or after */
+  since?: number;
+}
+
+export interface ApiError {
+  code: string;
+  message: string;
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiError };
+
+/** Every call: name → [argument, result]. Arguments are one JSON value (or undefined). */
+export interface BridgeCalls {
+  getState: [undefined, AppState];
+  setUrl: [{ url: string }, Result<{ url: string }>];
+  clearUrl: [undefined, Result<{ url: null }>];
+  sendTest: [{ url?: string }, TestResult];
+  getLog: [LogQuery, { records: DeliveryRecord[] }];
+  pause: [undefined, Result<{ paused: boolean }>];
+  resume: [undefined, Result<{ paused: boolean }>];
+  resend: [{ ids: number[] }, Result<{ queued: number }>];
+  setSecret: [{ secret: string }, Result<{ hint: string }>];
+  generateSecret: [undefined, Result<{ secret: string; hint: string }>];
+  clearSecret: [undefined, Result<{ set: false }>];
+  copySecret: [undefined, Result<{ copied: boolean }>];
+}
+
+export type CallName = keyof BridgeCalls;
+export type CallArg<K extends CallName> = BridgeCalls[K][0];
+export type CallResult<K extends CallName> = BridgeCalls[K][1];
+
+/** The list of call names, in one place, so preload/ipc/web bridge can be checked against it. */
+export const CALL_NAMES = [
+  'getState',
+  'setUrl',
+  'clearUrl',
+  'sendTest',
+  'getLog',
+  'pause',
+  'resume',
+  'resend',
+  'setSecret',
+  'generateSecret',
+  'clearSecret',
+  'copySecret',
+] as const satisfies readonly CallName[];
+
+// Compile-time check that CALL_NAMES lists every key of BridgeCalls.
+type Missing = Exclude<CallName, (typeof CALL_NAMES)[number]>;
+const _allListed: Missing extends never ? true : never = true;
+void _allListed;
+
+/** Pushes main → window. Batched: `records` carries new or changed records since the last push. */
+export interface BridgePushes {
+  state: AppState;
+  records: DeliveryRecord[];
+}
+export type PushName = keyof BridgePushes;
+export const PUSH_NAMES = ['state', 'records'] as const satisfies readonly PushName[];
+
+/** What the window sees: the named calls as async functions, plus a subscription to pushes. */
+export type Bridge = {
+  [K in CallName]: CallArg<K> extends undefined
+    ? () => Promise<CallResult<K>>
+    : (arg: CallArg<K>) => Promise<CallResult<K>>;
+} & {
+  on<P extends PushName>(push: P, listener: (value: BridgePushes[P]) => void): () => void;
+};
+
+/** What the main process implements: every call as an async handler of its one argument. */
+export type BridgeHandlers = { [K in CallName]: (arg: CallArg<K>) => Promise<CallResult<K>> };
+
+/** Subscribes to the batched pushes; returns the unsubscribe function. */
+export type PushSubscribe = <P extends PushName>(push: P, listener: (value: BridgePushes[P]) => void) => () => void;

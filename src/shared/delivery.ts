@@ -1,0 +1,154 @@
+// Delivery records and counters: what the log shows and the accounting invariant of
+// DESIGN.md section 3 is checked over. Pure types and helpers.
+
+/**
+ * Final (or current) outcome of one event.
+ * - queued: waiting or in flight.
+ * - delivered: a 2xx answer.
+ * - failed: every attempt used up on 5xx / network errors (or a retryable 408/429).
+ * - client_error: a 4xx answer, permanent.
+ * - redirect: a 3xx answer, not followed (SSRF), recorded with its Location.
+ * - dropped: the queue was full when it arrived.
+ * - circuit_skipped: met while the breaker was open; not sent.
+ * - abandoned: still queued when the dispatcher closed and the drain time ran out.
+ * - no_url: no webhook URL was set when it arrived.
+ * - filtered: its topic did not match the topic filter.
+ * - rejected: the ingest refused the body (bad JSON, wrong shape, too large); never queued and
+ *   not an event, so outside the accounting invariant.
+ */
+export type Outcome =
+  | 'queued'
+  | 'delivered'
+  | 'failed'
+  | 'client_error'
+  | 'redirect'
+  | 'dropped'
+  | 'circuit_skipped'
+  | 'abandoned'
+  | 'no_url'
+  | 'filtered'
+  | 'rejected';
+
+export const OUTCOMES: readonly Outcome[] = [
+  'queued',
+  'delivered',
+  'failed',
+  'client_error',
+  'redirect',
+  'dropped',
+  'circuit_skipped',
+  'abandoned',
+  'no_url',
+  'filtered',
+  'rejected',
+];
+
+/** Outcomes the user can send again. */
+export const RESENDABLE: ReadonlySet<Outcome> = new Set<Outcome>([
+  'failed',
+  'client_error',
+  'redirect',
+  'dropped',
+  'circuit_skipped',
+  'abandoned',
+  'no_url',
+]);
+
+/** Why an attempt got no usable answer. */
+export type ErrorCategory =
+  | 'timeout'
+  | 'refused'
+  | 'dns'
+  | 'reset'
+  | 'tls'
+  | 'redirect'
+  | 'http'
+  | 'blocked'
+  | 'network';
+
+export interface AttemptRecord {
+  /** epoch ms */
+  startedAt: number;
+  durationMs: number;
+  status?: number;
+  /** category of failure, absent on a 2xx */
+  error?: ErrorCategory;
+  /** human-readable detail for the error */
+  message?: string;
+  /** Location header of a 3xx */
+  location?: string;
+  /** first bytes of the response body (at most RESPONSE_SNIPPET_BYTES) */
+  responseSnippet?: string;
+}
+
+/** Response bodies are kept only as a snippet: enough to explain a failure. */
+export const RESPONSE_SNIPPET_BYTES = 2048;
+
+export interface DeliveryRecord {
+  /** log id: unique, increasing; also the app-assigned event_id for real events */
+  id: number;
+  event: string;
+  /** epoch ms the app accepted it */
+  receivedAt: number;
+  outcome: Outcome;
+  /** the URL it was (or would have been) sent to */
+  url: string | null;
+  attempts: AttemptRecord[];
+  /** the exact JSON body sent (or that would have been sent) */
+  payload: string;
+  /** event_id the daemon gave it, when it came from the daemon */
+  daemonEventId?: number;
+  /** where it came from */
+  source: 'daemon' | 'demo' | 'api' | 'resend';
+  /** for a resend: the id of the record it repeats */
+  resendOf?: number;
+  /** a short sentence explaining the outcome, e.g. "not sent: no URL" */
+  detail?: string;
+}
+
+/** Since-start counters (DESIGN.md section 5 `stats`). */
+export interface Stats {
+  received: number;
+  delivered: number;
+  failed: number;
+  dropped: number;
+  circuitSkips: number;
+  abandoned: number;
+  unsent: number;
+  filtered: number;
+  queued: number;
+  /** bodies the ingest refused: shown, but not events, so outside the invariant */
+  rejected: number;
+}
+
+export function emptyStats(): Stats {
+  return {
+    received: 0,
+    delivered: 0,
+    failed: 0,
+    dropped: 0,
+    circuitSkips: 0,
+    abandoned: 0,
+    unsent: 0,
+    filtered: 0,
+    queued: 0,
+    rejected: 0,
+  };
+}
+
+/** The accounting invariant: returns how many received events are unaccounted (must be 0). */
+export function unaccounted(s: Stats): number {
+  return (
+    s.received -
+    (s.delivered + s.failed + s.dropped + s.circuitSkips + s.abandoned + s.unsent + s.filtered + s.queued)
+  );
+}
+
+export type BreakerStateName = 'closed' | 'open' | 'half-open';
+
+export interface BreakerView {
+  state: BreakerStateName;
+  /** epoch ms the cool-down ends while open, else null */
+  openUntil: number | null;
+  consecutiveFailures: number;
+}
