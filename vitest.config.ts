@@ -8,6 +8,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Two cores: more workers only fight over them and make timing-based tests flaky.
     maxWorkers: 2,
-    reporters: ['default'],
+    reporters: ['default', 'json'],
+    outputFile: { json: 'test-results/vitest.json' },
   },
 });

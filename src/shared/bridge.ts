@@ -70,7 +70,8 @@ export interface BridgeCalls {
   resume: [undefined, Result<{ paused: boolean }>];
   resend: [{ ids: number[] }, Result<{ queued: number }>];
   setSecret: [{ secret: string }, Result<{ hint: string }>];
-  generateSecret: [undefined, Result<{ secret: string; hint: string }>];
+  /** The new secret stays in the main process; the window gets its masked hint only. */
+  generateSecret: [undefined, Result<{ hint: string }>];
   clearSecret: [undefined, Result<{ set: false }>];
   copySecret: [undefined, Result<{ copied: boolean }>];
 }

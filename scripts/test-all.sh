@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The one test command (README "Test"; .ci/run runs exactly this): set-up, then type-check, lint,
+# build, unit + integration + browser tests, the real-daemon tier and a benchmark smoke run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+npm test
+if [ -f vitest.daemon.config.ts ] && ls test/daemon/*.test.ts >/dev/null 2>&1; then
+  npm run test:daemon
+fi
+if [ -f bench/run.mjs ]; then
+  npm run bench -- --quick
+fi
+node scripts/summarize-tests.mjs

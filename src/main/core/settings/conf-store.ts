@@ -1,0 +1,49 @@
+// Opens the headless host's settings file with `conf`. A file that cannot be read (not JSON,
+// truncated by a crash, not an object) is set aside beside itself and reported — never a crash,
+// and never silently overwritten: the user can still open the old file and copy values out.
+
+import Conf from 'conf';
+import { existsSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import type { KeyValueStore } from './settings-schema';
+
+export const SETTINGS_FILE_NAME = 'settings';
+
+/** Owner-only: the file may hold the signing secret. */
+const SETTINGS_FILE_MODE = 0o600;
+
+export interface OpenedStore {
+  kv: KeyValueStore;
+  warnings: string[];
+}
+
+function open(dataDir: string): KeyValueStore {
+  const conf = new Conf<Record<string, unknown>>({
+    cwd: dataDir,
+    configName: SETTINGS_FILE_NAME,
+    configFileMode: SETTINGS_FILE_MODE,
+    // We check field by field ourselves (settings-schema.ts); conf only reads and writes atomically.
+    clearInvalidConfig: false,
+  });
+  const store = conf.store as unknown;
+  if (typeof store !== 'object' || store === null || Array.isArray(store)) {
+    throw new Error('the file does not hold a JSON object');
+  }
+  return conf as unknown as KeyValueStore;
+}
+
+export function openConfStore(dataDir: string, now: () => number = Date.now): OpenedStore {
+  try {
+    return { kv: open(dataDir), warnings: [] };
+  } catch (err) {
+    const file = join(dataDir, `${SETTINGS_FILE_NAME}.json`);
+    const reason = err instanceof Error ? err.message : String(err);
+    if (!existsSync(file)) throw err; // not a broken file: a real I/O problem (e.g. no permission)
+    const aside = `${file}.broken-${new Date(now()).toISOString().replace(/[:.]/g, '-')}`;
+    renameSync(file, aside);
+    return {
+      kv: open(dataDir),
+      warnings: [`The settings file ${file} could not be read (${reason}); it was set aside as ${aside} and defaults are in use.`],
+    };
+  }
+}

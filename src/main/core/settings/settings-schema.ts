@@ -1,0 +1,118 @@
+// The settings the app keeps, their defaults and their checks. One schema for both stores: the
+// headless host's `conf` file and the Electron shell's `electron-store` (which wraps `conf`).
+//
+// Validation is per field, not all-or-nothing: a hand-edited file with one bad value keeps the
+// user's URL and everything else, and the bad value is reported and replaced by its default.
+
+/** Bumped when a stored field changes meaning; migrations in settings.ts bring old files up. */
+export const SETTINGS_VERSION = 1;
+
+export type OnQuit = 'restore' | 'clear';
+
+export interface Settings {
+  /** webhook URL, or null when deliveries are off */
+  url: string | null;
+  /** signing secret in clear (headless conf file, mode 0600); the shell keeps it encrypted instead */
+  secret: string | null;
+  timeoutMs: number;
+  retryBackoffMs: number;
+  circuitCooldownMs: number;
+  queueSize: number;
+  maxAttempts: number;
+  circuitThreshold: number;
+  jitter: boolean;
+  concurrency: number;
+  /** explicit daemon socket path; null = discover (PILOT_SOCKET, config.json, …) */
+  daemonSocket: string | null;
+  /** on quit, give the daemon the user's URL back ('restore') or leave it without one ('clear') */
+  onQuit: OnQuit;
+  /** refuse loopback and private addresses too (public receivers only) */
+  strictEgress: boolean;
+  /** the first-run import of the daemon's own webhook URL has been done */
+  daemonUrlImported: boolean;
+}
+
+/** Reference values: identical to the daemon's webhook plugin (DESIGN.md section 3). */
+export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
+  url: null,
+  secret: null,
+  timeoutMs: 5000,
+  retryBackoffMs: 1000,
+  circuitCooldownMs: 30_000,
+  queueSize: 1024,
+  maxAttempts: 3,
+  circuitThreshold: 5,
+  jitter: false,
+  concurrency: 1,
+  daemonSocket: null,
+  onQuit: 'restore',
+  strictEgress: false,
+  daemonUrlImported: false,
+});
+
+/** Bounds that keep a hand-edited value from making the app useless (e.g. a 0 ms timeout). */
+const INT_BOUNDS: Partial<Record<keyof Settings, [number, number]>> = {
+  timeoutMs: [50, 120_000],
+  retryBackoffMs: [0, 600_000],
+  circuitCooldownMs: [0, 3_600_000],
+  queueSize: [1, 1_000_000],
+  maxAttempts: [1, 20],
+  circuitThreshold: [1, 1000],
+  concurrency: [1, 64],
+};
+
+type FieldCheck = (v: unknown) => string | null;
+
+const nullableString: FieldCheck = (v) => (v === null || typeof v === 'string' ? null : 'must be a string or null');
+const boolean: FieldCheck = (v) => (typeof v === 'boolean' ? null : 'must be true or false');
+function boundedInt(key: keyof Settings): FieldCheck {
+  const [lo, hi] = INT_BOUNDS[key]!;
+  return (v) =>
+    typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi ? null : `must be a whole number from ${lo} to ${hi}`;
+}
+
+export const FIELD_CHECKS: Readonly<Record<keyof Settings, FieldCheck>> = {
+  url: nullableString,
+  secret: nullableString,
+  timeoutMs: boundedInt('timeoutMs'),
+  retryBackoffMs: boundedInt('retryBackoffMs'),
+  circuitCooldownMs: boundedInt('circuitCooldownMs'),
+  queueSize: boundedInt('queueSize'),
+  maxAttempts: boundedInt('maxAttempts'),
+  circuitThreshold: boundedInt('circuitThreshold'),
+  jitter: boolean,
+  concurrency: boundedInt('concurrency'),
+  daemonSocket: nullableString,
+  onQuit: (v) => (v === 'restore' || v === 'clear' ? null : 'must be "restore" or "clear"'),
+  strictEgress: boolean,
+  daemonUrlImported: boolean,
+};
+
+export const SETTINGS_KEYS = Object.keys(DEFAULT_SETTINGS) as (keyof Settings)[];
+
+/**
+ * Reads a raw stored object field by field. Unknown keys are ignored, missing ones take their
+ * default, and each wrong value is replaced by its default with a warning naming it.
+ */
+export function readSettings(raw: Record<string, unknown>): { settings: Settings; warnings: string[] } {
+  const settings = { ...DEFAULT_SETTINGS } as Settings;
+  const warnings: string[] = [];
+  for (const key of SETTINGS_KEYS) {
+    if (!(key in raw)) continue;
+    const problem = FIELD_CHECKS[key](raw[key]);
+    if (problem) {
+      warnings.push(`Setting "${key}" ${problem}; using the default (${JSON.stringify(DEFAULT_SETTINGS[key])}).`);
+      continue;
+    }
+    (settings as unknown as Record<string, unknown>)[key] = raw[key];
+  }
+  return { settings, warnings };
+}
+
+/** The minimal store both `conf` and `electron-store` provide. */
+export interface KeyValueStore {
+  readonly store: Record<string, unknown>;
+  set(key: string, value: unknown): void;
+  delete(key: string): void;
+  readonly path: string;
+}

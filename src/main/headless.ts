@@ -1,0 +1,123 @@
+// Headless host: the same controller as the Electron app, with the window served as a web page on
+// 127.0.0.1 (DESIGN.md section 5). Prints exactly one stdout line when ready:
+//   listening http://127.0.0.1:<port>/
+// Everything meant for a person goes to stderr.
+
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { checkWebhookUrl } from '../shared/url-rules';
+import { defaultDataDir } from './core/app-paths';
+import { createController } from './core/controller';
+import { readDaemonWebhookUrl, resolveSocketPath } from './core/daemon/socket-discovery';
+import { openConfStore } from './core/settings/conf-store';
+import { SettingsService } from './core/settings/settings';
+import { HEADLESS_USAGE, parseHeadlessArgs } from './headless/headless-args';
+import { startApiServer } from './headless/api-server';
+
+/** Bytes of randomness in a generated API token. */
+const TOKEN_BYTES = 24;
+
+/** Exit code for a usage error or a refused --url, as command-line tools use. */
+const EXIT_USAGE = 2;
+
+function readFileOrNull(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+async function main(): Promise<void> {
+  const parsed = parseHeadlessArgs(process.argv.slice(2));
+  if (!parsed.ok) {
+    process.stderr.write(`${parsed.message}\n\n${HEADLESS_USAGE}\n`);
+    process.exit(EXIT_USAGE);
+  }
+  const args = parsed.args;
+  if (args.help) {
+    process.stdout.write(`${HEADLESS_USAGE}\n`);
+    return;
+  }
+
+  if (args.url !== undefined) {
+    const check = checkWebhookUrl(args.url);
+    if (!check.ok) {
+      process.stderr.write(`--url refused: ${check.message}\n`);
+      process.exit(EXIT_USAGE);
+    }
+  }
+
+  const dataDir = args.dataDir ?? defaultDataDir();
+  mkdirSync(dataDir, { recursive: true });
+  const opened = openConfStore(dataDir);
+  const settings = new SettingsService(opened.kv, opened.warnings);
+  for (const w of settings.warnings) process.stderr.write(`warning: ${w}\n`);
+
+  const discovery = resolveSocketPath({
+    env: process.env,
+    homedir: homedir(),
+    platform: process.platform,
+    readFile: readFileOrNull,
+    override: args.daemonSocket ?? settings.get().daemonSocket ?? undefined,
+  });
+
+  let uiPort = 0;
+  const controller = await createController({
+    settings,
+    runOverrides: {
+      ...(args.url !== undefined && { url: args.url }),
+      ...(args.secret !== undefined && { secret: args.secret }),
+      ...(args.timeoutMs !== undefined && { timeoutMs: args.timeoutMs }),
+      ...(args.retryBackoffMs !== undefined && { retryBackoffMs: args.retryBackoffMs }),
+      ...(args.circuitCooldownMs !== undefined && { circuitCooldownMs: args.circuitCooldownMs }),
+      ...(args.queueSize !== undefined && { queueSize: args.queueSize }),
+      ...(args.concurrency !== undefined && { concurrency: args.concurrency }),
+    },
+    daemon: {
+      enabled: !args.noDaemon,
+      socketPath: discovery.path,
+      unsupported: discovery.unsupported,
+      source: discovery.source,
+      daemonWebhookUrl: args.noDaemon
+        ? null
+        : readDaemonWebhookUrl({ env: process.env, homedir: homedir(), readFile: readFileOrNull }),
+    },
+    demo: args.demo,
+    ownPorts: () => (uiPort ? [uiPort] : []),
+  });
+
+  const token = args.token ?? randomBytes(TOKEN_BYTES).toString('base64url');
+  const here = dirname(fileURLToPath(import.meta.url));
+  const server = await startApiServer({
+    handlers: controller.handlers,
+    subscribe: controller.subscribe,
+    token,
+    port: args.port ?? 0,
+    staticDir: join(here, '..', 'renderer'),
+  });
+  uiPort = server.port;
+
+  process.stdout.write(`listening http://127.0.0.1:${server.port}/\n`);
+  process.stderr.write(`open http://127.0.0.1:${server.port}/#token=${token}\n`);
+
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`${signal}: draining deliveries and handing the daemon its URL back…\n`);
+    await controller.close();
+    await server.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`headless host failed to start: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exit(1);
+});
