@@ -3,7 +3,7 @@
 // and never silently overwritten: the user can still open the old file and copy values out.
 
 import Conf from 'conf';
-import { existsSync, renameSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KeyValueStore } from './settings-schema';
 
@@ -17,7 +17,17 @@ export interface OpenedStore {
   warnings: string[];
 }
 
+/** conf turns a JSON array into an object of its indexes; a settings file must be an object. */
+function checkIsObject(file: string): void {
+  if (!existsSync(file)) return;
+  const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new Error('the file does not hold a JSON object');
+  }
+}
+
 function open(dataDir: string): KeyValueStore {
+  checkIsObject(join(dataDir, `${SETTINGS_FILE_NAME}.json`));
   const conf = new Conf<Record<string, unknown>>({
     cwd: dataDir,
     configName: SETTINGS_FILE_NAME,
@@ -25,10 +35,6 @@ function open(dataDir: string): KeyValueStore {
     // We check field by field ourselves (settings-schema.ts); conf only reads and writes atomically.
     clearInvalidConfig: false,
   });
-  const store = conf.store as unknown;
-  if (typeof store !== 'object' || store === null || Array.isArray(store)) {
-    throw new Error('the file does not hold a JSON object');
-  }
   return conf as unknown as KeyValueStore;
 }
 

@@ -1,0 +1,181 @@
+// The ingest: a loopback HTTP endpoint the daemon's webhook plugin POSTs every event to. Its
+// path carries a random token, so only whoever was told the URL (the daemon, over its 0600
+// socket) can post. Bodies are checked against the daemon's event shape and answered at once:
+// the daemon waits for each answer before sending the next event.
+
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { checkEventBody, type AcceptedEvent } from '../../../shared/events';
+
+/** Largest body accepted: the daemon's own IPC limit, far above any real event. */
+export const MAX_INGEST_BODY_BYTES = 1_048_576;
+/** Random bytes in the path token (256 bits: not guessable, not enumerable). */
+export const INGEST_TOKEN_BYTES = 32;
+/** How much of a refused body is kept to explain the refusal. */
+export const REJECT_SNIPPET_CHARS = 200;
+/** A request must arrive whole within this time (slow senders cannot hold sockets forever). */
+export const INGEST_REQUEST_TIMEOUT_MS = 10_000;
+
+export interface IngestRejection {
+  status: number;
+  message: string;
+  snippet: string;
+}
+
+export interface IngestHandlers {
+  onEvent(ev: AcceptedEvent): void | Promise<void>;
+  onReject(reason: IngestRejection): void;
+}
+
+export interface IngestServer {
+  url: string;
+  port: number;
+  token: string;
+  close(): Promise<void>;
+}
+
+export function startIngestServer(h: IngestHandlers, opts: { host?: string; port?: number } = {}): Promise<IngestServer> {
+  const host = opts.host ?? '127.0.0.1';
+  const token = randomBytes(INGEST_TOKEN_BYTES).toString('base64url');
+  const path = `/ingest/${token}`;
+  const pathDigest = digest(path);
+
+  const server = http.createServer((req, res) => {
+    // Timing-safe: compare fixed-size digests, so neither length nor prefix leaks the token.
+    if (!timingSafeEqual(digest(req.url ?? ''), pathDigest)) {
+      reply(res, 404, 'not_found', 'no such path');
+      return;
+    }
+    if (req.method !== 'POST') {
+      res.setHeader('Allow', 'POST');
+      reply(res, 405, 'method_not_allowed', 'only POST is accepted here');
+      return;
+    }
+    void receive(req, res, h);
+  });
+  server.requestTimeout = INGEST_REQUEST_TIMEOUT_MS;
+
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      const port = (server.address() as AddressInfo).port;
+      resolve({
+        url: `http://${host}:${port}${path}`,
+        port,
+        token,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            // Keep-alive sockets would hold close() open until they time out.
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}
+
+async function receive(req: http.IncomingMessage, res: http.ServerResponse, h: IngestHandlers): Promise<void> {
+  // A sender that vanishes mid-body must never surface as an unhandled 'error'.
+  req.on('error', () => {});
+  const tooLarge = (): void => {
+    const message = `body is larger than ${MAX_INGEST_BODY_BYTES} bytes`;
+    h.onReject({ status: 413, message, snippet: '' });
+    // Stop reading: answer now and drop the connection instead of draining the rest.
+    res.setHeader('Connection', 'close');
+    reply(res, 413, 'too_large', message);
+    res.once('finish', () => req.destroy());
+  };
+
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > MAX_INGEST_BODY_BYTES) {
+    tooLarge();
+    return;
+  }
+
+  const body = await readBody(req);
+  if (body === 'gone') return; // the sender went away mid-body: nobody to answer
+  if (body === 'too_large') {
+    tooLarge();
+    return;
+  }
+
+  const raw = body;
+  const refuse = (status: number, code: string, message: string): void => {
+    h.onReject({ status, message, snippet: raw.toString('utf8', 0, Math.min(raw.length, REJECT_SNIPPET_CHARS * 4)).slice(0, REJECT_SNIPPET_CHARS) });
+    reply(res, status, code, message);
+  };
+
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(raw);
+  } catch {
+    refuse(400, 'bad_encoding', 'body is not valid UTF-8');
+    return;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    refuse(400, 'bad_json', `body is not valid JSON: ${(err as Error).message}`);
+    return;
+  }
+  const check = checkEventBody(parsed);
+  if (!check.ok) {
+    refuse(400, 'bad_event', check.message);
+    return;
+  }
+  try {
+    await h.onEvent(check.event);
+  } catch (err) {
+    // A 5xx makes the daemon retry the event, which is what a passing fault deserves.
+    reply(res, 500, 'internal', `event not accepted: ${(err as Error).message}`);
+    return;
+  }
+  res.statusCode = 204;
+  res.end();
+}
+
+/** Reads the body up to the limit; past it, stops reading (pauses) and buffers nothing more. */
+function readBody(req: http.IncomingMessage): Promise<Buffer | 'too_large' | 'gone'> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (result: Buffer | 'too_large' | 'gone'): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onGone);
+      req.off('aborted', onGone);
+      resolve(result);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > MAX_INGEST_BODY_BYTES) {
+        req.pause();
+        chunks.length = 0;
+        finish('too_large');
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => finish(Buffer.concat(chunks));
+    const onGone = (): void => finish('gone');
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onGone);
+    req.on('aborted', onGone);
+  });
+}
+
+function reply(res: http.ServerResponse, status: number, code: string, message: string): void {
+  const body = JSON.stringify({ error: { code, message } });
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(body);
+}
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
