@@ -1,0 +1,253 @@
+// The headless host's HTTP server: the bridge calls as a JSON API (DESIGN.md section 5), the pushes
+// as server-sent events, and the window's static files — on 127.0.0.1 only, behind a token and a
+// Host/Origin check. Prints nothing: the entry prints the one `listening …` line.
+
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { BridgeHandlers, CallName, PushSubscribe } from '../../shared/bridge';
+import { MAX_API_BODY_BYTES, type HttpRoute } from '../../shared/http-routes';
+import { openEventStream, STREAM_PING_MS, type EventStream } from './event-stream';
+import { readBody, sendApiError, sendJson, sendText } from './http-io';
+import { parseLogQuery } from './log-query';
+import { matchApiRoute, toHttpAnswer } from './route-table';
+import {
+  API_CACHE_CONTROL,
+  bearerToken,
+  isLoopbackHost,
+  isOwnOrigin,
+  SECURITY_HEADERS,
+  tokenMatches,
+} from './security';
+import { loadStatic, STATIC_FILES } from './static-files';
+
+/** Always loopback: the API controls where the user's events go, so it is never exposed. */
+const LISTEN_HOST = '127.0.0.1';
+
+/** Static files may change on rebuild; the browser must revalidate rather than reuse them blindly. */
+const STATIC_CACHE_CONTROL = 'no-cache';
+
+export interface ApiServerOptions {
+  handlers: BridgeHandlers;
+  /** batched pushes 'state' and 'records' */
+  subscribe: PushSubscribe;
+  token: string;
+  /** 0 (default) = a free port */
+  port?: number;
+  /** the built window (index.html, app.js, styles.css); null → a placeholder page */
+  staticDir: string | null;
+  /** interval of the stream's keep-alive comment; tests shorten it */
+  streamPingMs?: number;
+  /** told about handler failures (answered 500) so the entry can log them to stderr */
+  onError?: (err: unknown) => void;
+}
+
+export interface ApiServer {
+  port: number;
+  /** `http://127.0.0.1:<port>` */
+  origin: string;
+  close(): Promise<void>;
+}
+
+type CallArgParse = { ok: true; arg: unknown } | { ok: false; status: number; code: string; message: string };
+
+function splitUrl(rawUrl: string): { path: string; params: URLSearchParams } {
+  // The raw path is matched as it is, never decoded or normalised: `/%2e%2e/x` and `/../x` are
+  // simply paths that match nothing.
+  const q = rawUrl.indexOf('?');
+  return q === -1
+    ? { path: rawUrl, params: new URLSearchParams() }
+    : { path: rawUrl.slice(0, q), params: new URLSearchParams(rawUrl.slice(q + 1)) };
+}
+
+async function callArgument(req: IncomingMessage, route: HttpRoute, params: URLSearchParams): Promise<CallArgParse> {
+  switch (route.arg) {
+    case 'none':
+      return { ok: true, arg: undefined };
+    case 'query': {
+      // LogQuery is the only argument that travels in a query string (LOG_QUERY_KEYS).
+      const parsed = parseLogQuery(params);
+      return parsed.ok
+        ? { ok: true, arg: parsed.query }
+        : { ok: false, status: 400, code: 'bad_query', message: parsed.message };
+    }
+    case 'body': {
+      const body = await readBody(req, MAX_API_BODY_BYTES);
+      if (!body.ok) {
+        return body.reason === 'too_large'
+          ? { ok: false, status: 413, code: 'too_large', message: `request body is larger than ${MAX_API_BODY_BYTES} bytes` }
+          : { ok: false, status: 400, code: 'aborted', message: 'request body was cut off' };
+      }
+      // Every body argument is an object whose fields are all optional or checked by the handler,
+      // so an empty body means `{}` (handy for `curl -X POST …/api/test`).
+      if (body.text.trim() === '') return { ok: true, arg: {} };
+      let value: unknown;
+      try {
+        value = JSON.parse(body.text);
+      } catch (err) {
+        return { ok: false, status: 400, code: 'bad_json', message: `request body is not valid JSON: ${(err as Error).message}` };
+      }
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        return { ok: false, status: 400, code: 'bad_request', message: 'request body must be a JSON object' };
+      }
+      return { ok: true, arg: value };
+    }
+  }
+}
+
+export function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
+  const streams = new Set<EventStream>();
+  let port = 0;
+
+  async function handleCall(
+    req: IncomingMessage,
+    res: ServerResponse,
+    name: CallName,
+    route: HttpRoute,
+    params: URLSearchParams,
+  ): Promise<void> {
+    const parsed = await callArgument(req, route, params);
+    if (!parsed.ok) {
+      if (parsed.code === 'aborted') {
+        res.destroy();
+        return;
+      }
+      // After a 413 the rest of the body is not read: close the connection rather than drain it.
+      const headers: Record<string, string> = parsed.status === 413 ? { Connection: 'close' } : {};
+      sendApiError(res, parsed.status, { code: parsed.code, message: parsed.message }, headers);
+      return;
+    }
+    const handler = opts.handlers[name] as (this: BridgeHandlers, arg: unknown) => Promise<unknown>;
+    const answer = toHttpAnswer(name, await handler.call(opts.handlers, parsed.arg));
+    sendJson(res, answer.status, answer.body);
+  }
+
+  async function handleStream(res: ServerResponse): Promise<void> {
+    const stream = await openEventStream(res, () => opts.handlers.getState(undefined), {
+      subscribe: opts.subscribe,
+      pingMs: opts.streamPingMs ?? STREAM_PING_MS,
+      onClosed: (closed) => streams.delete(closed),
+    });
+    if (stream.isOpen) streams.add(stream);
+  }
+
+  async function handleApi(req: IncomingMessage, res: ServerResponse, path: string, params: URLSearchParams): Promise<void> {
+    res.setHeader('Cache-Control', API_CACHE_CONTROL);
+    const match = matchApiRoute(req.method ?? '', path);
+
+    // EventSource cannot set headers, so the stream alone may carry the token in its URL.
+    let candidate = bearerToken(req.headers.authorization);
+    if (candidate === null && match.kind === 'stream') candidate = params.get('token');
+    if (!tokenMatches(candidate, opts.token)) {
+      sendApiError(
+        res,
+        401,
+        { code: 'unauthorized', message: 'missing or wrong API token: send Authorization: Bearer <token>' },
+        { 'WWW-Authenticate': 'Bearer' },
+      );
+      return;
+    }
+
+    switch (match.kind) {
+      case 'not_found':
+        sendApiError(res, 404, { code: 'not_found', message: `no API route ${path}` });
+        return;
+      case 'wrong_method':
+        sendApiError(
+          res,
+          405,
+          { code: 'method_not_allowed', message: `${path} accepts ${match.allow}` },
+          { Allow: match.allow },
+        );
+        return;
+      case 'stream':
+        await handleStream(res);
+        return;
+      case 'call':
+        await handleCall(req, res, match.name, match.route, params);
+        return;
+    }
+  }
+
+  async function handleStatic(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    if (!STATIC_FILES.has(path)) {
+      sendText(res, 404, 'Not found\n');
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      sendText(res, 405, 'Method not allowed\n', { Allow: 'GET, HEAD' });
+      return;
+    }
+    const content = await loadStatic(path, opts.staticDir);
+    if (!content.found) {
+      sendText(res, 404, 'Not found\n');
+      return;
+    }
+    res.writeHead(200, {
+      'Content-Type': content.contentType,
+      'Content-Length': content.body.length,
+      'Cache-Control': STATIC_CACHE_CONTROL,
+    });
+    res.end(req.method === 'HEAD' ? undefined : content.body);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+    const { path, params } = splitUrl(req.url ?? '/');
+    const isApi = path === '/api' || path.startsWith('/api/');
+    const refuse = (status: number, code: string, message: string): void => {
+      if (isApi) {
+        res.setHeader('Cache-Control', API_CACHE_CONTROL);
+        sendApiError(res, status, { code, message });
+      } else {
+        sendText(res, status, `${message}\n`);
+      }
+    };
+
+    // DNS rebinding: a hostile name pointed at 127.0.0.1 arrives with that name in Host.
+    if (!isLoopbackHost(req.headers.host, port)) {
+      refuse(403, 'forbidden_host', `Host must be 127.0.0.1:${port} or localhost:${port}`);
+      return;
+    }
+    // Another site's page calling us from the user's browser: it cannot forge Origin.
+    const origin = req.headers.origin;
+    if (origin !== undefined && !isOwnOrigin(origin, port)) {
+      refuse(403, 'forbidden_origin', `requests from origin ${origin} are not allowed`);
+      return;
+    }
+
+    if (isApi) await handleApi(req, res, path, params);
+    else await handleStatic(req, res, path);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      opts.onError?.(err);
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      const message = err instanceof Error ? err.message : String(err);
+      res.setHeader('Cache-Control', API_CACHE_CONTROL);
+      sendApiError(res, 500, { code: 'internal', message });
+    });
+  });
+
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, LISTEN_HOST, () => {
+      server.off('error', reject);
+      port = (server.address() as AddressInfo).port;
+      resolve({
+        port,
+        origin: `http://${LISTEN_HOST}:${port}`,
+        close: () =>
+          new Promise<void>((done, fail) => {
+            // Event streams never end by themselves: end them, then drop every remaining socket.
+            for (const stream of [...streams]) stream.close();
+            server.close((err) => (err ? fail(err) : done()));
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}
