@@ -1,0 +1,122 @@
+// The circuit breaker, as the reference plugin has it: after CircuitOpenThreshold consecutive
+// events that used up every attempt on 5xx or network errors, stop sending for CircuitCooldown.
+// Events met while open are not sent (counted circuitSkips). The first event after the cool-down
+// is the probe: success closes the breaker, failure reopens it for another cool-down.
+//
+// The check happens when the worker takes an event off the queue, not when it is submitted —
+// like the plugin's post(), so events queued before the breaker opened are skipped too.
+
+import type { BreakerStateName, BreakerView } from '../../../shared/delivery';
+
+/** Consecutive exhausted events that open the breaker (Go: CircuitOpenThreshold = 5). */
+export const CIRCUIT_OPEN_THRESHOLD = 5;
+
+/** How long it stays open before the probe (Go: CircuitCooldown = 30 s). */
+export const CIRCUIT_COOLDOWN_MS = 30_000;
+
+/**
+ * What the worker may do with the event at the head of the queue:
+ * - send: breaker closed, send normally;
+ * - probe: the cool-down is over and this event decides whether the breaker closes;
+ * - skip: open, do not send, count a circuit skip;
+ * - wait: a probe is in flight (only with concurrency > 1): leave the event queued until it ends.
+ */
+export type Admission = 'send' | 'probe' | 'skip' | 'wait';
+
+export interface BreakerOptions {
+  threshold?: number;
+  cooldownMs?: number;
+  now?: () => number;
+}
+
+export class CircuitBreaker {
+  private readonly threshold: number;
+  private readonly cooldownMs: number;
+  private readonly now: () => number;
+  private consecutive = 0;
+  /** epoch ms the cool-down ends; null when not open */
+  private openUntil: number | null = null;
+  /** the cool-down has ended and no probe has decided yet */
+  private halfOpen = false;
+  private probeInFlight = false;
+
+  constructor(opts: BreakerOptions = {}) {
+    this.threshold = opts.threshold ?? CIRCUIT_OPEN_THRESHOLD;
+    this.cooldownMs = opts.cooldownMs ?? CIRCUIT_COOLDOWN_MS;
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Decides for the event at the head of the queue; call only when there is one. */
+  admit(): Admission {
+    if (this.openUntil !== null) {
+      if (this.now() < this.openUntil) return 'skip';
+      // Cool-down over (Go clears circuitOpenUntilNano here and lets this event through).
+      this.openUntil = null;
+      this.halfOpen = true;
+    }
+    if (!this.halfOpen) return 'send';
+    if (this.probeInFlight) return 'wait';
+    this.probeInFlight = true;
+    return 'probe';
+  }
+
+  /** A 2xx. Resets the count; a probe's success closes the breaker. */
+  recordSuccess(wasProbe: boolean): void {
+    this.consecutive = 0;
+    if (wasProbe) this.close();
+  }
+
+  /**
+   * Every attempt used up on 5xx or network errors. A probe's failure reopens at once (in Go the
+   * count is still past the threshold then, so the next failure reopens); otherwise the breaker
+   * opens when the count reaches the threshold.
+   */
+  recordExhausted(wasProbe: boolean): void {
+    this.consecutive++;
+    if (wasProbe) {
+      this.probeInFlight = false;
+      this.halfOpen = false;
+      this.open();
+    } else if (this.openUntil === null && !this.halfOpen && this.consecutive >= this.threshold) {
+      this.open();
+    }
+  }
+
+  /**
+   * An outcome the breaker does not judge (4xx, 3xx, blocked, abandoned): neither a failure nor a
+   * success, as the plugin's clientErr path. A probe that ends so leaves the breaker half-open,
+   * and the next event probes again.
+   */
+  recordNeutral(wasProbe: boolean): void {
+    if (wasProbe) this.probeInFlight = false;
+  }
+
+  get state(): BreakerStateName {
+    if (this.openUntil !== null) return this.now() < this.openUntil ? 'open' : 'half-open';
+    return this.halfOpen ? 'half-open' : 'closed';
+  }
+
+  view(): BreakerView {
+    const state = this.state;
+    return {
+      state,
+      openUntil: state === 'open' ? this.openUntil : null,
+      consecutiveFailures: this.consecutive,
+    };
+  }
+
+  /** epoch ms the current cool-down ends, or null: lets the owner announce the end of it. */
+  get cooldownEndsAt(): number | null {
+    return this.openUntil;
+  }
+
+  private open(): void {
+    this.openUntil = this.now() + this.cooldownMs;
+  }
+
+  private close(): void {
+    this.openUntil = null;
+    this.halfOpen = false;
+    this.probeInFlight = false;
+  }
+}

@@ -1,0 +1,124 @@
+// The delivery log: every event the app accepted and what became of it, newest last, bounded in
+// memory. Ids are allocated here and double as the event_id the app sends, so they only grow.
+
+import type { DeliveryRecord } from '../../../shared/delivery';
+import type { LogQuery } from '../../../shared/bridge';
+
+/** Records kept; the oldest go first. Enough for a day of a busy node's events at a glance. */
+export const DEFAULT_LOG_CAPACITY = 5000;
+
+/** Records a query returns when it names no limit: a screenful or two. */
+export const DEFAULT_QUERY_LIMIT = 200;
+
+export type RecordListener = (rec: DeliveryRecord) => void;
+
+/** `*` matches every topic, `prefix.*` every topic under `prefix.`, anything else exactly. */
+export function topicMatches(pattern: string, topic: string): boolean {
+  if (pattern === '*') return true;
+  if (pattern.endsWith('.*')) return topic.startsWith(pattern.slice(0, -1));
+  return pattern === topic;
+}
+
+export class DeliveryLog {
+  readonly capacity: number;
+  // Sorted by id. Evicted records are cut from the front in batches (`start`), so eviction
+  // costs nothing per add.
+  private records: DeliveryRecord[] = [];
+  private start = 0;
+  private lastId = 0;
+  private readonly listeners = new Set<RecordListener>();
+
+  constructor(opts: { capacity?: number } = {}) {
+    const capacity = opts.capacity ?? DEFAULT_LOG_CAPACITY;
+    if (!Number.isInteger(capacity) || capacity < 1) {
+      throw new RangeError(`log capacity must be a positive integer, got ${capacity}`);
+    }
+    this.capacity = capacity;
+  }
+
+  /** Allocates the next id (monotonic from 1); ids are also the app-assigned event_id. */
+  nextId(): number {
+    return ++this.lastId;
+  }
+
+  /** Stores the record (evicting the oldest beyond capacity) and tells the listeners. */
+  add(rec: DeliveryRecord): DeliveryRecord {
+    if (rec.id > this.lastId) this.lastId = rec.id;
+    const last = this.records[this.records.length - 1];
+    if (this.size() === 0 || (last && rec.id > last.id)) {
+      this.records.push(rec);
+    } else {
+      const at = this.indexOf(rec.id);
+      if (at.found) this.records[at.index] = rec;
+      else this.records.splice(at.index, 0, rec);
+    }
+    if (this.size() > this.capacity) this.start += this.size() - this.capacity;
+    // Compact once the dead prefix is as long as the live part: amortised O(1) per add.
+    if (this.start >= this.capacity) {
+      this.records = this.records.slice(this.start);
+      this.start = 0;
+    }
+    this.emit(rec);
+    return rec;
+  }
+
+  /** The record (same object as stored) changed: tells the listeners. */
+  update(rec: DeliveryRecord): void {
+    this.emit(rec);
+  }
+
+  get(id: number): DeliveryRecord | undefined {
+    const at = this.indexOf(id);
+    return at.found ? this.records[at.index] : undefined;
+  }
+
+  /** Matching records, newest first. */
+  query(q: LogQuery = {}): DeliveryRecord[] {
+    const limit = Math.max(0, Math.min(q.limit ?? DEFAULT_QUERY_LIMIT, this.capacity));
+    const out: DeliveryRecord[] = [];
+    let i = q.before !== undefined ? this.indexOf(q.before).index - 1 : this.records.length - 1;
+    for (; i >= this.start && out.length < limit; i--) {
+      const rec = this.records[i];
+      if (!rec) continue;
+      if (q.since !== undefined && rec.receivedAt < q.since) continue;
+      if (q.outcome !== undefined && rec.outcome !== q.outcome) continue;
+      if (q.topic !== undefined && q.topic !== '' && !topicMatches(q.topic, rec.event)) continue;
+      out.push(rec);
+    }
+    return out;
+  }
+
+  /** Called for every added or changed record; returns the unsubscribe function. */
+  onRecord(listener: RecordListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  size(): number {
+    return this.records.length - this.start;
+  }
+
+  /** Binary search over the live part: where `id` is, or where it would go. */
+  private indexOf(id: number): { found: boolean; index: number } {
+    let lo = this.start;
+    let hi = this.records.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const midId = this.records[mid]!.id;
+      if (midId === id) return { found: true, index: mid };
+      if (midId < id) lo = mid + 1;
+      else hi = mid;
+    }
+    return { found: false, index: lo };
+  }
+
+  private emit(rec: DeliveryRecord): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(rec);
+      } catch {
+        // One broken listener (a closed window) must not stop delivery or the others.
+      }
+    }
+  }
+}
