@@ -2,6 +2,7 @@
 // as server-sent events, and the window's static files — on 127.0.0.1 only, behind a token and a
 // Host/Origin check. Prints nothing: the entry prints the one `listening …` line.
 
+import { checkCallArg } from '../../shared/call-arg-checks';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { BridgeHandlers, CallName, PushSubscribe } from '../../shared/bridge';
@@ -116,8 +117,14 @@ export function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
       sendApiError(res, parsed.status, { code: parsed.code, message: parsed.message }, headers);
       return;
     }
+    // The same per-call shape checks as the Electron IPC handlers: a bad field is the caller's 400.
+    const checked = checkCallArg(name, parsed.arg);
+    if (!checked.ok) {
+      sendApiError(res, 400, { code: 'invalid_argument', message: checked.message });
+      return;
+    }
     const handler = opts.handlers[name] as (this: BridgeHandlers, arg: unknown) => Promise<unknown>;
-    const answer = toHttpAnswer(name, await handler.call(opts.handlers, parsed.arg));
+    const answer = toHttpAnswer(name, await handler.call(opts.handlers, checked.value));
     sendJson(res, answer.status, answer.body);
   }
 

@@ -29,10 +29,13 @@ const DEMO_TOPICS: [topic: string, weight: number, data: Maker][] = [
 
 const TOTAL_WEIGHT = DEMO_TOPICS.reduce((s, [, w]) => s + w, 0);
 
+/** Step through the weighted slots; coprime to TOTAL_WEIGHT (24) so no slot is skipped. */
+const DEMO_STRIDE = 7;
+
 /** The n-th demo event; deterministic for a given n so tests and screenshots are stable. */
 export function demoEvent(n: number, now: Date = new Date()): AcceptedEvent {
-  // A fixed stride through the weights gives a varied but repeatable sequence.
-  let pick = (n * 7919) % TOTAL_WEIGHT;
+  // A stride coprime to the total weight visits every slot in a varied but repeatable order.
+  let pick = (n * DEMO_STRIDE) % TOTAL_WEIGHT;
   for (const [topic, weight, make] of DEMO_TOPICS) {
     if (pick < weight) return { event: topic, node_id: DEMO_NODE_ID, timestamp: now.toISOString(), data: make(n) };
     pick -= weight;
