@@ -5,8 +5,12 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 import { builtinModules } from 'node:module';
 
-const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
-const noNode = { group: nodeBuiltins, message: 'Node is not available here.' };
+// Builtins by exact name (`paths`), not as path patterns: a pattern `events` would also match a
+// sibling file `./events`.
+const noNodePaths = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)].map((name) => ({
+  name,
+  message: 'Node is not available here.',
+}));
 const noElectron = { name: 'electron', message: 'Only src/main/shell (and the preload) may import electron.' };
 
 /** no-restricted-imports with type-only imports allowed (types carry no run-time code). */
@@ -30,16 +34,16 @@ export default tseslint.config(
   {
     files: ['src/shared/**/*.ts'],
     rules: restrict(
-      [noElectron],
-      [noNode, { group: ['**/main/**', '**/renderer/**'], message: 'src/shared depends on nothing else.' }],
+      [noElectron, ...noNodePaths],
+      [{ group: ['**/main/**', '**/renderer/**'], message: 'src/shared depends on nothing else.' }],
     ),
   },
   {
     files: ['src/renderer/**/*.ts'],
     languageOptions: { globals: { ...globals.browser } },
     rules: restrict(
-      [noElectron],
-      [noNode, { group: ['**/main/**'], message: 'The window talks to main only through the bridge contract.' }],
+      [noElectron, ...noNodePaths],
+      [{ group: ['**/main/**'], message: 'The window talks to main only through the bridge contract.' }],
     ),
   },
   {

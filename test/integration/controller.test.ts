@@ -156,7 +156,7 @@ describe('controller calls', () => {
 
   it('keeps the secret out of the state and signs with it', async () => {
     const c = await start({ runOverrides: { url: receiver.url } });
-    const g = await c.handlers.generateSecret();
+    const g = await c.handlers.generateSecret(undefined);
     expect(g.ok).toBe(true);
     const secret = c.getSecret()!;
     expect(secret).toMatch(/^whsec_/);

@@ -79,10 +79,10 @@ export async function createController(opts: ControllerOptions): Promise<Control
 
   // The dispatcher is created after the ingest (it needs the ingest's port to refuse it), but the
   // ingest cannot receive anything before the daemon is told its URL, which happens later still.
-  let dispatcher: Dispatcher | undefined;
+  const late: { dispatcher?: Dispatcher } = {};
   const ingest = await startIngestServer({
     onEvent: (ev) => {
-      dispatcher!.submit(ev, 'daemon');
+      late.dispatcher!.submit(ev, 'daemon');
     },
     onReject: (r) => {
       rejected++;
@@ -129,7 +129,7 @@ export async function createController(opts: ControllerOptions): Promise<Control
     warnings.push(`Demo mode: delivering to the built-in receiver at ${url} (not saved).`);
   }
 
-  dispatcher = new Dispatcher(
+  const d = (late.dispatcher = new Dispatcher(
     {
       url,
       secret,
@@ -145,8 +145,7 @@ export async function createController(opts: ControllerOptions): Promise<Control
       checkUrl: rules,
     },
     log,
-  );
-  const d = dispatcher;
+  ));
 
   const link = opts.daemon.enabled
     ? new DaemonLink({

@@ -1,0 +1,86 @@
+// The Electron app's composition root: the real electron module and electron-store go in, the
+// core controller is built over the shell's settings store, and the shell does the rest.
+
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import {
+  BrowserWindow,
+  Menu,
+  Notification,
+  Tray,
+  app,
+  clipboard,
+  dialog,
+  ipcMain,
+  nativeImage,
+  safeStorage,
+} from 'electron';
+import ElectronStore from 'electron-store';
+import { createController } from './core/controller';
+import { readDaemonWebhookUrl, resolveSocketPath } from './core/daemon/socket-discovery';
+import { SettingsService } from './core/settings/settings';
+import { appFiles } from './shell/app-files';
+import { openElectronStore, safeSecretStore } from './shell/electron-settings-store';
+import { createLoginItem, startedHidden } from './shell/login-item';
+import { startShell } from './shell/shell';
+
+function readFileOrNull(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+const log = (message: string): void => void process.stderr.write(`${message}\n`);
+
+async function main(): Promise<void> {
+  const electron = { app, BrowserWindow, Tray, Menu, ipcMain, Notification, clipboard, safeStorage, nativeImage };
+  const env = process.env;
+  const running = await startShell({
+    electron,
+    files: appFiles({ appPath: app.getAppPath(), isPackaged: app.isPackaged, resourcesPath: process.resourcesPath }),
+    loginItem: createLoginItem(app, {
+      platform: process.platform,
+      env,
+      home: homedir(),
+      execPath: process.execPath,
+      productName: app.getName(),
+    }),
+    startHidden: startedHidden(process.argv, app, process.platform),
+    platform: process.platform,
+    log,
+    createController: async () => {
+      // safeStorage and userData are usable only once the app is ready; the shell calls this then.
+      const opened = openElectronStore(ElectronStore, app.getPath('userData'));
+      const secrets = safeSecretStore(opened.kv, safeStorage, process.platform);
+      const settings = new SettingsService(opened.kv, opened.warnings, secrets);
+      settings.warnings.push(...secrets.warnings);
+      const discovery = resolveSocketPath({
+        env,
+        homedir: homedir(),
+        platform: process.platform,
+        readFile: readFileOrNull,
+        override: settings.get().daemonSocket,
+      });
+      return createController({
+        settings,
+        daemon: {
+          enabled: true,
+          socketPath: discovery.path,
+          unsupported: discovery.unsupported,
+          source: discovery.source,
+          daemonWebhookUrl: readDaemonWebhookUrl({ env, homedir: homedir(), readFile: readFileOrNull }),
+        },
+      });
+    },
+  });
+  if (running === null) log('already running: showing the other instance');
+}
+
+main().catch((err: unknown) => {
+  const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  log(`Pilot Webhook failed to start: ${message}`);
+  if (app.isReady()) dialog.showErrorBox('Pilot Webhook could not start', message);
+  app.exit(1);
+});

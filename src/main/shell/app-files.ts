@@ -1,0 +1,44 @@
+// Where the shell finds its files, in development (the project folder) and packaged (app.asar plus
+// resources/ beside it). Pure: the caller passes Electron's answers in.
+
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+export interface AppFiles {
+  /** the sandboxed preload, one CommonJS file (scripts/build.mjs) */
+  preload: string;
+  /** the window's page */
+  indexHtml: string;
+  /** file:// URL of the page: the only URL whose frame may call the bridge */
+  appFileUrl: string;
+  /** folder of the tray icons, tray-<status>.png (+ @2x) */
+  trayIconDir: string;
+  /** the window icon (Linux and Windows show it in the task bar) */
+  appIcon: string;
+}
+
+export interface AppLocation {
+  /** app.getAppPath(): the project folder in development, resources/app.asar when packaged */
+  appPath: string;
+  /** app.isPackaged */
+  isPackaged: boolean;
+  /** process.resourcesPath: where electron-builder's extraResources land */
+  resourcesPath: string;
+}
+
+/** Sub-folder of build/ (and of resources/ when packaged) holding the tray icons. */
+export const TRAY_ICON_FOLDER = 'tray';
+
+export function appFiles(loc: AppLocation): AppFiles {
+  const indexHtml = join(loc.appPath, 'dist', 'renderer', 'index.html');
+  // Tray icons must be real files for some tray hosts (Linux StatusNotifier reads them by path), so
+  // packaged builds ship them outside the asar archive as extraResources.
+  const resourceRoot = loc.isPackaged ? loc.resourcesPath : join(loc.appPath, 'build');
+  return {
+    preload: join(loc.appPath, 'dist', 'preload.cjs'),
+    indexHtml,
+    appFileUrl: pathToFileURL(indexHtml).href,
+    trayIconDir: join(resourceRoot, TRAY_ICON_FOLDER),
+    appIcon: join(resourceRoot, 'icon.png'),
+  };
+}

@@ -1,0 +1,16 @@
+// What the shell needs of the controller (src/main/core/controller.ts satisfies it). The shell is
+// written against this narrow interface so its tests can drive it with a small stand-in.
+
+import type { AppState, BridgeHandlers, PushSubscribe } from '../../shared/bridge';
+
+export interface ControllerLike {
+  handlers: BridgeHandlers;
+  /** batched 'state' / 'records' pushes */
+  subscribe: PushSubscribe;
+  /** synchronous snapshot */
+  getState(): AppState;
+  /** the signing secret, for the clipboard copy in main only: never sent to the window */
+  getSecret(): string | null;
+  /** drains the dispatcher (bounded) and hands the daemon its URL back */
+  close(): Promise<void>;
+}

@@ -1,0 +1,27 @@
+// The parts of Electron the shell uses, as one object passed in (menubar style) instead of imported:
+// the composition root hands over the real module, tests a fake (test/fixtures/fake-electron.ts).
+// Only types come from 'electron' here, so loading the shell never loads Electron.
+
+import type {
+  App,
+  BrowserWindow,
+  Clipboard,
+  IpcMain,
+  Menu,
+  NativeImage,
+  Notification,
+  SafeStorage,
+  Tray,
+} from 'electron';
+
+export interface ShellElectron {
+  app: App;
+  BrowserWindow: typeof BrowserWindow;
+  Tray: typeof Tray;
+  Menu: Pick<typeof Menu, 'buildFromTemplate'>;
+  ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>;
+  Notification: typeof Notification;
+  clipboard: Pick<Clipboard, 'writeText'>;
+  safeStorage: Pick<SafeStorage, 'isEncryptionAvailable' | 'encryptString' | 'decryptString' | 'getSelectedStorageBackend'>;
+  nativeImage: { createFromPath(path: string): NativeImage };
+}

@@ -1,0 +1,99 @@
+// The tray icon: one image per status kind, a tooltip, and the menu of tray-menu.ts, refreshed on
+// every state push. Creating it can fail (no tray host); the caller then minimises instead of
+// hiding, so the window is never lost.
+
+import { join } from 'node:path';
+import type { MenuItemConstructorOptions, NativeImage, Tray } from 'electron';
+import type { AppState } from '../../shared/bridge';
+import type { Outcome } from '../../shared/delivery';
+import type { StatusKind } from '../../shared/status';
+import type { ShellElectron } from './electron-api';
+import { buildTrayMenu, type TrayActions } from './tray-menu';
+
+export const STATUS_KINDS: readonly StatusKind[] = [
+  'delivering',
+  'failing',
+  'circuit_open',
+  'paused',
+  'no_url',
+  'daemon_disconnected',
+];
+
+/** build/tray/tray-<kind>.png (16 px) with tray-<kind>@2x.png beside it for HiDPI screens. */
+export function trayIconPath(dir: string, kind: StatusKind): string {
+  return join(dir, `tray-${kind}.png`);
+}
+
+export interface TrayOptions {
+  iconDir: string;
+  actions: TrayActions;
+  isLoginItemEnabled(): boolean;
+  now(): number;
+  initialState: AppState;
+}
+
+export interface TrayHandle {
+  readonly tray: Tray;
+  update(state: AppState, lastFinished: Outcome | null): void;
+  destroy(): void;
+}
+
+/** What a menu looks like to the user: rebuilding an identical menu is skipped (it flickers on Linux). */
+function menuKey(template: MenuItemConstructorOptions[]): string {
+  return JSON.stringify(template.map((i) => [i.id, i.type, i.label, i.enabled, i.checked]));
+}
+
+export function createTray(
+  e: Pick<ShellElectron, 'Tray' | 'Menu' | 'nativeImage'>,
+  opts: TrayOptions,
+): TrayHandle | null {
+  const images = new Map<StatusKind, NativeImage>();
+  const imageFor = (kind: StatusKind): NativeImage => {
+    let img = images.get(kind);
+    if (img === undefined) {
+      img = e.nativeImage.createFromPath(trayIconPath(opts.iconDir, kind));
+      images.set(kind, img);
+    }
+    return img;
+  };
+
+  let tray: Tray;
+  const first = buildTrayMenu(opts.initialState, opts.now(), opts.isLoginItemEnabled(), opts.actions);
+  try {
+    tray = new e.Tray(imageFor(first.status.kind));
+  } catch {
+    return null;
+  }
+  let shownKind: StatusKind | null = null;
+  let shownMenu = '';
+  let shownTooltip = '';
+
+  const render = (state: AppState, lastFinished: Outcome | null): void => {
+    if (tray.isDestroyed()) return;
+    const view = buildTrayMenu(state, opts.now(), opts.isLoginItemEnabled(), opts.actions, lastFinished);
+    if (view.status.kind !== shownKind) {
+      tray.setImage(imageFor(view.status.kind));
+      shownKind = view.status.kind;
+    }
+    if (view.tooltip !== shownTooltip) {
+      tray.setToolTip(view.tooltip);
+      shownTooltip = view.tooltip;
+    }
+    const key = menuKey(view.template);
+    if (key !== shownMenu) {
+      tray.setContextMenu(e.Menu.buildFromTemplate(view.template));
+      shownMenu = key;
+    }
+  };
+
+  // Windows and macOS report a click on the icon; Linux tray hosts only open the menu.
+  tray.on('click', () => opts.actions.openWindow());
+  render(opts.initialState, null);
+  return {
+    tray,
+    update: render,
+    destroy: () => {
+      if (!tray.isDestroyed()) tray.destroy();
+    },
+  };
+}

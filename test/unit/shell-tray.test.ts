@@ -1,0 +1,172 @@
+// The tray: the pure menu per status kind, and the Tray object kept in step with state pushes.
+
+import { describe, expect, it } from 'vitest';
+import { STATUS_KINDS, createTray, trayIconPath } from '../../src/main/shell/tray';
+import { TRAY_ITEM_IDS, buildTrayMenu, type TrayActions } from '../../src/main/shell/tray-menu';
+import type { AppState } from '../../src/shared/bridge';
+import type { StatusKind } from '../../src/shared/status';
+import { FakeTray, createFakeElectron } from '../fixtures/fake-electron';
+import { sampleState } from '../fixtures/sample-state';
+
+const NOW = 1_700_000_000_000;
+
+const STATES: Record<StatusKind, AppState> = {
+  delivering: sampleState(),
+  failing: sampleState({ breaker: { state: 'closed', openUntil: null, consecutiveFailures: 2 } }),
+  circuit_open: sampleState({ breaker: { state: 'open', openUntil: NOW + 12_000, consecutiveFailures: 5 } }),
+  paused: sampleState({ paused: true }),
+  no_url: sampleState({ url: null }),
+  daemon_disconnected: sampleState({ daemon: { ...sampleState().daemon, connected: false, error: 'connect ENOENT /tmp/pilot.sock' } }),
+};
+
+function recordingActions(): { actions: TrayActions; log: string[] } {
+  const log: string[] = [];
+  const actions: TrayActions = {
+    openWindow: () => log.push('open'),
+    pause: () => log.push('pause'),
+    resume: () => log.push('resume'),
+    sendTest: () => log.push('test'),
+    copyUrl: () => log.push('copy'),
+    setStartAtLogin: (on) => log.push(`login:${on}`),
+    quit: () => log.push('quit'),
+  };
+  return { actions, log };
+}
+
+/** The menu as the user reads it: label, and flags where they matter. */
+function visible(state: AppState, login = false) {
+  return buildTrayMenu(state, NOW, login, recordingActions().actions).template.map((i) =>
+    i.type === 'separator' ? '---' : `${i.label}${i.enabled === false ? ' (disabled)' : ''}${i.type === 'checkbox' ? (i.checked ? ' [x]' : ' [ ]') : ''}`,
+  );
+}
+
+describe('buildTrayMenu (pure)', () => {
+  it.each(STATUS_KINDS.map((k) => [k]))('%s: status line, icon kind and tooltip follow the state', (kind) => {
+    const view = buildTrayMenu(STATES[kind], NOW, false, recordingActions().actions);
+    expect(view.status.kind).toBe(kind);
+    expect(view.template[0]).toMatchObject({ id: TRAY_ITEM_IDS.status, label: view.status.label, enabled: false });
+    expect(view.tooltip).toBe(`Pilot Webhook: ${view.status.label}`);
+  });
+
+  it('delivering: every command available', () => {
+    expect(visible(STATES.delivering)).toStrictEqual([
+      'Delivering (disabled)',
+      '---',
+      'Open Pilot Webhook',
+      'Pause deliveries',
+      'Send test event',
+      'Copy webhook URL',
+      '---',
+      'Start at login [ ]',
+      '---',
+      'Quit Pilot Webhook',
+    ]);
+  });
+
+  it('paused offers Resume instead of Pause', () => {
+    expect(visible(STATES.paused)).toContain('Resume deliveries');
+    expect(visible(STATES.paused)).not.toContain('Pause deliveries');
+  });
+
+  it('no URL: nothing to test or copy', () => {
+    const menu = visible(STATES.no_url);
+    expect(menu).toContain('Send test event (disabled)');
+    expect(menu).toContain('Copy webhook URL (disabled)');
+    expect(menu[0]).toBe('No URL (disabled)');
+  });
+
+  it('circuit open shows the countdown; daemon lost says so', () => {
+    expect(visible(STATES.circuit_open)[0]).toBe('Circuit open, retrying in 12 s (disabled)');
+    expect(visible(STATES.daemon_disconnected)[0]).toBe('Daemon not connected (disabled)');
+  });
+
+  it('a receiver refusing events reads "Failing" even before the breaker counts anything', () => {
+    const view = buildTrayMenu(STATES.delivering, NOW, false, recordingActions().actions, 'client_error');
+    expect(view.status.kind).toBe('failing');
+  });
+
+  it('Start at login is a checkbox reflecting the current setting', () => {
+    expect(visible(STATES.delivering, true)).toContain('Start at login [x]');
+  });
+
+  it('each item runs its action', () => {
+    const { actions, log } = recordingActions();
+    const items = buildTrayMenu(STATES.delivering, NOW, false, actions).template;
+    const click = (id: string, checked?: boolean) =>
+      (items.find((i) => i.id === id)!.click as unknown as (item: { checked?: boolean }) => void)({ checked });
+    click(TRAY_ITEM_IDS.open);
+    click(TRAY_ITEM_IDS.pauseResume);
+    click(TRAY_ITEM_IDS.sendTest);
+    click(TRAY_ITEM_IDS.copyUrl);
+    click(TRAY_ITEM_IDS.startAtLogin, true);
+    click(TRAY_ITEM_IDS.quit);
+    const paused = buildTrayMenu(STATES.paused, NOW, false, actions).template;
+    (paused.find((i) => i.id === TRAY_ITEM_IDS.pauseResume)!.click as unknown as () => void)();
+    expect(log).toStrictEqual(['open', 'pause', 'test', 'copy', 'login:true', 'quit', 'resume']);
+  });
+});
+
+describe('createTray', () => {
+  const iconDir = '/res/tray';
+
+  it('shows the icon, tooltip and menu of the state, and follows changes', () => {
+    const { electron } = createFakeElectron();
+    const handle = createTray(electron, {
+      iconDir,
+      actions: recordingActions().actions,
+      isLoginItemEnabled: () => false,
+      now: () => NOW,
+      initialState: STATES.no_url,
+    });
+    const tray = FakeTray.instances[0]!;
+    expect(handle).not.toBeNull();
+    expect(tray.image).toStrictEqual({ path: trayIconPath(iconDir, 'no_url') });
+    expect(trayIconPath(iconDir, 'no_url')).toBe('/res/tray/tray-no_url.png');
+    expect(tray.tooltip).toBe('Pilot Webhook: No URL');
+    for (const kind of STATUS_KINDS) {
+      handle!.update(STATES[kind], null);
+      expect(tray.image, kind).toStrictEqual({ path: `/res/tray/tray-${kind}.png` });
+      expect(tray.menu!.template[0]!.label).toBe(tray.tooltip.replace('Pilot Webhook: ', ''));
+    }
+  });
+
+  it('does not rebuild an identical menu on every push', () => {
+    const { electron } = createFakeElectron();
+    const handle = createTray(electron, {
+      iconDir,
+      actions: recordingActions().actions,
+      isLoginItemEnabled: () => false,
+      now: () => NOW,
+      initialState: STATES.delivering,
+    })!;
+    const tray = FakeTray.instances[0]!;
+    const builds = tray.menuBuilds;
+    for (let i = 0; i < 10; i++) handle.update(sampleState({ stats: { ...sampleState().stats, received: i } }), null);
+    expect(tray.menuBuilds).toBe(builds);
+    handle.update(STATES.paused, null);
+    expect(tray.menuBuilds).toBe(builds + 1);
+  });
+
+  it('a click on the icon opens the window; the menu items reach the actions', () => {
+    const { electron } = createFakeElectron();
+    const { actions, log } = recordingActions();
+    createTray(electron, { iconDir, actions, isLoginItemEnabled: () => false, now: () => NOW, initialState: STATES.delivering });
+    const tray = FakeTray.instances[0]!;
+    tray.emit('click');
+    tray.clickItem(TRAY_ITEM_IDS.startAtLogin);
+    expect(log).toStrictEqual(['open', 'login:true']);
+  });
+
+  it('returns null when no tray can be created', () => {
+    const { electron } = createFakeElectron();
+    FakeTray.failToCreate = true;
+    const handle = createTray(electron, {
+      iconDir,
+      actions: recordingActions().actions,
+      isLoginItemEnabled: () => false,
+      now: () => NOW,
+      initialState: STATES.delivering,
+    });
+    expect(handle).toBeNull();
+  });
+});
