@@ -1,7 +1,7 @@
 // Bundles every entry with esbuild into dist/. Entries that do not exist yet are skipped, so the
 // build works at every step of the project. --quiet prints only errors.
 import { build } from 'esbuild';
-import { existsSync, mkdirSync, copyFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, copyFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -31,7 +31,7 @@ const entries = [
   { in: 'test/fixtures/fake-daemon-cli.ts', out: 'dist/fixtures/fake-daemon.js', opts: { ...nodeCommon, format: 'esm', packages: 'external' } },
 ];
 
-rmSync(at('dist'), { recursive: true, force: true });
+// dist/ is not wiped first: a test host may be running from it while another build writes.
 for (const e of entries) {
   if (!existsSync(at(e.in))) continue;
   await build({ entryPoints: [at(e.in)], outfile: at(e.out), ...e.opts });

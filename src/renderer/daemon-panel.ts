@@ -1,0 +1,44 @@
+// The daemon panel: is the link up, to which socket and node, and the daemon's own counters for
+// the daemon → app hop (a loss there is a loss too, so it is shown, never hidden).
+
+import type { DaemonView } from '../shared/bridge';
+import { byId, setText } from './dom';
+import { formatCount } from './format';
+
+type Field = 'link' | 'socket' | 'nodeId' | 'address' | 'dropped' | 'skips';
+
+function healthCount(health: Record<string, unknown> | null, key: string): string {
+  const v = health?.[key];
+  return typeof v === 'number' ? formatCount(v) : '–';
+}
+
+function linkText(d: DaemonView): string {
+  if (!d.enabled) return 'Off (not linked to a daemon)';
+  return d.connected ? 'Connected' : 'Not connected';
+}
+
+export class DaemonPanel {
+  private readonly fields = new Map<Field, HTMLElement>();
+  private readonly error = byId('daemon-error', HTMLElement);
+
+  constructor() {
+    for (const dd of document.querySelectorAll<HTMLElement>('[data-daemon]')) {
+      this.fields.set(dd.dataset.daemon as Field, dd);
+    }
+  }
+
+  update(d: DaemonView): void {
+    const values: Record<Field, string> = {
+      link: linkText(d),
+      socket: d.socket ?? '–',
+      nodeId: d.nodeId === null ? '–' : String(d.nodeId),
+      address: d.address ?? '–',
+      dropped: healthCount(d.health, 'webhook_queue_dropped'),
+      skips: healthCount(d.health, 'webhook_circuit_skips'),
+    };
+    for (const [field, dd] of this.fields) setText(dd, values[field]);
+    this.fields.get('link')?.setAttribute('data-ok', String(d.enabled && d.connected));
+    this.error.hidden = d.error === null;
+    setText(this.error, d.error ?? '');
+  }
+}

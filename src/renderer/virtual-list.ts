@@ -1,0 +1,236 @@
+// A virtualised list: fixed-height rows, only the visible ones (plus a few either side) in the DOM,
+// so thousands of log records cost no more than a screenful. Rows are keyed by the item's key and
+// reused as they scroll out; one row is in the tab order at a time (arrow keys move between rows).
+//
+// Rows are placed with a CSS custom property (`--i`, the row index) rather than inline styles: the
+// page's CSP allows no style attributes, and the stylesheet owns the geometry (`--row-h`).
+
+/** Rows rendered beyond each edge of the viewport, so a fast scroll does not show blank rows. */
+const OVERSCAN_ROWS = 8;
+
+/** Row height when the stylesheet does not say (it sets `--row-h` on the list). */
+const FALLBACK_ROW_HEIGHT_PX = 32;
+
+export interface VirtualListOptions<T> {
+  /** the scrolling element, with role=list */
+  root: HTMLElement;
+  /** the element inside `root` that holds the rows, sized to the whole list */
+  canvas: HTMLElement;
+  key(item: T): number;
+  /** fills a row for an item; called only when the row shows a different item (or a new version) */
+  fillRow(row: HTMLElement, item: T): void;
+  /** Enter, Space or a click on a row */
+  onOpen(item: T): void;
+}
+
+interface Row<T> {
+  el: HTMLElement;
+  item: T;
+  index: number;
+}
+
+export class VirtualList<T> {
+  private items: readonly T[] = [];
+  private readonly rows = new Map<number, Row<T>>();
+  private readonly spare: HTMLElement[] = [];
+  private readonly rowHeight: number;
+  private activeKey: number | null = null;
+  private selectedKey: number | null = null;
+  /** when true and the list is scrolled to the top, new items appear in view (newest first) */
+  followNewest = true;
+
+  constructor(private readonly opts: VirtualListOptions<T>) {
+    const css = parseFloat(getComputedStyle(opts.root).getPropertyValue('--row-h'));
+    this.rowHeight = Number.isFinite(css) && css > 0 ? css : FALLBACK_ROW_HEIGHT_PX;
+    opts.root.addEventListener('scroll', () => this.render(), { passive: true });
+    opts.root.addEventListener('keydown', (e) => this.onKey(e));
+    opts.canvas.addEventListener('click', (e) => {
+      const row = this.rowOf(e.target);
+      if (row) {
+        this.activeKey = this.opts.key(row.item);
+        this.opts.onOpen(row.item);
+      }
+    });
+    opts.canvas.addEventListener('focusin', (e) => {
+      const row = this.rowOf(e.target);
+      if (row) this.activeKey = this.opts.key(row.item);
+    });
+    new ResizeObserver(() => this.render()).observe(opts.root);
+  }
+
+  /** How many row elements are in the DOM (for tests and the benchmark). */
+  get renderedRows(): number {
+    return this.rows.size;
+  }
+
+  /**
+   * Shows a new list of items. Unless it is following the newest at the top, the list keeps the
+   * row the user is looking at in place while rows are added above it.
+   */
+  setItems(items: readonly T[]): void {
+    const { root, key } = this.opts;
+    const h = this.rowHeight;
+    const top = root.scrollTop;
+    let nextTop: number | null = null;
+    const atTop = top < h / 2;
+    if (!(this.followNewest && atTop)) {
+      const anchorIndex = Math.floor(top / h);
+      const anchor = this.items[anchorIndex];
+      if (anchor !== undefined) {
+        const anchorKey = key(anchor);
+        const newIndex = indexOfKey(items, anchorKey, key, anchorIndex + items.length - this.items.length);
+        if (newIndex >= 0) nextTop = newIndex * h + (top - anchorIndex * h);
+      }
+    }
+    this.items = items;
+    this.opts.canvas.style.setProperty('--count', String(items.length));
+    if (nextTop !== null && nextTop !== top) root.scrollTop = nextTop;
+    this.render();
+  }
+
+  /** Shows a different list altogether (a new filter): from the top, nothing to keep in place. */
+  reset(items: readonly T[]): void {
+    this.items = items;
+    this.opts.canvas.style.setProperty('--count', String(items.length));
+    this.opts.root.scrollTop = 0;
+    this.render();
+  }
+
+  /** Marks the row whose details are open (or none). */
+  select(key: number | null): void {
+    this.selectedKey = key;
+    for (const [k, row] of this.rows) markSelected(row.el, k === key);
+  }
+
+  /** Moves keyboard focus back into the list: to the active row, or the first visible one. */
+  focus(): void {
+    const index = this.activeKey === null ? -1 : indexOfKey(this.items, this.activeKey, this.opts.key, 0);
+    this.moveTo(index >= 0 ? index : Math.floor(this.opts.root.scrollTop / this.rowHeight));
+  }
+
+  render(): void {
+    const { root, canvas, key } = this.opts;
+    const h = this.rowHeight;
+    const top = root.scrollTop;
+    const first = Math.max(0, Math.floor(top / h) - OVERSCAN_ROWS);
+    const last = Math.min(this.items.length, Math.ceil((top + root.clientHeight) / h) + OVERSCAN_ROWS);
+
+    const wanted = new Map<number, number>();
+    for (let i = first; i < last; i++) wanted.set(key(this.items[i]!), i);
+
+    // A focused row stays in the DOM even when scrolled out, or focus would fall to <body>.
+    const focused = document.activeElement;
+    for (const [k, row] of this.rows) {
+      if (wanted.has(k)) continue;
+      if (row.el === focused) {
+        const index = indexOfKey(this.items, k, key, row.index);
+        if (index >= 0) {
+          wanted.set(k, index);
+          continue;
+        }
+      }
+      row.el.remove();
+      this.spare.push(row.el);
+      this.rows.delete(k);
+    }
+
+    const visibleFirstKey = this.items[Math.min(Math.floor(top / h), this.items.length - 1)];
+    const tabKey =
+      this.activeKey !== null && wanted.has(this.activeKey)
+        ? this.activeKey
+        : visibleFirstKey === undefined
+          ? null
+          : key(visibleFirstKey);
+
+    // Kept rows are already in order (items are ordered and keys stable); new ones slot in between,
+    // so the DOM order matches the visual order for screen readers without moving the focused row.
+    const ordered = [...wanted].sort((a, b) => a[1] - b[1]);
+    let cursor: ChildNode | null = canvas.firstChild;
+    for (const [k, index] of ordered) {
+      const item = this.items[index]!;
+      let row = this.rows.get(k);
+      if (row === undefined) {
+        row = { el: this.spare.pop() ?? this.createRow(), item, index: -1 };
+        this.opts.fillRow(row.el, item);
+        this.rows.set(k, row);
+      } else if (row.item !== item) {
+        row.item = item;
+        this.opts.fillRow(row.el, item);
+      }
+      row.item = item;
+      if (row.index !== index) {
+        row.index = index;
+        row.el.style.setProperty('--i', String(index));
+        row.el.setAttribute('aria-posinset', String(index + 1));
+      }
+      row.el.setAttribute('aria-setsize', String(this.items.length));
+      row.el.dataset.key = String(k);
+      const tabIndex = k === tabKey ? 0 : -1;
+      if (row.el.tabIndex !== tabIndex) row.el.tabIndex = tabIndex;
+      markSelected(row.el, k === this.selectedKey);
+
+      if (row.el === cursor) cursor = cursor.nextSibling;
+      else canvas.insertBefore(row.el, cursor);
+    }
+  }
+
+  private createRow(): HTMLElement {
+    const el = document.createElement('div');
+    el.className = 'log-row';
+    el.setAttribute('role', 'listitem');
+    return el;
+  }
+
+  private rowOf(target: EventTarget | null): Row<T> | undefined {
+    if (!(target instanceof Element)) return undefined;
+    const el = target.closest<HTMLElement>('.log-row');
+    const k = el?.dataset.key;
+    return k === undefined ? undefined : this.rows.get(Number(k));
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    const row = this.rowOf(e.target);
+    if (row === undefined) return;
+    const page = Math.max(1, Math.floor(this.opts.root.clientHeight / this.rowHeight) - 1);
+    const moves: Record<string, number> = {
+      ArrowDown: row.index + 1,
+      ArrowUp: row.index - 1,
+      PageDown: row.index + page,
+      PageUp: row.index - page,
+      Home: 0,
+      End: this.items.length - 1,
+    };
+    const target = moves[e.key];
+    if (target !== undefined) {
+      e.preventDefault();
+      this.moveTo(Math.max(0, Math.min(this.items.length - 1, target)));
+    } else if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      this.opts.onOpen(row.item);
+    }
+  }
+
+  private moveTo(index: number): void {
+    const item = this.items[index];
+    if (item === undefined) return;
+    const { root } = this.opts;
+    const h = this.rowHeight;
+    if (index * h < root.scrollTop) root.scrollTop = index * h;
+    else if ((index + 1) * h > root.scrollTop + root.clientHeight) root.scrollTop = (index + 1) * h - root.clientHeight;
+    this.activeKey = this.opts.key(item);
+    this.render();
+    this.rows.get(this.activeKey)?.el.focus({ preventScroll: true });
+  }
+}
+
+function markSelected(el: HTMLElement, selected: boolean): void {
+  if (selected) el.setAttribute('aria-current', 'true');
+  else el.removeAttribute('aria-current');
+}
+
+/** Index of the item with `key`, looking at `hint` first (where it most likely is now). */
+function indexOfKey<T>(items: readonly T[], k: number, key: (item: T) => number, hint: number): number {
+  const guess = items[hint];
+  if (guess !== undefined && key(guess) === k) return hint;
+  return items.findIndex((item) => key(item) === k);
+}

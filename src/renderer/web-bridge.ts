@@ -1,0 +1,193 @@
+// The bridge contract over the headless host's HTTP API (DESIGN.md section 5): each call is one
+// fetch driven by HTTP_ROUTES, the pushes arrive as server-sent events. In Electron the preload
+// provides the same contract over IPC and this file is not used.
+
+import {
+  CALL_NAMES,
+  PUSH_NAMES,
+  type ApiError,
+  type Bridge,
+  type BridgePushes,
+  type CallName,
+  type CallResult,
+  type LogQuery,
+  type PushName,
+  type Result,
+} from '../shared/bridge';
+import { HTTP_ROUTES, LOG_QUERY_KEYS, STREAM_PATH } from '../shared/http-routes';
+
+/** Where the token survives a reload of the tab once it has been taken out of the address bar. */
+const TOKEN_STORAGE_KEY = 'pilot-webhook.token';
+
+/**
+ * EventSource retries by itself while the host is unreachable, but gives up for good on an HTTP
+ * error (a restarted host answering 401 before the page learns a new token, say). Then we open a
+ * new one after this pause, so a host that comes back is found again.
+ */
+const STREAM_REOPEN_MS = 5_000;
+
+/** Which calls answer with a Result<T>: their HTTP 400 `{error}` is a refusal, not a failure. */
+const RETURNS_RESULT: { readonly [K in CallName]: CallResult<K> extends Result<unknown> ? true : false } = {
+  getState: false,
+  setUrl: true,
+  clearUrl: true,
+  sendTest: false,
+  getLog: false,
+  pause: true,
+  resume: true,
+  resend: true,
+  setSecret: true,
+  generateSecret: true,
+  clearSecret: true,
+  copySecret: true,
+};
+
+export type StreamStatus = 'connecting' | 'open' | 'lost';
+
+export type WebBridge = Bridge & {
+  /** false when the page was opened without a token: every call will answer 401 */
+  readonly hasToken: boolean;
+  /** the event stream's health, so the window can say when the host went away */
+  onStream(listener: (status: StreamStatus) => void): () => void;
+};
+
+/**
+ * Takes the API token from `#token=` or `?token=` and removes it from the address bar (so it is
+ * not shared with a screenshot or bookmarked), keeping it for reloads of this tab.
+ */
+export function takeToken(loc: Location, history: History, storage: Storage | null): string | null {
+  const hash = new URLSearchParams(loc.hash.replace(/^#/, ''));
+  const search = new URLSearchParams(loc.search);
+  const token = hash.get('token') ?? search.get('token');
+  if (token !== null) {
+    hash.delete('token');
+    search.delete('token');
+    const query = search.toString();
+    const fragment = hash.toString();
+    history.replaceState(history.state, '', `${loc.pathname}${query ? `?${query}` : ''}${fragment ? `#${fragment}` : ''}`);
+    try {
+      storage?.setItem(TOKEN_STORAGE_KEY, token);
+    } catch {
+      // Storage may be disabled; the token then lasts as long as the page.
+    }
+    return token;
+  }
+  try {
+    return storage?.getItem(TOKEN_STORAGE_KEY) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function logQueryString(q: LogQuery): string {
+  const params = new URLSearchParams();
+  for (const key of LOG_QUERY_KEYS) {
+    const value = q[key];
+    if (value !== undefined) params.set(key, String(value));
+  }
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+function isApiError(v: unknown): v is ApiError {
+  if (typeof v !== 'object' || v === null) return false;
+  const e = v as Record<string, unknown>;
+  return typeof e.code === 'string' && typeof e.message === 'string';
+}
+
+async function errorOf(res: Response): Promise<ApiError> {
+  try {
+    const body = (await res.json()) as { error?: unknown };
+    if (isApiError(body.error)) return body.error;
+  } catch {
+    // Not JSON: fall through to the status line.
+  }
+  return { code: `http_${res.status}`, message: `the app answered HTTP ${res.status} ${res.statusText}`.trim() };
+}
+
+export function createWebBridge(token: string | null): WebBridge {
+  const auth: Record<string, string> = token === null ? {} : { Authorization: `Bearer ${token}` };
+
+  async function call(name: CallName, arg: unknown): Promise<unknown> {
+    const route = HTTP_ROUTES[name];
+    const url = route.arg === 'query' ? `${route.path}${logQueryString((arg ?? {}) as LogQuery)}` : route.path;
+    const init: RequestInit = { method: route.method, headers: { ...auth }, cache: 'no-store' };
+    if (route.arg === 'body') {
+      init.headers = { ...auth, 'Content-Type': 'application/json' };
+      init.body = JSON.stringify(arg ?? {});
+    }
+    let res: Response;
+    try {
+      res = await fetch(url, init);
+    } catch (err) {
+      const error: ApiError = {
+        code: 'unreachable',
+        message: `The app is not reachable (${err instanceof Error ? err.message : String(err)}). Is the host still running?`,
+      };
+      if (RETURNS_RESULT[name]) return { ok: false, error };
+      throw new Error(error.message);
+    }
+    if (res.ok) {
+      const value: unknown = await res.json();
+      return RETURNS_RESULT[name] ? { ok: true, value } : value;
+    }
+    const error = await errorOf(res);
+    if (RETURNS_RESULT[name]) return { ok: false, error };
+    throw new Error(`${name}: ${error.message}`);
+  }
+
+  const listeners = new Map<PushName, Set<(value: never) => void>>();
+  const streamListeners = new Set<(status: StreamStatus) => void>();
+  let source: EventSource | null = null;
+  let reopenTimer: ReturnType<typeof setTimeout> | null = null;
+
+  const tellStream = (status: StreamStatus): void => {
+    for (const l of streamListeners) l(status);
+  };
+
+  function openStream(): void {
+    const query = token === null ? '' : `?token=${encodeURIComponent(token)}`;
+    const es = new EventSource(`${STREAM_PATH}${query}`);
+    source = es;
+    tellStream('connecting');
+    es.addEventListener('open', () => tellStream('open'));
+    es.addEventListener('error', () => {
+      tellStream('lost');
+      if (es.readyState === EventSource.CLOSED && reopenTimer === null) {
+        reopenTimer = setTimeout(() => {
+          reopenTimer = null;
+          openStream();
+        }, STREAM_REOPEN_MS);
+      }
+    });
+    for (const push of PUSH_NAMES) {
+      es.addEventListener(push, (e) => {
+        const value = JSON.parse((e as MessageEvent<string>).data) as BridgePushes[typeof push];
+        for (const l of listeners.get(push) ?? []) (l as (v: typeof value) => void)(value);
+      });
+    }
+  }
+
+  function on<P extends PushName>(push: P, listener: (value: BridgePushes[P]) => void): () => void {
+    const set = listeners.get(push) ?? new Set();
+    listeners.set(push, set);
+    set.add(listener as (value: never) => void);
+    if (source === null) openStream();
+    return () => set.delete(listener as (value: never) => void);
+  }
+
+  const calls: Record<string, (arg?: unknown) => Promise<unknown>> = {};
+  for (const name of CALL_NAMES) calls[name] = (arg?: unknown) => call(name, arg);
+
+  const bridge = {
+    ...calls,
+    on,
+    hasToken: token !== null,
+    onStream(listener: (status: StreamStatus) => void): () => void {
+      streamListeners.add(listener);
+      return () => streamListeners.delete(listener);
+    },
+  };
+  // The loop above fills exactly the names in CALL_NAMES, which the contract checks against BridgeCalls.
+  return bridge as unknown as WebBridge;
+}

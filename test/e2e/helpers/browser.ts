@@ -1,0 +1,94 @@
+// Debian's Chromium driven by playwright-core, with a fresh profile per test file. Every page
+// records Content-Security-Policy violations (the DOM event and console reports) so tests can
+// assert there are none in normal use.
+
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { ROOT } from './host';
+
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+/** How long a locator waits for its element before failing. */
+const ACTION_TIMEOUT_MS = 10_000;
+
+export const SCREENSHOT_DIR = join(ROOT, 'test-results', 'screenshots');
+
+export interface Browser {
+  context: BrowserContext;
+  newPage(): Promise<WatchedPage>;
+  close(): Promise<void>;
+}
+
+export interface WatchedPage {
+  page: Page;
+  /** CSP violations seen so far: securitypolicyviolation events and console reports */
+  cspViolations(): Promise<string[]>;
+  /** uncaught page errors */
+  errors: string[];
+}
+
+declare global {
+  interface Window {
+    __cspViolations?: string[];
+  }
+}
+
+export async function launchBrowser(opts: { colorScheme?: 'light' | 'dark' } = {}): Promise<Browser> {
+  const profile = mkdtempSync(join(tmpdir(), 'pilot-e2e-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM_PATH,
+    args: CHROMIUM_ARGS,
+    headless: true,
+    viewport: { width: 1100, height: 760 },
+    colorScheme: opts.colorScheme ?? 'light',
+    // Grants navigator.clipboard to the page, as a user gesture would in a real window.
+    permissions: ['clipboard-read', 'clipboard-write'],
+  });
+  // Registered before any page script, by the browser itself (CDP), so the page's CSP does not apply.
+  await context.addInitScript(() => {
+    window.__cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.__cspViolations!.push(`${e.violatedDirective}: ${e.blockedURI || 'inline'}`);
+    });
+  });
+  return {
+    context,
+    async newPage(): Promise<WatchedPage> {
+      const page = await context.newPage();
+      // A missing element fails the test in seconds rather than at the test's own timeout.
+      page.setDefaultTimeout(ACTION_TIMEOUT_MS);
+      const consoleCsp: string[] = [];
+      const errors: string[] = [];
+      page.on('console', (m) => {
+        if (/Content Security Policy/i.test(m.text())) consoleCsp.push(m.text());
+      });
+      page.on('pageerror', (e) => errors.push(e.message));
+      return {
+        page,
+        errors,
+        cspViolations: async () => [...consoleCsp, ...(await page.evaluate(() => window.__cspViolations ?? []))],
+      };
+    },
+    async close(): Promise<void> {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`) });
+}
