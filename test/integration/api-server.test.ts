@@ -385,11 +385,22 @@ describe('request bodies', () => {
     expect(fake.calls).toEqual([]);
   });
 
+  it('refuses a field of the wrong type with 400 invalid_argument, before the handler', async () => {
+    const { fake, port } = await start();
+    const reply = await send(port, { method: 'PUT', path: '/api/url', headers: AUTH, body: '{"url": 5}' });
+    expect(reply.status).toBe(400);
+    expect(reply.json()).toMatchObject({ error: { code: 'invalid_argument', message: expect.stringMatching(/"url" must be a string/) } });
+    const extra = await send(port, { method: 'POST', path: '/api/resend', headers: AUTH, body: '{"ids": [1], "all": true}' });
+    expect(extra.status).toBe(400);
+    expect(fake.calls).toEqual([]);
+  });
+
   it('accepts a body of exactly the limit', async () => {
     const { fake, port } = await start();
-    const prefix = '{"url":"';
-    const suffix = '"}';
-    const body = prefix + 'a'.repeat(MAX_API_BODY_BYTES - prefix.length - suffix.length) + suffix;
+    // Padded with JSON whitespace: the URL itself must stay within the call's own length limit.
+    const prefix = '{"url":"http://127.0.0.1:9/x"';
+    const suffix = '}';
+    const body = prefix + ' '.repeat(MAX_API_BODY_BYTES - prefix.length - suffix.length) + suffix;
     expect(Buffer.byteLength(body)).toBe(MAX_API_BODY_BYTES);
     const reply = await send(port, { method: 'PUT', path: '/api/url', headers: AUTH, body });
     expect(reply.status).toBe(200);
