@@ -7,9 +7,9 @@ import { formatCount } from './format';
 
 type Field = 'link' | 'socket' | 'nodeId' | 'address' | 'dropped' | 'skips';
 
-function healthCount(health: Record<string, unknown> | null, key: string): string {
-  const v = health?.[key];
-  return typeof v === 'number' ? formatCount(v) : '–';
+/** The daemon's counters restart with each of its webhook clients; d.hop sums them all. */
+function hopCount(d: DaemonView, value: number): string {
+  return d.enabled && (d.health !== null || value > 0) ? formatCount(value) : '–';
 }
 
 function linkText(d: DaemonView): string {
@@ -33,8 +33,8 @@ export class DaemonPanel {
       socket: d.socket ?? '–',
       nodeId: d.nodeId === null ? '–' : String(d.nodeId),
       address: d.address ?? '–',
-      dropped: healthCount(d.health, 'webhook_queue_dropped'),
-      skips: healthCount(d.health, 'webhook_circuit_skips'),
+      dropped: hopCount(d, d.hop.dropped),
+      skips: hopCount(d, d.hop.circuitSkips),
     };
     for (const [field, dd] of this.fields) setText(dd, values[field]);
     this.fields.get('link')?.setAttribute('data-ok', String(d.enabled && d.connected));

@@ -28,7 +28,7 @@ const STATE: AppState = {
   breaker: { state: 'closed', openUntil: null, consecutiveFailures: 0 },
   stats: emptyStats(),
   client: { dropped: 0, circuitSkips: 0 },
-  daemon: { connected: false, socket: null, nodeId: null, address: null, health: null, error: 'off', enabled: false },
+  daemon: { connected: false, socket: null, nodeId: null, address: null, health: null, error: 'off', enabled: false, hop: { dropped: 0, circuitSkips: 0 } },
   ingest: { url: null },
   secret: { set: false, hint: null },
   warnings: [],

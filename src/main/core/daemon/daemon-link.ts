@@ -4,6 +4,7 @@
 // away, re-asserts SetWebhook on every new connection, and on stop hands delivery back (the
 // user's URL, or none) so the daemon is never left posting to a dead port.
 
+import { HopCounters } from './hop-counters';
 import { stat } from 'node:fs/promises';
 import type { DaemonView } from '../../../shared/bridge';
 import { DEFAULT_REQUEST_TIMEOUT_MS, DaemonError, IpcClient } from './ipc-client';
@@ -60,6 +61,7 @@ export class DaemonLink {
   private started = false;
   private stopped = false;
   private stopping: Promise<void> | null = null;
+  private readonly hop = new HopCounters();
 
   constructor(private readonly opts: DaemonLinkOptions) {
     this.healthIntervalMs = opts.healthIntervalMs ?? DEFAULT_HEALTH_INTERVAL_MS;
@@ -76,6 +78,7 @@ export class DaemonLink {
       error: opts.socketPath === null ? (opts.unsupportedReason ?? 'no daemon socket to connect to') : null,
       enabled: opts.socketPath !== null,
       lastEvent: null,
+      hop: { dropped: 0, circuitSkips: 0 },
     };
   }
 
@@ -224,6 +227,8 @@ export class DaemonLink {
     if (this.client !== client) return;
     this.subscribed = true;
     this.everSubscribed = true;
+    // Our SetWebhook made the daemon start a new webhook client with counters at 0.
+    this.hop.clientRebuilt();
     this.failuresInARow = 0;
     const node = this.state.nodeId === null ? '' : ` (node ${this.state.nodeId})`;
     const lastEvent = `${this.everLinked ? 're-linked' : 'linked'} to daemon at ${path}${node}`;
@@ -278,6 +283,10 @@ export class DaemonLink {
   }
 
   private update(patch: Partial<DaemonLinkView>): void {
+    if (patch.health) {
+      this.hop.observe(patch.health);
+      patch = { ...patch, hop: this.hop.totals() };
+    }
     this.state = { ...this.state, ...patch };
     for (const listener of this.listeners) listener();
   }
