@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { secondsUntil, statusOf } from '../../src/shared/status';
+import { sampleState } from '../fixtures/sample-state';
+
+const NOW = 1_800_000_000_000;
+
+describe('status badge', () => {
+  it('is Delivering when all is well', () => {
+    expect(statusOf(sampleState(), NOW)).toMatchObject({ kind: 'delivering', label: 'Delivering' });
+  });
+
+  it('puts the user pause first, then a missing URL', () => {
+    expect(statusOf(sampleState({ paused: true, url: null }), NOW).kind).toBe('paused');
+    expect(statusOf(sampleState({ url: null }), NOW)).toMatchObject({ kind: 'no_url', label: 'No URL' });
+  });
+
+  it('counts the breaker cool-down down in whole seconds, rounded up', () => {
+    const open = sampleState({ breaker: { state: 'open', openUntil: NOW + 12_001, consecutiveFailures: 5 } });
+    expect(statusOf(open, NOW).label).toBe('Circuit open, retrying in 13 s');
+    expect(statusOf(open, NOW + 12_000).label).toBe('Circuit open, retrying in 1 s');
+    expect(secondsUntil(NOW - 5, NOW)).toBe(0);
+    const probing = sampleState({ breaker: { state: 'half-open', openUntil: null, consecutiveFailures: 5 } });
+    expect(statusOf(probing, NOW)).toMatchObject({ kind: 'circuit_open', label: 'Circuit open, probing' });
+  });
+
+  it('says why the daemon is not connected', () => {
+    const s = sampleState();
+    s.daemon = { ...s.daemon, connected: false, error: 'daemon not found at /tmp/pilot.sock' };
+    expect(statusOf(s, NOW)).toMatchObject({ kind: 'daemon_disconnected', detail: 'daemon not found at /tmp/pilot.sock' });
+  });
+
+  it('is Failing after exhausted events, and after a 4xx the breaker does not count', () => {
+    const failing = sampleState({ breaker: { state: 'closed', openUntil: null, consecutiveFailures: 2 } });
+    expect(statusOf(failing, NOW)).toMatchObject({ kind: 'failing', detail: expect.stringMatching(/^2 events in a row/) });
+    expect(statusOf(sampleState(), NOW, 'client_error').kind).toBe('failing');
+    expect(statusOf(sampleState(), NOW, 'dropped').kind).toBe('delivering');
+  });
+});
