@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one test command (README "Test"; .ci/run runs exactly this): set-up, then type-check, lint,
-# build, unit + integration + browser tests, the real-daemon tier and a benchmark smoke run.
+# build, unit + integration + browser tests, the real-daemon tier, the offline packaging check and
+# a benchmark smoke run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -8,6 +9,8 @@ npm test
 if [ -f vitest.daemon.config.ts ] && ls test/daemon/*.test.ts >/dev/null 2>&1; then
   npm run test:daemon
 fi
+# electron-builder --dir, offline, against a stub Electron: validates packaging and fuses.
+npm run package:check
 if [ -f bench/run.mjs ]; then
   npm run bench -- --quick
 fi
