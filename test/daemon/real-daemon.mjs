@@ -46,6 +46,10 @@ const BIN_SHA256 = {
 const DEAD_LOOPBACK_URL = 'http://127.0.0.1:9/disabled';
 
 const children = new Set(); // every process we started, until it exits
+// The UDP port each daemon HOME listened on: a restart of the same name reuses it, because a peer
+// keeps dialling the endpoint it last knew (v1.18.0: B's `ping` after A came back on a new port
+// failed with "dial: dial timeout" and a hint to wait ~30 s for relay convergence).
+const listenPorts = new Map();
 const registries = new Set(); // every stub registry we started
 let lastRendezvous = null;
 
@@ -65,7 +69,15 @@ export async function installPilot({ cacheDir = path.resolve(HERE, '../../.cache
   fs.mkdirSync(wheelDir, { recursive: true });
   const wheel = path.join(wheelDir, PILOT_WHEEL.file);
   if (!fs.existsSync(wheel) || sha256File(wheel) !== PILOT_WHEEL.sha256) {
-    await execFileP('python3', ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--dest', wheelDir, PILOT_WHEEL.requirement], { timeout: 300_000 });
+    try {
+      await execFileP('python3', ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--dest', wheelDir, PILOT_WHEEL.requirement], { timeout: 300_000 });
+    } catch (err) {
+      // Inside the tier's loopback-only namespace PyPI is unreachable by design: install first.
+      const hint = process.env.PILOT_NETNS === '1'
+        ? '\nThis runs inside a loopback-only network namespace: install first, outside it, with `node test/daemon/real-daemon.mjs --install`.'
+        : '';
+      throw new Error(`installPilot: pip download ${PILOT_WHEEL.requirement} failed: ${err.stderr || err.message}${hint}`);
+    }
   }
   const got = sha256File(wheel);
   if (got !== PILOT_WHEEL.sha256) throw new Error(`installPilot: ${PILOT_WHEEL.file} sha256 ${got}, expected ${PILOT_WHEEL.sha256}`);
@@ -187,8 +199,9 @@ function pilotEnv({ home, registryAddr, beaconAddr, socket, extra }) {
 }
 
 /**
- * Start one daemon with its own HOME under tmpDir/name and wait for its IPC socket.
- * Returns { name, socket, home, nodeHome, proc, logPath, stop(signal) }.
+ * Start one daemon with its own HOME under tmpDir/name and wait for its IPC socket. Starting the
+ * same name in the same tmpDir again is a restart: same HOME, identity and UDP port.
+ * Returns { name, socket, home, logPath, proc, registryAddr, beaconAddr, stop(signal), exited() }.
  */
 export async function startDaemon({
   binDir, tmpDir, name, registryAddr = lastRendezvous?.registryAddr, beaconAddr = lastRendezvous?.beaconAddr,
@@ -201,9 +214,10 @@ export async function startDaemon({
   if (Buffer.byteLength(socket) > 100) throw new Error(`startDaemon: socket path too long for AF_UNIX (${socket}); use a shorter tmpDir`);
   fs.mkdirSync(home, { recursive: true, mode: 0o700 });
   fs.mkdirSync(sockDir, { recursive: true, mode: 0o700 });
+  if (!listenPorts.has(home)) listenPorts.set(home, await freeUdpPort());
   const argv = [
     '-registry', registryAddr, '-beacon', beaconAddr,
-    '-listen', '127.0.0.1:0', '-socket', socket,
+    '-listen', `127.0.0.1:${listenPorts.get(home)}`, '-socket', socket,
     // Stable identity => same node id across restarts of this HOME (reconnect tests).
     '-identity', path.join(home, '.pilot', 'identity.json'),
     '-telemetry-url=', '-motd-feed-url=', '-proxy', 'off', '-transport', 'udp', '-no-skillinject',
@@ -300,6 +314,14 @@ async function smoke() {
   }
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1]) && process.argv.includes('--smoke')) {
+// --install: fetch the pinned binaries into .cache/pilot-bin (needs PyPI, so run it before
+// entering the loopback-only namespace); a no-op when they are cached already.
+const isMain = process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1]);
+if (isMain && process.argv.includes('--install')) {
+  installPilot().then(
+    (r) => console.log(`pilot ${r.version}: ${r.binDir} (${r.source})`),
+    (e) => { console.error(e.message); process.exit(1); },
+  );
+} else if (isMain && process.argv.includes('--smoke')) {
   smoke().catch(async (e) => { console.error(e); await stopAll(); process.exit(1); });
 }
