@@ -6,9 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 npm test
-if [ -f vitest.daemon.config.ts ] && ls test/daemon/*.test.ts >/dev/null 2>&1; then
-  npm run test:daemon
-fi
+# The real pilot-daemon (from PyPI) in a loopback-only network namespace.
+npm run test:daemon
 # electron-builder --dir, offline, against a stub Electron: validates packaging and fuses.
 npm run package:check
 if [ -f bench/run.mjs ]; then
