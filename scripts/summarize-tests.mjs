@@ -2,7 +2,7 @@
 //   tests: N passed, N failed, N skipped
 import { existsSync, readFileSync } from 'node:fs';
 
-const files = ['test-results/vitest.json', 'test-results/vitest-daemon.json'].filter((f) => existsSync(f));
+const files = ['test-results/vitest.json', 'test-results/vitest-hardening.json', 'test-results/vitest-daemon.json'].filter((f) => existsSync(f));
 let passed = 0, failed = 0, skipped = 0;
 for (const f of files) {
   const r = JSON.parse(readFileSync(f, 'utf8'));

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The one test command (README "Test"; .ci/run runs exactly this): set-up, then type-check, lint,
-# build, unit + integration + browser tests, the real-daemon tier, the offline packaging check and
+# build, unit + integration + browser tests, the hardening suite, the real-daemon tier, the offline packaging check and
 # a benchmark smoke run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 npm test
+# Hostile input on every surface, URL bypasses through the real sender, a 60 s chaos run.
+npm run test:hardening
 # The real pilot-daemon (from PyPI) in a loopback-only network namespace.
 npm run test:daemon
 # electron-builder --dir, offline, against a stub Electron: validates packaging and fuses.

@@ -16,6 +16,18 @@ export const INGEST_TOKEN_BYTES = 32;
 export const REJECT_SNIPPET_CHARS = 200;
 /** A request must arrive whole within this time (slow senders cannot hold sockets forever). */
 export const INGEST_REQUEST_TIMEOUT_MS = 10_000;
+/**
+ * How often Node looks for requests past their time-out. Its default (30 s) would let a slow
+ * sender hold a socket for up to 40 s despite the 10 s limit; 1 s keeps the limit close to true
+ * at the cost of one cheap scan of open connections per second.
+ */
+export const INGEST_TIMEOUT_CHECK_MS = 1000;
+/**
+ * Deepest nesting of arrays/objects accepted in a body. The daemon's events are a few levels deep;
+ * a body nested 100,000 deep parses fine but cannot be serialised again (JSON.stringify recurses
+ * and overflows the stack), so it is refused here with a clear 400 instead of failing later.
+ */
+export const MAX_INGEST_JSON_DEPTH = 128;
 
 export interface IngestRejection {
   status: number;
@@ -35,13 +47,26 @@ export interface IngestServer {
   close(): Promise<void>;
 }
 
-export function startIngestServer(h: IngestHandlers, opts: { host?: string; port?: number } = {}): Promise<IngestServer> {
+export interface IngestServerOptions {
+  host?: string;
+  port?: number;
+  /** default INGEST_REQUEST_TIMEOUT_MS; tests shorten it */
+  requestTimeoutMs?: number;
+}
+
+export function startIngestServer(h: IngestHandlers, opts: IngestServerOptions = {}): Promise<IngestServer> {
   const host = opts.host ?? '127.0.0.1';
+  const requestTimeout = opts.requestTimeoutMs ?? INGEST_REQUEST_TIMEOUT_MS;
   const token = randomBytes(INGEST_TOKEN_BYTES).toString('base64url');
   const path = `/ingest/${token}`;
   const pathDigest = digest(path);
 
-  const server = http.createServer((req, res) => {
+  const serverOptions: http.ServerOptions = {
+    requestTimeout,
+    headersTimeout: requestTimeout,
+    connectionsCheckingInterval: Math.min(INGEST_TIMEOUT_CHECK_MS, requestTimeout),
+  };
+  const server = http.createServer(serverOptions, (req, res) => {
     // Timing-safe: compare fixed-size digests, so neither length nor prefix leaks the token.
     if (!timingSafeEqual(digest(req.url ?? ''), pathDigest)) {
       reply(res, 404, 'not_found', 'no such path');
@@ -54,7 +79,6 @@ export function startIngestServer(h: IngestHandlers, opts: { host?: string; port
     }
     void receive(req, res, h);
   });
-  server.requestTimeout = INGEST_REQUEST_TIMEOUT_MS;
 
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -114,6 +138,10 @@ async function receive(req: http.IncomingMessage, res: http.ServerResponse, h: I
     refuse(400, 'bad_encoding', 'body is not valid UTF-8');
     return;
   }
+  if (nestingDepthOver(text, MAX_INGEST_JSON_DEPTH)) {
+    refuse(400, 'too_deep', `body nests arrays/objects deeper than ${MAX_INGEST_JSON_DEPTH} levels`);
+    return;
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -166,6 +194,23 @@ function readBody(req: http.IncomingMessage): Promise<Buffer | 'too_large' | 'go
     req.on('error', onGone);
     req.on('aborted', onGone);
   });
+}
+
+/** True when the JSON text opens more than `limit` arrays/objects at once (strings skipped). */
+function nestingDepthOver(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c /* backslash: skip the escaped char */) i++;
+      else if (c === 0x22 /* " */) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
+      if (++depth > limit) return true;
+    } else if (c === 0x5d /* ] */ || c === 0x7d /* } */) depth--;
+  }
+  return false;
 }
 
 function reply(res: http.ServerResponse, status: number, code: string, message: string): void {

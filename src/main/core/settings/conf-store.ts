@@ -44,7 +44,12 @@ export function openConfStore(dataDir: string, now: () => number = Date.now): Op
   } catch (err) {
     const file = join(dataDir, `${SETTINGS_FILE_NAME}.json`);
     const reason = err instanceof Error ? err.message : String(err);
-    if (!existsSync(file)) throw err; // not a broken file: a real I/O problem (e.g. no permission)
+    if (!existsSync(file)) {
+      // Not a broken file: the folder itself cannot be used (not a folder, no permission). The
+      // app cannot keep settings without it, so this stays an error, one that names the folder.
+      const code = (err as { code?: unknown }).code;
+      throw new Error(`Cannot open the settings folder ${dataDir}${typeof code === 'string' ? ` (${code})` : ''}: ${reason}`, { cause: err });
+    }
     const aside = `${file}.broken-${new Date(now()).toISOString().replace(/[:.]/g, '-')}`;
     renameSync(file, aside);
     return {

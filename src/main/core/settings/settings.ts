@@ -57,7 +57,14 @@ export class SettingsService {
     }
     settings.secret = this.secretStore.get();
     this.current = settings;
-    if (version !== SETTINGS_VERSION) kv.set(VERSION_KEY, SETTINGS_VERSION);
+    if (version !== SETTINGS_VERSION) {
+      // A read-only data folder must not stop the app: it runs on what it read, and says so.
+      try {
+        kv.set(VERSION_KEY, SETTINGS_VERSION);
+      } catch (err) {
+        this.warnings.push(`${saveFailure(kv.path, err)}; changes made while the app runs will not be kept.`);
+      }
+    }
   }
 
   get(): Readonly<Settings> {
@@ -71,11 +78,21 @@ export class SettingsService {
       const problem = FIELD_CHECKS[key](value);
       if (problem) throw new Error(`Setting "${key}" ${problem}.`);
     }
-    for (const [key, value] of Object.entries(patch) as [keyof Settings, unknown][]) {
-      if (key === 'secret') this.secretStore.set(value as string | null);
-      else if (value === null) this.kv.delete(key);
-      else this.kv.set(key, value);
+    try {
+      for (const [key, value] of Object.entries(patch) as [keyof Settings, unknown][]) {
+        if (key === 'secret') this.secretStore.set(value as string | null);
+        else if (value === null) this.kv.delete(key);
+        else this.kv.set(key, value);
+      }
+    } catch (err) {
+      // The store's own error names a temporary file; say which settings file and why instead.
+      throw new Error(`${saveFailure(this.kv.path, err)}.`, { cause: err });
     }
     this.current = { ...this.current, ...patch };
   }
+}
+
+function saveFailure(path: string, err: unknown): string {
+  const reason = (err as { code?: unknown }).code ?? (err instanceof Error ? err.message : String(err));
+  return `The settings could not be saved to ${path} (${String(reason)}: is the data folder read-only or full?)`;
 }
