@@ -1,0 +1,3 @@
+module pilotbench/gostandin
+
+go 1.22

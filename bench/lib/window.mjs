@@ -1,0 +1,88 @@
+// Window load (issue 5): the headless page in Debian's Chromium while the ingest takes a steady
+// stream of daemon events. Measured in the page: the longest task (PerformanceObserver
+// 'longtask', i.e. tasks over 50 ms), the most log rows ([role=listitem]) ever in the DOM;
+// through CDP: the JS heap (most seen, and after a forced GC at the end).
+/* global window, document -- used only inside page.evaluate(), which runs in Chromium */
+import { existsSync } from 'node:fs';
+
+export const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+/** How often the heap is read while the events flow. */
+const HEAP_SAMPLE_MS = 250;
+/** Time the page gets after the last event to render the final counts. */
+const SETTLE_MS = 1500;
+const MB = 1024 * 1024;
+
+export async function measureWindow({ host, inject, rate, seconds }) {
+  if (!existsSync(CHROMIUM)) return { skipped: `${CHROMIUM} not found` };
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  try {
+    const page = await browser.newPage();
+    await page.goto(host.pageUrl);
+    await page.getByRole('list', { name: 'Delivery log' }).waitFor({ state: 'attached' });
+    await page.evaluate(() => {
+      const m = { longestTaskMs: 0, longTasks: 0, maxRows: 0 };
+      window.__bench = m;
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) {
+          m.longTasks++;
+          m.longestTaskMs = Math.max(m.longestTaskMs, e.duration);
+        }
+      }).observe({ type: 'longtask', buffered: true });
+      setInterval(() => {
+        m.maxRows = Math.max(m.maxRows, document.querySelectorAll('[role=listitem]').length);
+      }, 50);
+    });
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Performance.enable');
+    const heapMB = async () => {
+      const { metrics } = await cdp.send('Performance.getMetrics');
+      return (metrics.find((x) => x.name === 'JSHeapUsedSize')?.value ?? NaN) / MB;
+    };
+    const heapBeforeMB = await heapMB();
+    let maxHeapMB = heapBeforeMB;
+    const sampler = setInterval(() => {
+      heapMB().then(
+        (v) => (maxHeapMB = Math.max(maxHeapMB, v)),
+        () => {},
+      );
+    }, HEAP_SAMPLE_MS);
+    let load;
+    try {
+      load = await inject({ rate, seconds });
+      await new Promise((r) => setTimeout(r, SETTLE_MS));
+    } finally {
+      clearInterval(sampler);
+    }
+    const inPage = await page.evaluate(() => window.__bench);
+    await cdp.send('HeapProfiler.collectGarbage');
+    const heapAfterGcMB = await heapMB();
+    // The counter is shown formatted ("6,000"): keep the digits only.
+    const shownReceived = Number((await page.getByLabel('Received', { exact: true }).textContent())?.replace(/\D/g, ''));
+    const state = await host.state();
+    return {
+      rate,
+      seconds,
+      injected: load.accepted,
+      longestTaskMs: inPage.longestTaskMs,
+      longTasks: inPage.longTasks,
+      maxRows: inPage.maxRows,
+      heapMB: maxHeapMB,
+      heapBeforeMB,
+      heapAfterGcMB,
+      shownReceived,
+      hostReceived: state.stats.received,
+    };
+  } finally {
+    await browser.close();
+  }
+}

@@ -1,0 +1,194 @@
+// `npm run bench [-- --quick]`: the delivery benchmark of issue 7 and the window load of issue 5.
+// Every figure is measured in this one run, side by side, against one local receiver; the ratios
+// are what carry over to other machines. Prints a table and writes bench/results.json.
+// Exits non-zero only on a crash or an accounting error, never because something was slow.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { runJson, runWorker, startHost, startReceiver } from './lib/processes.mjs';
+import { measureWindow } from './lib/window.mjs';
+import { printTable } from './lib/table.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const OUT = join(ROOT, '.cache/bench');
+const HEADLESS = join(ROOT, 'dist/main/headless.js');
+const GO_BIN = join(OUT, 'go-standin');
+const GO_LABEL = "Go reference stand-in (re-implemented from the plugin's semantics; the module itself is not downloadable here)";
+const quick = process.argv.includes('--quick');
+
+/** Sizes per mode: quick is CI's smoke run (well under 2 minutes), full is the reported one. */
+const SIZE = quick
+  ? { events: 5_000, rounds: 3, latencyS: 3, ingestS: 2, memoryEvents: 100_000, startups: 5, windowS: 3 }
+  : { events: 50_000, rounds: 3, latencyS: 10, ingestS: 5, memoryEvents: 1_000_000, startups: 5, windowS: 10 };
+/** Events in flight for the parallel run (the dispatcher's `concurrency` option). */
+const PARALLEL = 8;
+/** Keep-alive client connections posting to the ingest (the daemon uses one; several show the limit). */
+const INGEST_CONNECTIONS = 4;
+/** Issue 5: events per second injected while the window is watched. */
+const WINDOW_RATE = 2000;
+/** How long the ingest run's host may take to deliver or drop what is still queued. */
+const DRAIN_WAIT_MS = 30_000;
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+};
+const unaccounted = (s) =>
+  s.received - (s.delivered + s.failed + s.dropped + s.circuitSkips + s.abandoned + s.unsent + s.filtered + s.queued);
+const step = (what) => process.stderr.write(`bench: ${what}\n`);
+
+async function bundleWorkers() {
+  mkdirSync(OUT, { recursive: true });
+  await build({
+    entryPoints: ['throughput', 'latency', 'memory', 'ingest-load'].map((w) => join(ROOT, `bench/workers/${w}.ts`)),
+    outdir: OUT,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'error',
+  });
+}
+
+/** Builds the Go stand-in offline (no third-party modules); null with the reason when it cannot. */
+function buildGo() {
+  const env = { ...process.env, GOTOOLCHAIN: 'local', GOPROXY: 'off', GOFLAGS: '-mod=mod' };
+  const r = spawnSync('go', ['build', '-o', GO_BIN, '.'], { cwd: join(ROOT, 'bench/go'), env, encoding: 'utf8' });
+  if (r.error) return `go not available (${r.error.message})`;
+  if (r.status !== 0) throw new Error(`go build failed:\n${r.stderr}`);
+  const v = spawnSync('go', ['version'], { encoding: 'utf8' });
+  return { version: v.stdout.trim() };
+}
+
+async function throughput(receiverUrl, go) {
+  const args = ['--url', receiverUrl, '--n', String(SIZE.events)];
+  const runs = { dispatcher: [], undici: [], go: [], parallel: [] };
+  // Alternated a, b, c, parallel, a, b, c, … so drift and noise hit every contender alike.
+  for (let round = 1; round <= SIZE.rounds; round++) {
+    step(`throughput round ${round}/${SIZE.rounds} (${SIZE.events} events each)`);
+    runs.dispatcher.push((await runWorker(OUT, 'throughput', ['--mode', 'dispatcher', ...args])).eventsPerSec);
+    runs.undici.push((await runWorker(OUT, 'throughput', ['--mode', 'undici', ...args])).eventsPerSec);
+    if (go.version) runs.go.push((await runJson(GO_BIN, ['-url', receiverUrl, '-n', String(SIZE.events)])).eventsPerSec);
+    runs.parallel.push(
+      (await runWorker(OUT, 'throughput', ['--mode', 'dispatcher', '--concurrency', String(PARALLEL), ...args])).eventsPerSec,
+    );
+  }
+  return {
+    events: SIZE.events,
+    rounds: SIZE.rounds,
+    dispatcher: median(runs.dispatcher),
+    undici: median(runs.undici),
+    go: go.version ? median(runs.go) : null,
+    goLabel: GO_LABEL,
+    parallel: median(runs.parallel),
+    parallelConcurrency: PARALLEL,
+    runs,
+  };
+}
+
+async function ingest(receiverUrl) {
+  step(`ingest: ${INGEST_CONNECTIONS} keep-alive connections for ${SIZE.ingestS} s while delivering`);
+  const host = await startHost(HEADLESS, { url: receiverUrl });
+  try {
+    const ingestUrl = (await host.state()).ingest.url;
+    const load = await runWorker(OUT, 'ingest-load', [
+      '--url', ingestUrl, '--seconds', String(SIZE.ingestS), '--connections', String(INGEST_CONNECTIONS),
+    ]);
+    const during = (await host.state()).stats;
+    const deadline = Date.now() + DRAIN_WAIT_MS;
+    let stats = during;
+    while (stats.queued > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      stats = (await host.state()).stats;
+    }
+    // Still queued after the wait is slowness (reported); a count that does not add up is an error.
+    if (stats.received !== load.accepted || unaccounted(stats) !== 0) {
+      throw new Error(`ingest accounting: accepted ${load.accepted}, stats ${JSON.stringify(stats)}`);
+    }
+    return {
+      perSecond: load.perSecond,
+      accepted: load.accepted,
+      connections: INGEST_CONNECTIONS,
+      seconds: load.seconds,
+      deliveredPerSecond: during.delivered / load.seconds,
+      stats,
+    };
+  } finally {
+    await host.stop();
+  }
+}
+
+async function startup() {
+  const times = [];
+  for (let i = 0; i < SIZE.startups; i++) {
+    const host = await startHost(HEADLESS);
+    times.push(host.readyMs);
+    await host.stop();
+  }
+  return { medianMs: median(times), runsMs: times };
+}
+
+async function windowLoad(receiverUrl) {
+  const host = await startHost(HEADLESS, { url: receiverUrl });
+  try {
+    const ingestUrl = (await host.state()).ingest.url;
+    const inject = ({ rate, seconds }) =>
+      runWorker(OUT, 'ingest-load', [
+        '--url', ingestUrl, '--seconds', String(seconds), '--connections', String(INGEST_CONNECTIONS), '--rate', String(rate),
+      ]);
+    return await measureWindow({ host, inject, rate: WINDOW_RATE, seconds: SIZE.windowS });
+  } finally {
+    await host.stop();
+  }
+}
+
+async function main() {
+  step(`${quick ? 'quick' : 'full'} run; bundling workers`);
+  await bundleWorkers();
+  const goBuild = buildGo();
+  const go = typeof goBuild === 'string' ? { skipped: goBuild } : goBuild;
+  const receiver = await startReceiver(join(ROOT, 'bench/receiver.mjs'));
+  const results = {
+    mode: quick ? 'quick' : 'full',
+    date: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, go: go.version ?? go.skipped },
+    receiver: 'node:http on 127.0.0.1, own process, 200 with an empty body',
+  };
+  try {
+    results.throughput = await throughput(receiver.url, go);
+    step(`latency: ${SIZE.latencyS} s at 1,000 events/s`);
+    results.latency = await runWorker(OUT, 'latency', ['--url', receiver.url, '--rate', '1000', '--seconds', String(SIZE.latencyS)]);
+    results.ingest = await ingest(receiver.url);
+    step(`memory: ${SIZE.memoryEvents} events, receiver down`);
+    results.memory = await runWorker(OUT, 'memory', ['--events', String(SIZE.memoryEvents)], ['--expose-gc']);
+    step(`start-up: ${SIZE.startups} spawns`);
+    const up = await startup();
+    results.startupMs = up.medianMs;
+    results.startupRunsMs = up.runsMs;
+    step(`window: ${WINDOW_RATE} events/s for ${SIZE.windowS} s in Chromium`);
+    results.window = await windowLoad(receiver.url);
+  } finally {
+    results.receiverCounts = await receiver.stop();
+  }
+  const t = results.throughput;
+  results.ratios = {
+    dispatcherOverUndici: t.dispatcher / t.undici,
+    dispatcherOverGo: t.go ? t.dispatcher / t.go : null,
+    parallelOverDispatcher: t.parallel / t.dispatcher,
+  };
+  writeFileSync(join(ROOT, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  printTable(results);
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`bench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

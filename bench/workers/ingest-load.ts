@@ -1,0 +1,71 @@
+// Ingest load: daemon-format POSTs to an ingest URL over several keep-alive connections.
+//   as fast as possible: --url U --seconds S --connections C
+//   paced:               --url U --seconds S --connections C --rate R   (R events/s in all)
+// Reports the bodies accepted (2xx) and refused, and accepted/s.
+
+import { Pool } from 'undici';
+import { fail, flags, report } from './common';
+
+const f = flags(process.argv.slice(2));
+const url = new URL(f.str('url'));
+const seconds = f.num('seconds', 5);
+const connections = f.num('connections', 4);
+const rate = f.num('rate', 0);
+
+const pool = new Pool(url.origin, { connections, pipelining: 1 });
+let eventId = 0;
+let accepted = 0;
+let refused = 0;
+
+async function post(): Promise<void> {
+  const id = ++eventId;
+  const body = JSON.stringify({
+    event_id: id,
+    event: 'message.received',
+    node_id: 7,
+    timestamp: new Date().toISOString(),
+    data: { from: '0:0000.0000.0002', message_id: `load-${id}`, size: 128, type: 'TEXT' },
+  });
+  const res = await pool.request({
+    path: url.pathname,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'user-agent': 'Go-http-client/1.1' },
+    body,
+  });
+  await res.body.dump();
+  if (res.statusCode >= 200 && res.statusCode < 300) accepted++;
+  else refused++;
+}
+
+const t0 = performance.now();
+const endAt = t0 + seconds * 1000;
+if (rate > 0) {
+  // Paced: event i is due at t0 + i/rate; each tick sends what is due, at most `connections` at once.
+  let inFlight = 0;
+  let sent = 0;
+  const total = Math.round(rate * seconds);
+  await new Promise<void>((resolve) => {
+    const tick = (): void => {
+      const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * rate));
+      while (sent < due && inFlight < connections * 4) {
+        sent++;
+        inFlight++;
+        void post().finally(() => {
+          inFlight--;
+          if (sent === total && inFlight === 0) resolve();
+        });
+      }
+      if (sent < total) setTimeout(tick, 1);
+    };
+    tick();
+  });
+} else {
+  const loop = async (): Promise<void> => {
+    while (performance.now() < endAt) await post();
+  };
+  await Promise.all(Array.from({ length: connections }, loop));
+}
+const elapsedS = (performance.now() - t0) / 1000;
+await pool.close();
+if (refused > 0) fail(`ingest refused ${refused} well-formed bodies`);
+report({ accepted, refused, seconds: elapsedS, perSecond: accepted / elapsedS, connections, rate });

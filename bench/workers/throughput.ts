@@ -1,0 +1,94 @@
+// Throughput worker: times N events delivered one way to the receiver and reports events/s.
+//   --mode dispatcher  the app's Dispatcher (--concurrency 1 = the reference: one in flight, in order)
+//   --mode undici      a bare undici request() loop, one at a time, keep-alive Agent: the limit
+// Both build each event's JSON body and send the same headers. A warm-up (not timed) runs first
+// so the JIT and the keep-alive connection are in place. Exit 1 on any lost or failed event.
+
+import { Agent, request } from 'undici';
+import { toOutgoingBody } from '../../src/shared/events';
+import { unaccounted } from '../../src/shared/delivery';
+import { USER_AGENT } from '../../src/main/core/delivery/delivery-client';
+import { appDispatcher, fail, flags, report, sampleEvent } from './common';
+
+/** Events in the dispatcher at most (waiting + in flight): below its 1024 queue, so none is dropped. */
+const HIGH_WATER = 1000;
+/** Refill once this few are left: the queue never runs dry while the feeder waits its turn. */
+const LOW_WATER = 512;
+
+const f = flags(process.argv.slice(2));
+const mode = f.str('mode');
+const url = f.str('url');
+const n = f.num('n', 50_000);
+const warmup = f.num('warmup', 1000);
+const concurrency = f.num('concurrency', 1);
+
+async function viaDispatcher(): Promise<void> {
+  const { d, log, close } = appDispatcher(url, { concurrency });
+  let submitted = 0;
+  let settled = 0;
+  let target = 0;
+  let feeding = false;
+  let phaseDone: () => void = () => {};
+
+  const feed = (): void => {
+    feeding = false;
+    while (submitted < target && submitted - settled < HIGH_WATER) d.submit(sampleEvent(++submitted), 'daemon');
+  };
+  log.onRecord((rec) => {
+    if (rec.outcome === 'queued') return;
+    settled++;
+    if (settled === target) phaseDone();
+    else if (!feeding && submitted < target && submitted - settled <= LOW_WATER) {
+      feeding = true;
+      setImmediate(feed);
+    }
+  });
+  const phase = (count: number): Promise<number> =>
+    new Promise((resolve) => {
+      const t0 = performance.now();
+      target += count;
+      phaseDone = () => resolve(performance.now() - t0);
+      feed();
+    });
+
+  await phase(warmup);
+  const ms = await phase(n);
+  const stats = d.stats();
+  await close();
+  if (stats.delivered !== warmup + n || unaccounted(stats) !== 0) {
+    fail(`dispatcher accounting: ${JSON.stringify(stats)}, unaccounted ${unaccounted(stats)}`);
+  }
+  report({ mode, concurrency, events: n, ms, eventsPerSec: (n / ms) * 1000, stats });
+}
+
+async function viaUndici(): Promise<void> {
+  const agent = new Agent();
+  let i = 0;
+  const one = async (): Promise<void> => {
+    i++;
+    const body = JSON.stringify(toOutgoingBody(i, sampleEvent(i)));
+    const res = await request(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': USER_AGENT,
+        'webhook-id': `msg_bench_${i}`,
+        'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+      },
+      body,
+      dispatcher: agent,
+    });
+    await res.body.dump();
+    if (res.statusCode !== 200) fail(`undici loop: HTTP ${res.statusCode}`);
+  };
+  for (let k = 0; k < warmup; k++) await one();
+  const t0 = performance.now();
+  for (let k = 0; k < n; k++) await one();
+  const ms = performance.now() - t0;
+  await agent.close();
+  report({ mode, events: n, ms, eventsPerSec: (n / ms) * 1000 });
+}
+
+if (mode === 'dispatcher') await viaDispatcher();
+else if (mode === 'undici') await viaUndici();
+else fail(`unknown --mode ${mode}`);
