@@ -14,6 +14,8 @@ import { createController } from './core/controller';
 import { readDaemonWebhookUrl, resolveSocketPath } from './core/daemon/socket-discovery';
 import { openConfStore } from './core/settings/conf-store';
 import { SettingsService } from './core/settings/settings';
+import { exportFileName, JSON_LINES_TYPE, writeJsonLines } from './core/outbox/history-export';
+import { EXPORT_PATH } from '../shared/http-routes';
 import { HEADLESS_USAGE, parseHeadlessArgs } from './headless/headless-args';
 import { startApiServer } from './headless/api-server';
 
@@ -65,6 +67,10 @@ async function main(): Promise<void> {
     override: args.daemonSocket ?? settings.get().daemonSocket ?? undefined,
   });
 
+  // Demo mode shows synthetic events; it links a real daemon only when asked to with
+  // --daemon-socket, so a machine without a daemon does not show "Daemon not connected".
+  const linkDaemon = !args.noDaemon && (!args.demo || args.daemonSocket !== undefined);
+
   let uiPort = 0;
   const controller = await createController({
     settings,
@@ -78,17 +84,20 @@ async function main(): Promise<void> {
       ...(args.concurrency !== undefined && { concurrency: args.concurrency }),
     },
     daemon: {
-      enabled: !args.noDaemon,
+      enabled: linkDaemon,
       socketPath: discovery.path,
       unsupported: discovery.unsupported,
       source: discovery.source,
-      daemonWebhookUrl: args.noDaemon
+      daemonWebhookUrl: !linkDaemon
         ? null
         : readDaemonWebhookUrl({ env: process.env, homedir: homedir(), readFile: readFileOrNull }),
     },
     demo: args.demo,
     ownPorts: () => (uiPort ? [uiPort] : []),
+    dataDir,
+    outbox: !args.noOutbox,
   });
+  for (const w of controller.getState().warnings.filter((w) => w.includes('history'))) process.stderr.write(`warning: ${w}\n`);
 
   const token = args.token ?? randomBytes(TOKEN_BYTES).toString('base64url');
   const here = dirname(fileURLToPath(import.meta.url));
@@ -98,6 +107,16 @@ async function main(): Promise<void> {
     token,
     port: args.port ?? 0,
     staticDir: join(here, '..', 'renderer'),
+    downloads: {
+      [EXPORT_PATH]: async (res) => {
+        res.writeHead(200, {
+          'Content-Type': JSON_LINES_TYPE,
+          'Content-Disposition': `attachment; filename="${exportFileName(Date.now())}"`,
+        });
+        await writeJsonLines(res, controller.historyPages());
+        res.end();
+      },
+    },
   });
   uiPort = server.port;
 

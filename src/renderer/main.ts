@@ -8,13 +8,14 @@ import { DaemonPanel } from './daemon-panel';
 import { DetailsPanel } from './details-panel';
 import { byId } from './dom';
 import { FrameBatch } from './frame-batch';
+import { HistoryPanel } from './history-panel';
 import { LogPanel } from './log-panel';
 import { Notices } from './notices';
 import { PauseButton } from './pause-button';
 import { SecretPanel } from './secret-panel';
 import { StatusBadge } from './status-badge';
 import { UrlForm } from './url-form';
-import { createWebBridge, takeToken, type WebBridge } from './web-bridge';
+import { createWebBridge, historyDownloader, takeToken, type WebBridge } from './web-bridge';
 
 declare global {
   interface Window {
@@ -35,7 +36,8 @@ function sessionStore(): Storage | null {
 }
 
 function start(): void {
-  const web: WebBridge | null = window.pilot ? null : createWebBridge(takeToken(location, history, sessionStore()));
+  const token = window.pilot ? null : takeToken(location, history, sessionStore());
+  const web: WebBridge | null = window.pilot ? null : createWebBridge(token);
   const bridge: Bridge = window.pilot ?? web!;
 
   const notices = new Notices();
@@ -46,6 +48,7 @@ function start(): void {
   const daemon = new DaemonPanel();
   const pause = new PauseButton(bridge, (message) => notices.setConnection(message));
   const demoTag = byId('demo-tag', HTMLElement);
+  const historyPanel = new HistoryPanel(bridge, web === null ? null : historyDownloader(token));
 
   let state: AppState | null = null;
   const details = new DetailsPanel(bridge, () => log.select(null));
@@ -61,6 +64,7 @@ function start(): void {
     urlForm.update(s);
     secret.update(s);
     daemon.update(s.daemon);
+    historyPanel.update(s);
     pause.update(s);
     details.setSecretSet(s.secret.set);
     notices.setWarnings(s.warnings);

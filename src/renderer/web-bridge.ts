@@ -14,7 +14,7 @@ import {
   type PushName,
   type Result,
 } from '../shared/bridge';
-import { HTTP_ROUTES, LOG_QUERY_KEYS, STREAM_PATH } from '../shared/http-routes';
+import { EXPORT_PATH, HTTP_ROUTES, LOG_QUERY_KEYS, STREAM_PATH } from '../shared/http-routes';
 
 /** Where the token survives a reload of the tab once it has been taken out of the address bar. */
 const TOKEN_STORAGE_KEY = 'pilot-webhook.token';
@@ -40,6 +40,8 @@ const RETURNS_RESULT: { readonly [K in CallName]: CallResult<K> extends Result<u
   generateSecret: true,
   clearSecret: true,
   copySecret: true,
+  redeliver: true,
+  setTopicFilters: true,
 };
 
 export type StreamStatus = 'connecting' | 'open' | 'lost';
@@ -190,4 +192,27 @@ export function createWebBridge(token: string | null): WebBridge {
   };
   // The loop above fills exactly the names in CALL_NAMES, which the contract checks against BridgeCalls.
   return bridge as unknown as WebBridge;
+}
+
+/**
+ * Downloads the history export (GET /api/export, JSON Lines) with the token in its header and
+ * saves it through a temporary link: a plain link could not carry the token. Resolves with a
+ * message when it failed, or null.
+ */
+export function historyDownloader(token: string | null): () => Promise<string | null> {
+  return async () => {
+    const res = await fetch(EXPORT_PATH, { headers: token === null ? {} : { Authorization: `Bearer ${token}` } });
+    if (!res.ok) return (await errorOf(res)).message;
+    const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? 'pilot-webhook-history.jsonl';
+    const href = URL.createObjectURL(await res.blob());
+    const link = document.createElement('a');
+    link.href = href;
+    link.download = name;
+    link.hidden = true;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(href), 0);
+    return null;
+  };
 }

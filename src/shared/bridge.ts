@@ -2,7 +2,7 @@
 // every push the main process sends to the window. The Electron preload, the ipcMain handlers and
 // the headless web bridge are all generated from (or checked against) these maps.
 
-import type { BreakerView, DeliveryRecord, Outcome, Stats } from './delivery';
+import type { BreakerView, DeliveryRecord, Outcome, RedeliverOutcome, Stats } from './delivery';
 
 export interface DaemonView {
   connected: boolean;
@@ -16,6 +16,12 @@ export interface DaemonView {
   error: string | null;
   /** false when run with --no-daemon or on a platform without the daemon */
   enabled: boolean;
+  /**
+   * Events the daemon lost on its way to us (its webhook queue drops and breaker skips), summed
+   * over every webhook client it had while linked: its own Health counters restart at each
+   * SetWebhook, these do not.
+   */
+  hop: { dropped: number; circuitSkips: number };
 }
 
 export interface AppState {
@@ -32,7 +38,28 @@ export interface AppState {
   /** warnings the user should see (ignored persisted URL, settings file set aside, …) */
   warnings: string[];
   demo: boolean;
+  /** topic patterns events must match to be delivered; empty = every topic */
+  topicFilters: string[];
+  history: HistoryView;
 }
+
+/** The durable outbox and history (SQLite in the data folder), or why it is off. */
+export interface HistoryView {
+  /** false: in-memory log only (--no-outbox, or the database could not be opened) */
+  durable: boolean;
+  /** the database file, when durable */
+  path: string | null;
+  /** retention limits: records older than this many days go first, then the oldest beyond the size */
+  days: number;
+  maxMB: number;
+  /** records retention has removed since this process started */
+  retentionRemoved: number;
+  /** records the history holds now (approximate while events arrive) */
+  records: number;
+}
+
+/** Which records to send again: by id, or every undelivered one of a kind since a moment. */
+export type RedeliverArg = { ids: number[] } | { since: string; outcome: RedeliverOutcome };
 
 export interface TestResult {
   ok: boolean;
@@ -74,6 +101,10 @@ export interface BridgeCalls {
   generateSecret: [undefined, Result<{ hint: string }>];
   clearSecret: [undefined, Result<{ set: false }>];
   copySecret: [undefined, Result<{ copied: boolean }>];
+  /** sends stored undelivered events again (as new records, in order of acceptance) */
+  redeliver: [RedeliverArg, Result<{ queued: number }>];
+  /** which topics are delivered; events of other topics are recorded as filtered */
+  setTopicFilters: [{ filters: string[] }, Result<{ filters: string[] }>];
 }
 
 export type CallName = keyof BridgeCalls;
@@ -94,6 +125,8 @@ export const CALL_NAMES = [
   'generateSecret',
   'clearSecret',
   'copySecret',
+  'redeliver',
+  'setTopicFilters',
 ] as const satisfies readonly CallName[];
 
 // Compile-time check that CALL_NAMES lists every key of BridgeCalls.

@@ -3,8 +3,9 @@
 // window must not be able to hand the controller a value of the wrong shape. Pure.
 
 import { CALL_NAMES, type CallArg, type CallName } from './bridge';
-import { OUTCOMES } from './delivery';
-import { MAX_TOPIC_LENGTH } from './events';
+import { OUTCOMES, REDELIVER_OUTCOMES } from './delivery';
+import { isRfc3339, MAX_TOPIC_LENGTH } from './events';
+import { checkTopicFilters } from './topic-patterns';
 
 export type ArgCheck<K extends CallName> = { ok: true; value: CallArg<K> } | { ok: false; message: string };
 
@@ -58,6 +59,15 @@ function nonNegativeIntField(o: Record<string, unknown>, key: string, min = 0, m
 
 const noArgument: Check = (arg) => (arg === undefined ? null : 'this call takes no argument');
 
+function idList(arg: unknown): string | null {
+  const ids = (arg as Record<string, unknown>).ids;
+  if (!Array.isArray(ids)) return '"ids" must be a list of record ids';
+  if (ids.length === 0 || ids.length > MAX_RESEND_IDS) return `"ids" must hold 1 to ${MAX_RESEND_IDS} record ids`;
+  return ids.every((id) => typeof id === 'number' && Number.isSafeInteger(id) && id >= 0)
+    ? null
+    : '"ids" must hold non-negative whole numbers';
+}
+
 const CHECKS: { readonly [K in CallName]: Check } = {
   getState: noArgument,
   clearUrl: noArgument,
@@ -70,15 +80,28 @@ const CHECKS: { readonly [K in CallName]: Check } = {
   sendTest: (arg) => onlyKeys(arg, ['url']) ?? stringField(arg as Record<string, unknown>, 'url', MAX_URL_LENGTH, false),
   setSecret: (arg) =>
     onlyKeys(arg, ['secret']) ?? stringField(arg as Record<string, unknown>, 'secret', MAX_SECRET_LENGTH, true),
-  resend: (arg) => {
-    const problem = onlyKeys(arg, ['ids']);
+  resend: (arg) => onlyKeys(arg, ['ids']) ?? idList(arg),
+  // Either a list of ids, or a time and a kind of outcome: never both, so the meaning is plain.
+  redeliver: (arg) => {
+    if (isPlainObject(arg) && 'ids' in arg) return onlyKeys(arg, ['ids']) ?? idList(arg);
+    const problem = onlyKeys(arg, ['since', 'outcome']);
+    if (problem) return `${problem} (give "ids", or "since" and "outcome")`;
+    const o = arg as Record<string, unknown>;
+    if (typeof o.since !== 'string' || !isRfc3339(o.since)) {
+      return '"since" must be an RFC 3339 date-time such as 2024-05-01T12:00:00Z (or give "ids")';
+    }
+    if (!(REDELIVER_OUTCOMES as readonly unknown[]).includes(o.outcome)) {
+      return `"outcome" must be one of ${REDELIVER_OUTCOMES.join(', ')}`;
+    }
+    return null;
+  },
+  setTopicFilters: (arg) => {
+    const problem = onlyKeys(arg, ['filters']);
     if (problem) return problem;
-    const ids = (arg as Record<string, unknown>).ids;
-    if (!Array.isArray(ids)) return '"ids" must be a list of record ids';
-    if (ids.length === 0 || ids.length > MAX_RESEND_IDS) return `"ids" must hold 1 to ${MAX_RESEND_IDS} record ids`;
-    return ids.every((id) => typeof id === 'number' && Number.isSafeInteger(id) && id >= 0)
-      ? null
-      : '"ids" must hold non-negative whole numbers';
+    const filters = (arg as Record<string, unknown>).filters;
+    if (!Array.isArray(filters)) return '"filters" must be a list of topic patterns such as ["tunnel.*"]';
+    const bad = checkTopicFilters(filters);
+    return bad === null ? null : `"filters": ${bad}`;
   },
   getLog: (arg) => {
     const problem = onlyKeys(arg, ['limit', 'before', 'outcome', 'topic', 'since']);

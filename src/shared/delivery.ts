@@ -104,6 +104,28 @@ export interface DeliveryRecord {
   resendOf?: number;
   /** a short sentence explaining the outcome, e.g. "not sent: no URL" */
   detail?: string;
+  /**
+   * set once this record has been sent again: the id of the newer record that repeats it. A
+   * record sent again is no longer picked by "send all failed since …", so a second click does not
+   * send the same event twice.
+   */
+  resentAs?: number;
+}
+
+/** Which undelivered records `redeliver` picks by outcome; any_undelivered is every RESENDABLE one. */
+export type RedeliverOutcome = 'failed' | 'circuit_skipped' | 'any_undelivered';
+export const REDELIVER_OUTCOMES: readonly RedeliverOutcome[] = ['failed', 'circuit_skipped', 'any_undelivered'];
+
+/** The stored outcomes a redeliver selection covers ('failed' includes 4xx and 3xx, as the counter does). */
+export function outcomesFor(selection: RedeliverOutcome): readonly Outcome[] {
+  switch (selection) {
+    case 'failed':
+      return ['failed', 'client_error', 'redirect'];
+    case 'circuit_skipped':
+      return ['circuit_skipped'];
+    case 'any_undelivered':
+      return [...RESENDABLE];
+  }
 }
 
 /** Since-start counters (DESIGN.md section 5 `stats`). */
@@ -119,6 +141,12 @@ export interface Stats {
   queued: number;
   /** bodies the ingest refused: shown, but not events, so outside the invariant */
   rejected: number;
+  /**
+   * events still pending in the durable outbox when this process started, taken up again. They
+   * are counted in `received` of this run (and then under their outcome), so the invariant holds
+   * for the run; this says how many of `received` came from before the restart.
+   */
+  resumed: number;
 }
 
 export function emptyStats(): Stats {
@@ -133,6 +161,7 @@ export function emptyStats(): Stats {
     filtered: 0,
     queued: 0,
     rejected: 0,
+    resumed: 0,
   };
 }
 

@@ -25,7 +25,12 @@ export const HTTP_ROUTES: { readonly [K in CallName]: HttpRoute } = {
   generateSecret: { method: 'POST', path: '/api/secret/generate', arg: 'none' },
   clearSecret: { method: 'DELETE', path: '/api/secret', arg: 'none' },
   copySecret: { method: 'POST', path: '/api/secret/copy', arg: 'none' },
+  redeliver: { method: 'POST', path: '/api/redeliver', arg: 'body' },
+  setTopicFilters: { method: 'PUT', path: '/api/topic-filters', arg: 'body' },
 };
+
+/** The history as JSON Lines, oldest first (not a bridge call: a download that streams). */
+export const EXPORT_PATH = '/api/export';
 
 /** Server-sent events of the BridgePushes (`event: state` / `event: records`). */
 export const STREAM_PATH = '/api/stream';

@@ -33,6 +33,8 @@ const STATE: AppState = {
   secret: { set: false, hint: null },
   warnings: [],
   demo: false,
+  topicFilters: [],
+  history: { durable: false, path: null, days: 30, maxMB: 100, retentionRemoved: 0, records: 0 },
 };
 
 const RECORD: DeliveryRecord = {
@@ -70,6 +72,8 @@ function defaultBehaviours(): Record<CallName, Behaviour> {
     generateSecret: async () => ok({ secret: 'whsec_AAAA', hint: '…AAAA' }),
     clearSecret: async () => ok({ set: false }),
     copySecret: async () => ok({ copied: true }),
+    redeliver: async () => ok({ queued: 4 }),
+    setTopicFilters: async (a) => ok({ filters: (a as { filters: string[] }).filters }),
   };
 }
 
@@ -255,6 +259,8 @@ describe('API routes', () => {
     sendTest: { url: 'http://127.0.0.1:9/try' },
     resend: { ids: [3, 5] },
     setSecret: { secret: 's3cret' },
+    redeliver: { since: '2024-05-01T12:00:00Z', outcome: 'any_undelivered' },
+    setTopicFilters: { filters: ['tunnel.*'] },
   };
   const expectedValues: Record<CallName, unknown> = {
     getState: STATE,
@@ -269,6 +275,8 @@ describe('API routes', () => {
     generateSecret: { secret: 'whsec_AAAA', hint: '…AAAA' },
     clearSecret: { set: false },
     copySecret: { copied: true },
+    redeliver: { queued: 4 },
+    setTopicFilters: { filters: ['tunnel.*'] },
   };
 
   it.each(CALL_NAMES.map((n) => [n]))('%s maps to its handler with the right argument', async (name) => {

@@ -53,6 +53,8 @@ describe('checkCallArg', () => {
     generateSecret: undefined,
     clearSecret: undefined,
     copySecret: undefined,
+    redeliver: { since: '2024-05-01T12:00:00Z', outcome: 'failed' },
+    setTopicFilters: { filters: ['tunnel.*', 'handshake.*'] },
   };
 
   it('accepts a well-formed argument for every call', () => {
@@ -87,6 +89,14 @@ describe('checkCallArg', () => {
     ['resend', { ids: [1, '2'] }, /non-negative whole numbers/],
     ['setSecret', { secret: 'x'.repeat(2000) }, /longer than/],
     ['setSecret', {}, /"secret" is required/],
+    ['redeliver', { ids: [] }, /1 to/],
+    ['redeliver', { ids: [1], since: '2024-05-01T12:00:00Z' }, /unknown field: since/],
+    ['redeliver', { since: 'yesterday', outcome: 'failed' }, /"since"/],
+    ['redeliver', { since: '2024-05-01T12:00:00Z', outcome: 'delivered' }, /"outcome"/],
+    ['redeliver', { since: '2024-05-01T12:00:00Z' }, /"outcome"/],
+    ['setTopicFilters', { filters: 'tunnel.*' }, /list of topic patterns/],
+    ['setTopicFilters', { filters: ['tun*nel'] }, /"\*" may only/],
+    ['setTopicFilters', { filters: [''] }, /must not be empty/],
   ])('%s refuses %j', (name, arg, message) => {
     const r = checkCallArg(name, arg);
     expect(r.ok).toBe(false);

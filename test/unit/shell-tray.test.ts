@@ -26,6 +26,7 @@ function recordingActions(): { actions: TrayActions; log: string[] } {
     pause: () => log.push('pause'),
     resume: () => log.push('resume'),
     sendTest: () => log.push('test'),
+    redeliverFailed: () => log.push('redeliver'),
     copyUrl: () => log.push('copy'),
     setStartAtLogin: (on) => log.push(`login:${on}`),
     quit: () => log.push('quit'),
@@ -55,6 +56,7 @@ describe('buildTrayMenu (pure)', () => {
       'Open Pilot Webhook',
       'Pause deliveries',
       'Send test event',
+      'Send failed again',
       'Copy webhook URL',
       '---',
       'Start at login [ ]',
@@ -72,6 +74,7 @@ describe('buildTrayMenu (pure)', () => {
     const menu = visible(STATES.no_url);
     expect(menu).toContain('Send test event (disabled)');
     expect(menu).toContain('Copy webhook URL (disabled)');
+    expect(menu).toContain('Send failed again (disabled)');
     expect(menu[0]).toBe('No URL (disabled)');
   });
 
@@ -97,12 +100,13 @@ describe('buildTrayMenu (pure)', () => {
     click(TRAY_ITEM_IDS.open);
     click(TRAY_ITEM_IDS.pauseResume);
     click(TRAY_ITEM_IDS.sendTest);
+    click(TRAY_ITEM_IDS.redeliverFailed);
     click(TRAY_ITEM_IDS.copyUrl);
     click(TRAY_ITEM_IDS.startAtLogin, true);
     click(TRAY_ITEM_IDS.quit);
     const paused = buildTrayMenu(STATES.paused, NOW, false, actions).template;
     (paused.find((i) => i.id === TRAY_ITEM_IDS.pauseResume)!.click as unknown as () => void)();
-    expect(log).toStrictEqual(['open', 'pause', 'test', 'copy', 'login:true', 'quit', 'resume']);
+    expect(log).toStrictEqual(['open', 'pause', 'test', 'redeliver', 'copy', 'login:true', 'quit', 'resume']);
   });
 });
 

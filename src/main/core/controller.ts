@@ -4,13 +4,14 @@
 
 import type { Agent } from 'undici';
 import type { AppState, BridgeHandlers, BridgePushes, PushName, PushSubscribe, Result } from '../../shared/bridge';
-import type { DeliveryRecord, Stats } from '../../shared/delivery';
+import { outcomesFor, type DeliveryRecord, type Outcome, type Stats } from '../../shared/delivery';
 import type { AcceptedEvent } from '../../shared/events';
+import { checkTopicFilters, normaliseTopicFilters } from '../../shared/topic-patterns';
 import { checkWebhookUrl, type UrlCheck } from '../../shared/url-rules';
 import { DaemonLink } from './daemon/daemon-link';
 import { startDemoReceiver, type DemoReceiver } from './demo/demo-receiver';
 import { startDemoSource } from './demo/demo-events';
-import { DeliveryLog } from './delivery/delivery-log';
+import { DeliveryLog, type RecordLog } from './delivery/delivery-log';
 import { Dispatcher } from './delivery/dispatcher';
 import { generateSecret, secretHint } from './delivery/signing';
 import { createEgressAgent } from './egress-guard';
@@ -19,6 +20,7 @@ import { PushBatcher } from './push-batcher';
 import type { Settings } from './settings/settings-schema';
 import type { SettingsService } from './settings/settings';
 import { isOwnIngestUrl } from './own-ingest-url';
+import { openHistory, RETENTION_INTERVAL_MS, type History } from './outbox/history';
 
 /** Pushes to the window are coalesced to at most one per this many ms: never a flood. */
 export const PUSH_INTERVAL_MS = 100;
@@ -50,6 +52,15 @@ export interface ControllerOptions {
   /** ports the app serves on loopback besides the ingest (the headless UI): never delivered to */
   ownPorts?: () => readonly number[];
   pushIntervalMs?: number;
+  /**
+   * The data folder: the durable outbox and history live there (history.sqlite3). Absent, or
+   * `outbox: false`, the log is in memory only (as before the outbox existed; tests, benchmarks).
+   */
+  dataDir?: string;
+  /** false: no history database even with a data folder (--no-outbox) */
+  outbox?: boolean;
+  /** how often retention runs (it also runs at start); tests shorten it */
+  retentionIntervalMs?: number;
 }
 
 export interface Controller {
@@ -61,6 +72,12 @@ export interface Controller {
   /** accepts one event as if the daemon had posted it (demo mode, tests) */
   accept(ev: AcceptedEvent, source: DeliveryRecord['source']): DeliveryRecord;
   readonly ingestUrl: string;
+  /** the whole history, oldest first, a page at a time (for the JSON Lines export) */
+  historyPages(): Generator<DeliveryRecord[]>;
+  /** records stored per outcome (from the database when durable): the invariant recomputed */
+  storedOutcomes(): Partial<Record<Outcome, number>>;
+  /** runs retention now; returns how many records it removed */
+  applyRetention(): number;
   /** drains the dispatcher (bounded) and hands the daemon its URL back */
   close(): Promise<void>;
 }
@@ -73,7 +90,10 @@ export async function createController(opts: ControllerOptions): Promise<Control
   const { settings } = opts;
   const s = { ...settings.get(), ...opts.runOverrides };
   const warnings = [...settings.warnings];
-  const log = new DeliveryLog({ capacity: LOG_CAPACITY });
+  const history: History | null =
+    opts.dataDir !== undefined && opts.outbox !== false ? openHistory(opts.dataDir, warnings) : null;
+  const log: RecordLog = history?.log ?? new DeliveryLog({ capacity: LOG_CAPACITY });
+  let retentionRemoved = 0;
   let rejected = 0;
   let secret = s.secret;
 
@@ -81,8 +101,10 @@ export async function createController(opts: ControllerOptions): Promise<Control
   // ingest cannot receive anything before the daemon is told its URL, which happens later still.
   const late: { dispatcher?: Dispatcher } = {};
   const ingest = await startIngestServer({
+    // With the outbox, the answer waits for the commit: an acknowledged event is on disk.
     onEvent: (ev) => {
       late.dispatcher!.submit(ev, 'daemon');
+      return history?.log.committed();
     },
     onReject: (r) => {
       rejected++;
@@ -143,16 +165,34 @@ export async function createController(opts: ControllerOptions): Promise<Control
       concurrency: s.concurrency,
       agent,
       checkUrl: rules,
+      topicFilters: s.topicFilters,
+      outbox: history !== null,
+      ...(history && { messageIdPrefix: history.log.db.instanceId }),
     },
     log,
   ));
+
+  // What the outbox still held when the app last stopped (crash, kill, or quit mid-queue).
+  // Retention first: it never touches pending events, and what it removes need not be loaded.
+  if (history) {
+    retentionRemoved += history.prune(settings.get());
+    d.resumePending(history.log.db.pendingIds());
+  }
+  const retentionTimer = history
+    ? setInterval(() => {
+        retentionRemoved += history.prune(settings.get());
+      }, opts.retentionIntervalMs ?? RETENTION_INTERVAL_MS)
+    : null;
+  // Retention is housekeeping: it must not keep a headless process alive.
+  retentionTimer?.unref();
 
   const link = opts.daemon.enabled
     ? new DaemonLink({
         socketPath: opts.daemon.socketPath,
         unsupportedReason: opts.daemon.unsupported,
         ingestUrl: ingest.url,
-        userUrl: () => settings.get().url,
+        // The URL in use (a run-only --url too), but never the built-in demo receiver: it dies with us.
+        userUrl: () => (demoReceiver && d.url === demoReceiver.url ? null : d.url),
         onQuit: settings.get().onQuit,
         healthIntervalMs: opts.daemon.healthIntervalMs,
         reconnectMaxMs: opts.daemon.reconnectMaxMs,
@@ -170,11 +210,20 @@ export async function createController(opts: ControllerOptions): Promise<Control
       client: d.client(),
       daemon: link
         ? link.view()
-        : { connected: false, socket: null, nodeId: null, address: null, health: null, error: null, enabled: false },
+        : { connected: false, socket: null, nodeId: null, address: null, health: null, error: null, enabled: false, hop: { dropped: 0, circuitSkips: 0 } },
       ingest: { url: ingest.url },
       secret: { set: secret !== null, hint: secret === null ? null : secretHint(secret) },
-      warnings,
+      warnings: history?.log.problem ? [...warnings, history.log.problem] : warnings,
       demo: Boolean(opts.demo),
+      topicFilters: [...d.topics],
+      history: {
+        durable: history !== null,
+        path: history?.log.db.path ?? null,
+        days: settings.get().historyDays,
+        maxMB: settings.get().historyMaxMB,
+        retentionRemoved,
+        records: log.size(),
+      },
     };
   }
 
@@ -226,6 +275,29 @@ export async function createController(opts: ControllerOptions): Promise<Control
       if (!d.url) return fail('no_url', 'Set a webhook URL before sending events again.');
       return { ok: true, value: { queued: d.resend(ids) } };
     },
+    redeliver: async (arg) => {
+      if (!d.url) return fail('no_url', 'Set a webhook URL before sending events again.');
+      let ids: number[];
+      if ('ids' in arg) {
+        ids = [...arg.ids].sort((a, b) => a - b);
+      } else {
+        const since = Date.parse(arg.since);
+        if (Number.isNaN(since)) return fail('bad_since', `"since" is not a date-time this app can read: ${arg.since}`);
+        ids = log.redeliverable(since, outcomesFor(arg.outcome));
+      }
+      const queued = d.resend(ids);
+      batcher.stateChanged();
+      return { ok: true, value: { queued } };
+    },
+    setTopicFilters: async ({ filters }) => {
+      const clean = normaliseTopicFilters(filters);
+      const problem = checkTopicFilters(clean);
+      if (problem) return fail('bad_topic_filter', problem);
+      settings.update({ topicFilters: clean });
+      d.setTopicFilters(clean);
+      batcher.stateChanged();
+      return { ok: true, value: { filters: clean } };
+    },
     setSecret: async ({ secret: value }) => {
       const trimmed = value.trim();
       if (trimmed.length === 0) return fail('empty', 'The secret is empty: type one, or use Generate.');
@@ -262,6 +334,22 @@ export async function createController(opts: ControllerOptions): Promise<Control
     getSecret: () => secret,
     accept: (ev, source) => d.submit(ev, source),
     ingestUrl: ingest.url,
+    historyPages: () => log.pages(),
+    storedOutcomes: () => {
+      if (history) {
+        history.log.flush();
+        return history.log.db.countByOutcome();
+      }
+      const counts: Partial<Record<Outcome, number>> = {};
+      for (const page of log.pages()) for (const r of page) counts[r.outcome] = (counts[r.outcome] ?? 0) + 1;
+      return counts;
+    },
+    applyRetention: () => {
+      const removed = history?.prune(settings.get()) ?? 0;
+      retentionRemoved += removed;
+      if (removed > 0) batcher.stateChanged();
+      return removed;
+    },
     close: () =>
       (closing ??= (async () => {
         demo?.stop();
@@ -269,6 +357,8 @@ export async function createController(opts: ControllerOptions): Promise<Control
         await link?.stop();
         await ingest.close();
         await d.close();
+        if (retentionTimer) clearInterval(retentionTimer);
+        history?.log.close();
         batcher.flush();
         batcher.close();
         for (const u of unsubs) u();

@@ -24,6 +24,15 @@ import { loadStatic, STATIC_FILES } from './static-files';
 /** Always loopback: the API controls where the user's events go, so it is never exposed. */
 const LISTEN_HOST = '127.0.0.1';
 
+/**
+ * A request (headers and body) must arrive whole within this time. Node's default is 5 minutes, so
+ * a local process dripping bytes could hold sockets for that long; every real call is tiny. The
+ * event stream is not affected: the limit covers receiving the request, not the answer.
+ */
+export const API_REQUEST_TIMEOUT_MS = 10_000;
+/** How often Node looks for requests past that time (its default, 30 s, would stretch it to 40 s). */
+const TIMEOUT_CHECK_MS = 1000;
+
 /** Static files may change on rebuild; the browser must revalidate rather than reuse them blindly. */
 const STATIC_CACHE_CONTROL = 'no-cache';
 
@@ -40,6 +49,13 @@ export interface ApiServerOptions {
   streamPingMs?: number;
   /** told about handler failures (answered 500) so the entry can log them to stderr */
   onError?: (err: unknown) => void;
+  /**
+   * GET routes under /api/ that write their own (streamed) answer, e.g. the history export; the
+   * token and Host/Origin checks apply to them as to every call.
+   */
+  downloads?: Readonly<Record<string, (res: ServerResponse) => Promise<void>>>;
+  /** default API_REQUEST_TIMEOUT_MS; tests shorten it */
+  requestTimeoutMs?: number;
 }
 
 export interface ApiServer {
@@ -154,6 +170,16 @@ export function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
       return;
     }
 
+    const download = opts.downloads?.[path];
+    if (download !== undefined && match.kind === 'not_found') {
+      if (req.method !== 'GET') {
+        sendApiError(res, 405, { code: 'method_not_allowed', message: `${path} accepts GET` }, { Allow: 'GET' });
+        return;
+      }
+      await download(res);
+      return;
+    }
+
     switch (match.kind) {
       case 'not_found':
         sendApiError(res, 404, { code: 'not_found', message: `no API route ${path}` });
@@ -226,7 +252,13 @@ export function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
     else await handleStatic(req, res, path);
   }
 
-  const server = createServer((req, res) => {
+  const requestTimeout = opts.requestTimeoutMs ?? API_REQUEST_TIMEOUT_MS;
+  const serverOptions = {
+    requestTimeout,
+    headersTimeout: requestTimeout,
+    connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_MS, requestTimeout),
+  };
+  const server = createServer(serverOptions, (req, res) => {
     handle(req, res).catch((err: unknown) => {
       opts.onError?.(err);
       if (res.headersSent) {

@@ -11,6 +11,8 @@ export interface HeadlessArgs {
   secret?: string;
   daemonSocket?: string;
   noDaemon: boolean;
+  /** keep the history in memory only: no history.sqlite3 in the data folder (absent = false) */
+  noOutbox?: boolean;
   demo: boolean;
   timeoutMs?: number;
   retryBackoffMs?: number;
@@ -24,7 +26,7 @@ export type HeadlessArgsParse = { ok: true; args: HeadlessArgs } | { ok: false; 
 
 type StringKey = 'token' | 'dataDir' | 'url' | 'secret' | 'daemonSocket';
 type IntKey = 'port' | 'timeoutMs' | 'retryBackoffMs' | 'circuitCooldownMs' | 'queueSize' | 'concurrency';
-type BoolKey = 'noDaemon' | 'demo' | 'help';
+type BoolKey = 'noDaemon' | 'noOutbox' | 'demo' | 'help';
 
 type FlagSpec = { usage: string; describe: string } & (
   | { kind: 'string'; key: StringKey; check?: (value: string) => string | null }
@@ -59,7 +61,8 @@ const FLAG_SPECS: readonly (FlagSpec & { flag: string })[] = [
   { flag: '--secret', kind: 'string', key: 'secret', usage: '--secret S', describe: 'signing secret (whsec_<base64> for Standard Webhooks, or raw)' },
   { flag: '--daemon-socket', kind: 'string', key: 'daemonSocket', usage: '--daemon-socket P', describe: "the Pilot daemon's socket path" },
   { flag: '--no-daemon', kind: 'bool', key: 'noDaemon', usage: '--no-daemon', describe: 'run without a daemon link' },
-  { flag: '--demo', kind: 'bool', key: 'demo', usage: '--demo', describe: 'synthetic events; with no URL, a built-in local receiver as target' },
+  { flag: '--no-outbox', kind: 'bool', key: 'noOutbox', usage: '--no-outbox', describe: 'keep the history in memory only (no history.sqlite3; pending events are lost on exit)' },
+  { flag: '--demo', kind: 'bool', key: 'demo', usage: '--demo', describe: 'synthetic events; with no URL, a built-in local receiver as target; no daemon link unless --daemon-socket is given' },
   { flag: '--timeout-ms', kind: 'int', key: 'timeoutMs', min: 1, max: MAX_TIMER_MS, usage: '--timeout-ms N', describe: 'per-attempt timeout (default 5000)' },
   { flag: '--retry-backoff-ms', kind: 'int', key: 'retryBackoffMs', min: 0, max: MAX_TIMER_MS, usage: '--retry-backoff-ms N', describe: 'first wait between attempts, then doubling (default 1000)' },
   { flag: '--circuit-cooldown-ms', kind: 'int', key: 'circuitCooldownMs', min: 0, max: MAX_TIMER_MS, usage: '--circuit-cooldown-ms N', describe: 'circuit breaker cool-down (default 30000)' },

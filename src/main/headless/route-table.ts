@@ -23,6 +23,8 @@ const RETURNS_RESULT: { readonly [K in CallName]: CallResult<K> extends Result<u
   generateSecret: true,
   clearSecret: true,
   copySecret: true,
+  redeliver: true,
+  setTopicFilters: true,
 };
 
 /** path → method → call */

@@ -16,7 +16,7 @@ import { forwardPushes } from './push-forwarder';
 import type { ExpectedSender } from './sender-check';
 import { shellHandlers } from './shell-handlers';
 import { createTray, type TrayHandle } from './tray';
-import type { TrayActions } from './tray-menu';
+import { REDELIVER_FAILED, type TrayActions } from './tray-menu';
 import { createMainWindow, showWindow } from './window';
 
 /** Windows groups notifications and task-bar entries by this id; it must match electron-builder's appId. */
@@ -101,6 +101,12 @@ export async function startShell(opts: ShellOptions): Promise<RunningShell | nul
         const r = await handlers.sendTest({});
         if (r.ok) notifyOnce('Test event delivered', `The webhook answered ${r.status ?? 'OK'} in ${r.durationMs} ms.`);
         else notifyOnce('Test event failed', r.error ?? (r.status !== undefined ? `HTTP ${r.status}` : 'No answer.'));
+      }),
+    redeliverFailed: () =>
+      run('send failed again', async () => {
+        const r = await handlers.redeliver(REDELIVER_FAILED);
+        if (!r.ok) notifyOnce('Nothing sent again', r.error.message);
+        else notifyOnce('Sending failed events again', r.value.queued === 0 ? 'There was nothing left to send.' : `${r.value.queued} queued, in the order they arrived.`);
       }),
     copyUrl: () => {
       if (state.url !== null) opts.electron.clipboard.writeText(state.url);

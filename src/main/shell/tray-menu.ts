@@ -2,7 +2,7 @@
 // tested without Electron. Click handlers come in as `actions`, so the template holds no logic.
 
 import type { MenuItemConstructorOptions } from 'electron';
-import type { AppState } from '../../shared/bridge';
+import type { AppState, RedeliverArg } from '../../shared/bridge';
 import type { Outcome } from '../../shared/delivery';
 import { statusOf, type Status } from '../../shared/status';
 
@@ -13,6 +13,8 @@ export interface TrayActions {
   pause(): void;
   resume(): void;
   sendTest(): void;
+  /** sends every stored undelivered event again (REDELIVER_FAILED) */
+  redeliverFailed(): void;
   copyUrl(): void;
   setStartAtLogin(enabled: boolean): void;
   quit(): void;
@@ -30,10 +32,18 @@ export const TRAY_ITEM_IDS = {
   open: 'open',
   pauseResume: 'pause-resume',
   sendTest: 'send-test',
+  redeliverFailed: 'redeliver-failed',
   copyUrl: 'copy-url',
   startAtLogin: 'start-at-login',
   quit: 'quit',
 } as const;
+
+/**
+ * What "Send failed again" asks for: every undelivered event the history still holds (failed,
+ * skipped by the breaker, dropped, abandoned, not sent for want of a URL) that was not sent again
+ * already. Retention bounds how far back that goes.
+ */
+export const REDELIVER_FAILED: RedeliverArg = { since: '1970-01-01T00:00:00Z', outcome: 'any_undelivered' };
 
 export function trayTooltip(status: Status): string {
   return `${APP_DISPLAY_NAME}: ${status.label}`;
@@ -57,6 +67,7 @@ export function buildTrayMenu(
       ? { id: TRAY_ITEM_IDS.pauseResume, label: 'Resume deliveries', click: () => actions.resume() }
       : { id: TRAY_ITEM_IDS.pauseResume, label: 'Pause deliveries', click: () => actions.pause() },
     { id: TRAY_ITEM_IDS.sendTest, label: 'Send test event', enabled: hasUrl, click: () => actions.sendTest() },
+    { id: TRAY_ITEM_IDS.redeliverFailed, label: 'Send failed again', enabled: hasUrl, click: () => actions.redeliverFailed() },
     { id: TRAY_ITEM_IDS.copyUrl, label: 'Copy webhook URL', enabled: hasUrl, click: () => actions.copyUrl() },
     { type: 'separator' },
     {

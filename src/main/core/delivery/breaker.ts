@@ -105,6 +105,14 @@ export class CircuitBreaker {
     };
   }
 
+  /**
+   * Ends the cool-down now, so the next event is the probe: the user asked to send events again,
+   * which says they believe the receiver is back. One probe still decides, as after a cool-down.
+   */
+  probeNow(): void {
+    if (this.openUntil !== null && this.now() < this.openUntil) this.openUntil = this.now();
+  }
+
   /** epoch ms the current cool-down ends, or null: lets the owner announce the end of it. */
   get cooldownEndsAt(): number | null {
     return this.openUntil;

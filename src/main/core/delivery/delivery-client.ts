@@ -9,7 +9,7 @@
 
 import type { Dispatcher as UndiciDispatcher } from 'undici';
 import type { DeliveryRecord, Outcome } from '../../../shared/delivery';
-import type { DeliveryLog } from './delivery-log';
+import type { RecordLog } from './delivery-log';
 import { BoundedQueue } from './queue';
 import { CircuitBreaker } from './breaker';
 import { backoffDelay, parseRetryAfter } from './backoff';
@@ -26,6 +26,9 @@ export type UrlCheck = (url: string) => { ok: true; url: string } | { ok: false;
 
 export type FinalOutcome = Exclude<Outcome, 'queued' | 'rejected' | 'filtered'>;
 
+/** What becomes of an event offered to a client. */
+export type Verdict = 'queued' | 'dropped' | 'circuit_skipped';
+
 export interface ResolvedOptions {
   queueSize: number;
   timeoutMs: number;
@@ -36,6 +39,11 @@ export interface ResolvedOptions {
   circuitThreshold: number;
   circuitCooldownMs: number;
   concurrency: number;
+  /**
+   * a durable outbox holds every event: a full queue parks the newcomer in the log (to be loaded
+   * when there is room) instead of dropping it
+   */
+  outbox: boolean;
   agent: UndiciDispatcher;
   checkUrl: UrlCheck;
   now: () => number;
@@ -44,8 +52,12 @@ export interface ResolvedOptions {
 /** What a client needs from the Dispatcher that owns it. */
 export interface ClientHost {
   readonly options: ResolvedOptions;
-  readonly log: DeliveryLog;
+  readonly log: RecordLog;
   isPaused(): boolean;
+  /** the record a parked id stands for, as stored */
+  load(id: number): DeliveryRecord | undefined;
+  /** closing with an outbox: what is still pending stays so, for the next start */
+  keepsPending(): boolean;
   secret(): string | null;
   /** the webhook-id of an event: the same for each of its attempts */
   messageId(rec: DeliveryRecord): string;
@@ -86,6 +98,12 @@ export class DeliveryClient {
   readonly breaker: CircuitBreaker;
 
   private readonly queue: BoundedQueue<DeliveryRecord>;
+  /**
+   * With an outbox: ids of events waiting in the log because the queue was full (or resumed at
+   * start), oldest first. Only ids are held, so memory stays bounded by the queue size.
+   */
+  private backlog: number[] = [];
+  private backlogHead = 0;
   private readonly inFlight = new Set<DeliveryRecord>();
   private readonly stop = new AbortController();
   private workers: Promise<void>[] = [];
@@ -109,22 +127,65 @@ export class DeliveryClient {
   }
 
   /**
-   * Takes an event. 'dropped' when the queue is full. 'circuit_skipped' when the breaker is open
-   * and a free worker would take this event off the queue right now: the same rule the worker
-   * applies at dequeue, applied at once so the record shows its fate immediately.
+   * What would become of an event offered now, without taking it: 'dropped' when the queue is full
+   * (without an outbox); 'circuit_skipped' when the breaker is open and a free worker would take
+   * this event off the queue right now: the same rule the worker applies at dequeue, applied at
+   * once so the record shows its fate immediately. Pure, so the caller can store the record
+   * first and only then commit with take().
    */
-  enqueue(rec: DeliveryRecord): 'queued' | 'dropped' | 'circuit_skipped' {
+  verdict(): Verdict {
     const idleWorker = this.started && this.inFlight.size < this.host.options.concurrency;
-    if (this.queue.size === 0 && idleWorker && !this.host.isPaused() && this.breaker.state === 'open') {
+    const nothingAhead = this.queue.size === 0 && this.backlogSize === 0;
+    if (nothingAhead && idleWorker && !this.host.isPaused() && this.breaker.state === 'open') return 'circuit_skipped';
+    if (this.backlogSize === 0 && this.queue.size < this.queue.capacity) return 'queued';
+    return this.host.options.outbox ? 'queued' : 'dropped';
+  }
+
+  /** Commits the verdict just given for `rec` (same tick): counts it, or queues or parks it. */
+  take(rec: DeliveryRecord, verdict: Verdict): void {
+    if (verdict === 'circuit_skipped') {
       this.circuitSkips++;
-      return 'circuit_skipped';
-    }
-    if (!this.queue.push(rec)) {
+    } else if (verdict === 'dropped') {
       this.dropped++;
-      return 'dropped';
+    } else {
+      // Order of acceptance: once anything is parked, newcomers queue behind it.
+      if (this.backlogSize > 0 || !this.queue.push(rec)) this.backlog.push(rec.id);
+      this.wake();
     }
+  }
+
+  /** Takes an event (verdict and take in one step). */
+  enqueue(rec: DeliveryRecord): Verdict {
+    const v = this.verdict();
+    this.take(rec, v);
+    return v;
+  }
+
+  /** Takes up events pending in the outbox (resumed at start), by id, in the order given. */
+  adopt(ids: readonly number[]): void {
+    for (const id of ids) this.backlog.push(id);
     this.wake();
-    return 'queued';
+  }
+
+  private get backlogSize(): number {
+    return this.backlog.length - this.backlogHead;
+  }
+
+  /** Moves parked events into the queue while it has room, oldest first. */
+  private refill(): void {
+    while (this.backlogSize > 0 && this.queue.size < this.queue.capacity) {
+      const id = this.backlog[this.backlogHead++]!;
+      const rec = this.host.load(id);
+      if (rec?.outcome === 'queued') {
+        rec.url = this.url;
+        this.queue.push(rec);
+      }
+    }
+    // Drop the consumed prefix once it is as long as the rest: amortised O(1) per event.
+    if (this.backlogHead > 0 && this.backlogHead >= this.backlogSize) {
+      this.backlog = this.backlog.slice(this.backlogHead);
+      this.backlogHead = 0;
+    }
   }
 
   /** Starts the workers (after the previous URL's client has drained). Idempotent. */
@@ -166,6 +227,16 @@ export class DeliveryClient {
       for (const rec of this.queue.takeAll()) {
         this.host.settle(rec, 'abandoned', `abandoned: still queued when ${reason}`);
       }
+      // Parked events are pending in the log already; they stay so when the outbox keeps them.
+      const parked = this.backlog.slice(this.backlogHead);
+      this.backlog = [];
+      this.backlogHead = 0;
+      if (!this.host.keepsPending()) {
+        for (const id of parked) {
+          const rec = this.host.load(id);
+          if (rec?.outcome === 'queued') this.host.settle(rec, 'abandoned', `abandoned: still queued when ${reason}`);
+        }
+      }
       if (this.cooldownTimer) clearTimeout(this.cooldownTimer);
       this.resolveClosed();
     })();
@@ -178,6 +249,7 @@ export class DeliveryClient {
 
   private async work(): Promise<void> {
     while (!this.stop.signal.aborted) {
+      this.refill();
       if (this.queue.size === 0) {
         if (this.draining) return;
         await this.idle();

@@ -1,8 +1,9 @@
 // The delivery log: every event the app accepted and what became of it, newest last, bounded in
 // memory. Ids are allocated here and double as the event_id the app sends, so they only grow.
 
-import type { DeliveryRecord } from '../../../shared/delivery';
+import type { DeliveryRecord, Outcome } from '../../../shared/delivery';
 import type { LogQuery } from '../../../shared/bridge';
+import { topicMatches } from '../../../shared/topic-patterns';
 
 /** Records kept; the oldest go first. Enough for a day of a busy node's events at a glance. */
 export const DEFAULT_LOG_CAPACITY = 5000;
@@ -12,14 +13,28 @@ export const DEFAULT_QUERY_LIMIT = 200;
 
 export type RecordListener = (rec: DeliveryRecord) => void;
 
-/** `*` matches every topic, `prefix.*` every topic under `prefix.`, anything else exactly. */
-export function topicMatches(pattern: string, topic: string): boolean {
-  if (pattern === '*') return true;
-  if (pattern.endsWith('.*')) return topic.startsWith(pattern.slice(0, -1));
-  return pattern === topic;
+export { topicMatches };
+
+/**
+ * What the dispatcher needs of a log: the in-memory DeliveryLog below, or the SQLite-backed
+ * OutboxLog (src/main/core/outbox), which keeps the same contract on disk.
+ */
+export interface RecordLog {
+  nextId(): number;
+  add(rec: DeliveryRecord): DeliveryRecord;
+  update(rec: DeliveryRecord): void;
+  get(id: number): DeliveryRecord | undefined;
+  query(q?: LogQuery): DeliveryRecord[];
+  onRecord(listener: RecordListener): () => void;
+  /** ids received at or after `since` with one of `outcomes`, not already sent again; oldest first */
+  redeliverable(since: number, outcomes: readonly Outcome[]): number[];
+  /** every record, oldest first, a page at a time (for export) */
+  pages(): Generator<DeliveryRecord[]>;
+  /** records held */
+  size(): number;
 }
 
-export class DeliveryLog {
+export class DeliveryLog implements RecordLog {
   readonly capacity: number;
   // Sorted by id. Evicted records are cut from the front in batches (`start`), so eviction
   // costs nothing per add.
@@ -86,6 +101,20 @@ export class DeliveryLog {
       out.push(rec);
     }
     return out;
+  }
+
+  redeliverable(since: number, outcomes: readonly Outcome[]): number[] {
+    const wanted = new Set(outcomes);
+    const ids: number[] = [];
+    for (let i = this.start; i < this.records.length; i++) {
+      const rec = this.records[i]!;
+      if (rec.receivedAt >= since && wanted.has(rec.outcome) && rec.resentAs === undefined) ids.push(rec.id);
+    }
+    return ids;
+  }
+
+  *pages(): Generator<DeliveryRecord[]> {
+    yield this.records.slice(this.start);
   }
 
   /** Called for every added or changed record; returns the unsubscribe function. */

@@ -8,7 +8,8 @@ import { Agent, type Dispatcher as UndiciDispatcher } from 'undici';
 import { toOutgoingBody, type AcceptedEvent } from '../../../shared/events';
 import { RESENDABLE, type BreakerView, type DeliveryRecord, type Stats } from '../../../shared/delivery';
 import type { TestResult } from '../../../shared/bridge';
-import type { DeliveryLog } from './delivery-log';
+import type { RecordLog } from './delivery-log';
+import { passesTopicFilters } from '../../../shared/topic-patterns';
 import { Tally } from './tally';
 import { DEFAULT_QUEUE_SIZE } from './queue';
 import { INITIAL_BACKOFF_MS, MAX_ATTEMPTS, MAX_RETRY_AFTER_MS } from './backoff';
@@ -78,6 +79,19 @@ export interface DispatcherOptions {
   /** URL rules applied before every event is sent; default: accept all */
   checkUrl?: UrlCheck;
   now?: () => number;
+  /** topic patterns (`tunnel.*`, `*`) an event must match to be sent; empty (default) = all */
+  topicFilters?: readonly string[];
+  /**
+   * The log is a durable outbox (OutboxLog): a full queue parks events in it instead of dropping
+   * them, and close() leaves what is still pending queued in it for the next start.
+   */
+  outbox?: boolean;
+  /**
+   * Middle part of every webhook-id (`msg_<prefix>_<id>`). Default: random per run, since ids
+   * restart with an in-memory log. With an outbox ids continue across restarts, so a fixed prefix
+   * per database gives a resumed event the webhook-id it had: receivers can drop the duplicate.
+   */
+  messageIdPrefix?: string;
 }
 
 function positiveInt(name: string, value: number, min = 1): number {
@@ -119,8 +133,9 @@ export class Dispatcher {
   private readonly listeners = new Set<() => void>();
   /** clients not yet closed: the current one and any still draining after a URL change */
   private readonly live = new Set<DeliveryClient>();
-  // Random per run: event ids restart with the app, webhook-ids must not repeat across runs.
-  private readonly runId = randomBytes(6).toString('hex');
+  // Random per run unless given: in-memory event ids restart with the app, webhook-ids must not repeat.
+  private readonly runId: string;
+  private topicFilters: readonly string[];
   private current: DeliveryClient | null = null;
   private swapping: Promise<void> = Promise.resolve();
   private closing: Promise<void> | null = null;
@@ -130,9 +145,11 @@ export class Dispatcher {
 
   constructor(
     opts: DispatcherOptions,
-    private readonly log: DeliveryLog,
+    private readonly log: RecordLog,
   ) {
     const d = DISPATCHER_DEFAULTS;
+    this.runId = opts.messageIdPrefix ?? randomBytes(6).toString('hex');
+    this.topicFilters = [...(opts.topicFilters ?? [])];
     this.ownAgent = opts.agent ? null : new Agent();
     this.options = {
       queueSize: positiveInt('queueSize', opts.queueSize ?? d.queueSize),
@@ -144,6 +161,7 @@ export class Dispatcher {
       circuitThreshold: positiveInt('circuitThreshold', opts.circuitThreshold ?? d.circuitThreshold),
       circuitCooldownMs: nonNegative('circuitCooldownMs', opts.circuitCooldownMs ?? d.circuitCooldownMs),
       concurrency: positiveInt('concurrency', opts.concurrency ?? d.concurrency),
+      outbox: opts.outbox ?? false,
       agent: opts.agent ?? this.ownAgent!,
       checkUrl: opts.checkUrl ?? acceptAll,
       now: opts.now ?? Date.now,
@@ -156,6 +174,8 @@ export class Dispatcher {
       isPaused: () => this.isPaused,
       secret: () => this.secretValue,
       messageId: (rec) => `msg_${this.runId}_${rec.id}`,
+      load: (id) => this.log.get(id),
+      keepsPending: () => this.closing !== null && this.options.outbox,
       settle: (rec, outcome, detail) => this.settle(rec, outcome, detail),
       changed: () => this.changed(),
     };
@@ -194,16 +214,19 @@ export class Dispatcher {
     if (ev.daemonEventId !== undefined) rec.daemonEventId = ev.daemonEventId;
     if (resendOf !== undefined) rec.resendOf = resendOf;
 
+    let verdict: ReturnType<DeliveryClient['verdict']> | null = null;
     if (this.closing) {
       rec.outcome = 'abandoned';
       rec.detail = 'not sent: the dispatcher has closed';
+    } else if (source !== 'resend' && !passesTopicFilters(this.topicFilters, ev.event)) {
+      // "Send again" is an explicit request for this event: the filter does not apply to it.
+      rec.outcome = 'filtered';
+      rec.detail = `not sent: the topic matches none of the topic filters (${this.topicFilters.join(', ')})`;
     } else if (!client) {
       rec.outcome = 'no_url';
       rec.detail = 'not sent: no URL';
     } else {
-      // Nothing the client does with the record can run before this method returns (its
-      // workers resume on a later tick), so the count and the log entry come first in effect.
-      const verdict = client.enqueue(rec);
+      verdict = client.verdict();
       rec.outcome = verdict;
       rec.detail =
         verdict === 'dropped'
@@ -214,21 +237,62 @@ export class Dispatcher {
               ? 'queued: delivery is paused'
               : 'queued';
     }
-    this.tally.receive(rec.outcome as FinalOutcome | 'queued');
+    // Logged before it is queued or counted, so a log that refuses it (throws) leaves no trace.
+    // A durable log stages it; the ingest waits for the commit before it answers 2xx.
     this.log.add(rec);
+    // Nothing the client does with the record can run before this method returns (its workers
+    // resume on a later tick), so the verdict given above still holds when it is taken.
+    if (client && verdict !== null) client.take(rec, verdict);
+    this.tally.receive(rec.outcome as FinalOutcome | 'queued' | 'filtered');
     this.changed();
     return rec;
+  }
+
+  /**
+   * Takes up the events a durable outbox still held as pending when the app started, in the
+   * order given (of acceptance). Each counts as received in this run (and `resumed`), then under
+   * its outcome. Without a URL they are recorded no_url, as new events would be.
+   */
+  resumePending(ids: readonly number[]): void {
+    if (ids.length === 0) return;
+    for (let i = 0; i < ids.length; i++) this.tally.resume();
+    const client = this.closing ? null : this.current;
+    if (client) {
+      client.adopt(ids);
+    } else {
+      for (const id of ids) {
+        const rec = this.log.get(id);
+        if (rec) this.settle(rec, 'no_url', 'not sent: no URL when it was resumed after a restart');
+        else this.tally.move('queued', 'abandoned');
+      }
+    }
+    this.changed();
+  }
+
+  /** Events of topics matching none of these are recorded as filtered; empty = every topic. */
+  setTopicFilters(filters: readonly string[]): void {
+    this.topicFilters = [...filters];
+  }
+
+  get topics(): readonly string[] {
+    return this.topicFilters;
   }
 
   /** Sends the given records again, as new records (source 'resend', resendOf); returns how many were queued. */
   resend(ids: number[]): number {
     let queued = 0;
+    // Asking to send again means "the receiver is back": the first one probes at once instead of
+    // being skipped for the rest of the cool-down.
+    if (ids.length > 0) this.current?.breaker.probeNow();
     for (const id of ids) {
       const rec = this.log.get(id);
       if (!rec || !RESENDABLE.has(rec.outcome)) continue;
       const ev = eventOf(rec);
       if (!ev) continue;
-      if (this.submit(ev, 'resend', id).outcome === 'queued') queued++;
+      const copy = this.submit(ev, 'resend', id);
+      rec.resentAs = copy.id;
+      this.log.update(rec);
+      if (copy.outcome === 'queued') queued++;
     }
     return queued;
   }
@@ -353,6 +417,12 @@ export class Dispatcher {
   }
 
   private settle(rec: DeliveryRecord, outcome: FinalOutcome, detail: string): void {
+    if (outcome === 'abandoned' && this.closing !== null && this.options.outbox) {
+      // The outbox keeps it pending: the next start sends it (again, if it was in flight).
+      rec.detail = 'waiting in the outbox: the app closed before it was delivered; it is sent at the next start';
+      this.log.update(rec);
+      return;
+    }
     this.tally.move('queued', outcome);
     rec.outcome = outcome;
     rec.detail = detail;

@@ -4,7 +4,7 @@
 
 import { emptyStats, type Outcome, type Stats } from '../../../shared/delivery';
 
-type Counter = Exclude<keyof Stats, 'received' | 'rejected'>;
+type Counter = Exclude<keyof Stats, 'received' | 'rejected' | 'resumed'>;
 
 /** The counter each event outcome is counted under (3xx and 4xx count as failed). */
 const COUNTER: Record<Exclude<Outcome, 'rejected'>, Counter> = {
@@ -27,6 +27,13 @@ export class Tally {
   receive(outcome: Exclude<Outcome, 'rejected'>): void {
     this.s.received++;
     this.s[COUNTER[outcome]]++;
+  }
+
+  /** An event pending in the outbox when the app started: received in this run, queued. */
+  resume(): void {
+    this.s.received++;
+    this.s.resumed++;
+    this.s.queued++;
   }
 
   /** An event leaves one outcome (normally queued) for another. */

@@ -4,6 +4,8 @@
 // Validation is per field, not all-or-nothing: a hand-edited file with one bad value keeps the
 // user's URL and everything else, and the bad value is reported and replaced by its default.
 
+import { checkTopicFilters } from '../../../shared/topic-patterns';
+
 /** Bumped when a stored field changes meaning; migrations in settings.ts bring old files up. */
 export const SETTINGS_VERSION = 1;
 
@@ -30,6 +32,12 @@ export interface Settings {
   strictEgress: boolean;
   /** the first-run import of the daemon's own webhook URL has been done */
   daemonUrlImported: boolean;
+  /** topic patterns (`tunnel.*`, `*`) events must match to be delivered; empty = all */
+  topicFilters: string[];
+  /** history kept in the outbox database: records older than this many days are removed */
+  historyDays: number;
+  /** …and past this size the oldest records go first */
+  historyMaxMB: number;
 }
 
 /** Reference values: identical to the daemon's webhook plugin (DESIGN.md section 3). */
@@ -48,6 +56,9 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   onQuit: 'restore',
   strictEgress: false,
   daemonUrlImported: false,
+  topicFilters: [],
+  historyDays: 30,
+  historyMaxMB: 100,
 });
 
 /** Bounds that keep a hand-edited value from making the app useless (e.g. a 0 ms timeout). */
@@ -59,6 +70,10 @@ const INT_BOUNDS: Partial<Record<keyof Settings, [number, number]>> = {
   maxAttempts: [1, 20],
   circuitThreshold: [1, 1000],
   concurrency: [1, 64],
+  // A day at least (less is a cache, not a history); ten years at most.
+  historyDays: [1, 3650],
+  // 1 MB holds a few thousand records; 100 GB is past any sensible desktop history.
+  historyMaxMB: [1, 100_000],
 };
 
 type FieldCheck = (v: unknown) => string | null;
@@ -86,6 +101,9 @@ export const FIELD_CHECKS: Readonly<Record<keyof Settings, FieldCheck>> = {
   onQuit: (v) => (v === 'restore' || v === 'clear' ? null : 'must be "restore" or "clear"'),
   strictEgress: boolean,
   daemonUrlImported: boolean,
+  topicFilters: (v) => (Array.isArray(v) ? checkTopicFilters(v) : 'must be a list of topic patterns'),
+  historyDays: boundedInt('historyDays'),
+  historyMaxMB: boundedInt('historyMaxMB'),
 };
 
 export const SETTINGS_KEYS = Object.keys(DEFAULT_SETTINGS) as (keyof Settings)[];

@@ -1,0 +1,284 @@
+// The history database: one SQLite file in the data folder that is both the outbox (rows whose
+// outcome is 'queued' are pending delivery) and the delivery history (every other row).
+//
+// Durability: WAL journal with synchronous=NORMAL. A commit is then written to the WAL file before
+// better-sqlite3 returns, so once the ingest answers 2xx the event is in the operating system's
+// hands: a crash or SIGKILL of this process cannot lose it. What NORMAL gives up (against FULL) is
+// an fsync per commit, so a power cut or kernel panic may roll back the last commits; FULL would
+// make every ingest wait for the disk. The daemon re-sends what got no answer, and a desktop app's
+// events are notifications, so a process crash is the failure worth paying for, not power loss.
+
+import { randomBytes } from 'node:crypto';
+import { existsSync, renameSync } from 'node:fs';
+import { basename } from 'node:path';
+import Database, { type Database as Db, type Statement } from 'better-sqlite3';
+import type { LogQuery } from '../../../shared/bridge';
+import type { DeliveryRecord, Outcome } from '../../../shared/delivery';
+import { migrate, SCHEMA_VERSION } from './schema';
+
+/** The file's name inside the data folder. */
+export const HISTORY_FILE = 'history.sqlite3';
+
+/** How long a write waits for a lock before failing (only one connection writes, so rarely). */
+const BUSY_TIMEOUT_MS = 5000;
+
+/** Rows fetched per statement when paging through many (redelivery, export). */
+export const PAGE_ROWS = 1000;
+
+/** The SQLite files beside the database: a set-aside database takes them along. */
+const SIDE_FILES = ['-wal', '-shm'];
+
+/** Records a query returns when it names no limit: a screenful or two (as the in-memory log). */
+export const DEFAULT_QUERY_LIMIT = 200;
+
+export type OutboxOpen =
+  | { ok: true; db: OutboxDb; warnings: string[] }
+  | { ok: false; warnings: string[] };
+
+interface Row {
+  record: string;
+}
+
+function toRow(rec: DeliveryRecord): [number, number, string, string, number | null, number, string] {
+  const json = JSON.stringify(rec);
+  return [rec.id, rec.receivedAt, rec.event, rec.outcome, rec.resentAs ?? null, json.length, json];
+}
+
+function fromRow(row: Row): DeliveryRecord {
+  return JSON.parse(row.record) as DeliveryRecord;
+}
+
+/** `name.corrupt-<time>` beside the original, so nothing is ever deleted. */
+function setAside(path: string, now: number): string {
+  const stamp = new Date(now).toISOString().replace(/[:.]/g, '-');
+  const aside = `${path}.corrupt-${stamp}`;
+  renameSync(path, aside);
+  for (const side of SIDE_FILES) {
+    if (existsSync(path + side)) renameSync(path + side, aside + side);
+  }
+  return aside;
+}
+
+export class OutboxDb {
+  private readonly insertStmt: Statement;
+  private readonly updateStmt: Statement;
+  private readonly getStmt: Statement;
+  private readonly writeMany: (recs: Iterable<{ rec: DeliveryRecord; isNew: boolean }>) => void;
+  /** random per database: keeps webhook-ids unique across databases yet stable across restarts */
+  readonly instanceId: string;
+
+  private constructor(
+    readonly path: string,
+    private readonly db: Db,
+  ) {
+    this.insertStmt = db.prepare(
+      'INSERT OR REPLACE INTO records (id, received_at, event, outcome, resent_as, bytes, record) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.updateStmt = db.prepare(
+      'UPDATE records SET received_at = ?, event = ?, outcome = ?, resent_as = ?, bytes = ?, record = ? WHERE id = ?',
+    );
+    this.getStmt = db.prepare('SELECT record FROM records WHERE id = ?');
+    this.writeMany = db.transaction((recs: Iterable<{ rec: DeliveryRecord; isNew: boolean }>) => {
+      for (const { rec, isNew } of recs) {
+        const row = toRow(rec);
+        if (isNew) {
+          this.insertStmt.run(...row);
+        } else {
+          const [id, ...rest] = row;
+          this.updateStmt.run(...rest, id);
+        }
+      }
+    });
+    this.instanceId = this.meta('instance') ?? this.setMeta('instance', randomBytes(6).toString('hex'));
+  }
+
+  /**
+   * Opens (or creates) the database. A file SQLite cannot read is set aside (renamed, never
+   * deleted) and a fresh one started, with a warning; a file from a newer app version is left
+   * alone and the app runs without a durable history, also with a warning.
+   */
+  static open(path: string, now: () => number = Date.now): OutboxOpen {
+    const warnings: string[] = [];
+    const first = OutboxDb.tryOpen(path);
+    if (first.ok) return { ok: true, db: first.db, warnings };
+    if (first.newer) return { ok: false, warnings: [first.message] };
+    if (!existsSync(path)) {
+      return { ok: false, warnings: [`The history database ${path} could not be created (${first.message}); the history is kept in memory only for this run.`] };
+    }
+    let aside: string;
+    try {
+      aside = setAside(path, now());
+    } catch (err) {
+      return {
+        ok: false,
+        warnings: [`The history database ${path} is unreadable (${first.message}) and could not be set aside (${(err as Error).message}); the history is kept in memory only for this run.`],
+      };
+    }
+    const second = OutboxDb.tryOpen(path);
+    if (!second.ok) {
+      return { ok: false, warnings: [`A new history database could not be started (${second.message}); the history is kept in memory only for this run.`] };
+    }
+    warnings.push(
+      `The history database was unreadable (${first.message}). It was set aside as ${basename(aside)} and a new, empty history started; events pending in the old file are not resumed.`,
+    );
+    return { ok: true, db: second.db, warnings };
+  }
+
+  private static tryOpen(path: string): { ok: true; db: OutboxDb } | { ok: false; newer: boolean; message: string } {
+    let db: Db | null = null;
+    try {
+      db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
+      // Only takes effect on a new file (before the first table): lets retention give space back.
+      db.pragma('auto_vacuum = INCREMENTAL');
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      const check = db.pragma('quick_check', { simple: true });
+      if (check !== 'ok') throw new Error(`integrity check: ${String(check)}`);
+      const version = db.pragma('user_version', { simple: true }) as number;
+      if (version > SCHEMA_VERSION) {
+        db.close();
+        return {
+          ok: false,
+          newer: true,
+          message: `The history database ${path} was written by a newer version of the app (schema ${version}, this one knows ${SCHEMA_VERSION}); it is left untouched and the history is kept in memory only for this run.`,
+        };
+      }
+      migrate(db);
+      return { ok: true, db: new OutboxDb(path, db) };
+    } catch (err) {
+      try {
+        db?.close();
+      } catch {
+        // Closing a broken handle may fail too; the file is set aside next.
+      }
+      return { ok: false, newer: false, message: (err as Error).message };
+    }
+  }
+
+  insert(rec: DeliveryRecord): void {
+    this.insertStmt.run(...toRow(rec));
+  }
+
+  /** Writes new and changed records in one transaction: one WAL commit for all of them. */
+  write(recs: Iterable<{ rec: DeliveryRecord; isNew: boolean }>): void {
+    this.writeMany(recs);
+  }
+
+  get(id: number): DeliveryRecord | undefined {
+    const row = this.getStmt.get(id) as Row | undefined;
+    return row ? fromRow(row) : undefined;
+  }
+
+  maxId(): number {
+    return (this.db.prepare('SELECT max(id) AS m FROM records').get() as { m: number | null }).m ?? 0;
+  }
+
+  count(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM records').get() as { n: number }).n;
+  }
+
+  /** Ids of the outbox (pending delivery), in order of acceptance. */
+  pendingIds(): number[] {
+    return this.db.prepare("SELECT id FROM records WHERE outcome = 'queued' ORDER BY id").pluck().all() as number[];
+  }
+
+  /** How many records the database holds per outcome: the accounting invariant recomputed. */
+  countByOutcome(): Partial<Record<Outcome, number>> {
+    const rows = this.db.prepare('SELECT outcome, count(*) AS n FROM records GROUP BY outcome').all() as { outcome: Outcome; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.outcome, r.n]));
+  }
+
+  /** Matching records, newest first (LogQuery semantics of the in-memory log). */
+  query(q: LogQuery, maxLimit: number): DeliveryRecord[] {
+    const where: string[] = [];
+    const params: (number | string)[] = [];
+    if (q.before !== undefined) {
+      where.push('id < ?');
+      params.push(q.before);
+    }
+    if (q.since !== undefined) {
+      where.push('received_at >= ?');
+      params.push(q.since);
+    }
+    if (q.outcome !== undefined) {
+      where.push('outcome = ?');
+      params.push(q.outcome);
+    }
+    if (q.topic !== undefined && q.topic !== '' && q.topic !== '*') {
+      if (q.topic.endsWith('.*')) {
+        // A prefix compared exactly (LIKE would ignore case and treat _ and % as wildcards).
+        const prefix = q.topic.slice(0, -1);
+        where.push('substr(event, 1, ?) = ?');
+        params.push(prefix.length, prefix);
+      } else {
+        where.push('event = ?');
+        params.push(q.topic);
+      }
+    }
+    const limit = Math.max(0, Math.min(q.limit ?? DEFAULT_QUERY_LIMIT, maxLimit));
+    const sql = `SELECT record FROM records ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...params, limit) as Row[]).map(fromRow);
+  }
+
+  /**
+   * Ids of records to send again: received at or after `since`, with one of `outcomes`, not
+   * already sent again; in order of acceptance.
+   */
+  redeliverable(since: number, outcomes: readonly Outcome[]): number[] {
+    if (outcomes.length === 0) return [];
+    const marks = outcomes.map(() => '?').join(', ');
+    return this.db
+      .prepare(`SELECT id FROM records WHERE received_at >= ? AND outcome IN (${marks}) AND resent_as IS NULL ORDER BY id`)
+      .pluck()
+      .all(since, ...outcomes) as number[];
+  }
+
+  /** One page of records in order of acceptance, after `afterId` (for export). */
+  page(afterId: number, limit = PAGE_ROWS): DeliveryRecord[] {
+    return (this.db.prepare('SELECT record FROM records WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit) as Row[]).map(fromRow);
+  }
+
+  /**
+   * Retention: removes records received before `olderThan`, then the oldest until the stored
+   * records take at most `maxBytes`. Pending ones (the outbox) are never removed: they are not
+   * history yet. Returns how many were removed.
+   */
+  prune(olderThan: number, maxBytes: number): number {
+    return this.db.transaction(() => {
+      let removed = this.db.prepare("DELETE FROM records WHERE received_at < ? AND outcome != 'queued'").run(olderThan).changes;
+      const total = (this.db.prepare('SELECT coalesce(sum(bytes), 0) AS b FROM records').get() as { b: number }).b;
+      let excess = total - maxBytes;
+      if (excess > 0) {
+        // Walk from the oldest, adding up sizes until the excess is covered; delete up to there.
+        const rows = this.db.prepare("SELECT id, bytes FROM records WHERE outcome != 'queued' ORDER BY id").iterate() as IterableIterator<{ id: number; bytes: number }>;
+        let cutoff = 0;
+        for (const row of rows) {
+          cutoff = row.id;
+          excess -= row.bytes;
+          if (excess <= 0) break;
+        }
+        if (cutoff > 0) removed += this.db.prepare("DELETE FROM records WHERE id <= ? AND outcome != 'queued'").run(cutoff).changes;
+      }
+      return removed;
+    })();
+  }
+
+  /** Gives the pages retention freed back to the file system (auto_vacuum = INCREMENTAL). */
+  reclaim(): void {
+    this.db.pragma('incremental_vacuum');
+  }
+
+  meta(key: string): string | null {
+    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+    return row?.value ?? null;
+  }
+
+  setMeta(key: string, value: string): string {
+    this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(key, value);
+    return value;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,119 @@
+// History and redelivery: where the history is kept and what retention removed, the topic filter
+// (which topics are delivered), "Send all failed since …", and the JSON Lines export.
+
+import type { AppState, Bridge } from '../shared/bridge';
+import { REDELIVER_OUTCOMES, type RedeliverOutcome } from '../shared/delivery';
+import { checkTopicFilters, normaliseTopicFilters } from '../shared/topic-patterns';
+import { byId, el, setText } from './dom';
+import { formatCount } from './format';
+
+/** "Send all failed since" starts one day back: the usual "it was down overnight". */
+const DEFAULT_SINCE_MS = 24 * 60 * 60 * 1000;
+
+const OUTCOME_LABELS: Record<RedeliverOutcome, string> = {
+  failed: 'Failed',
+  circuit_skipped: 'Skipped (circuit open)',
+  any_undelivered: 'Any not delivered',
+};
+
+/** `YYYY-MM-DDTHH:MM` in local time, as a datetime-local input wants it. */
+function localInputValue(ms: number): string {
+  const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000);
+  return d.toISOString().slice(0, 16);
+}
+
+/** Downloads the export (headless page only); resolves with an error message or null. */
+export type ExportDownload = () => Promise<string | null>;
+
+export class HistoryPanel {
+  private readonly where = byId('history-where', HTMLElement);
+  private readonly filterForm = byId('topic-filter-form', HTMLFormElement);
+  private readonly filterInput = byId('topic-filters', HTMLInputElement);
+  private readonly filterMsg = byId('topic-filter-msg', HTMLElement);
+  private readonly sinceInput = byId('redeliver-since', HTMLInputElement);
+  private readonly outcomeSelect = byId('redeliver-outcome', HTMLSelectElement);
+  private readonly redeliverMsg = byId('redeliver-msg', HTMLElement);
+  private readonly exportButton = byId('history-export', HTMLButtonElement);
+  private readonly exportMsg = byId('export-msg', HTMLElement);
+  /** the filters last shown from the state; the field is not overwritten while the user edits */
+  private shownFilters: string | null = null;
+
+  constructor(
+    private readonly bridge: Bridge,
+    private readonly download: ExportDownload | null,
+  ) {
+    for (const o of REDELIVER_OUTCOMES) this.outcomeSelect.append(el('option', { value: o }, [OUTCOME_LABELS[o]]));
+    this.outcomeSelect.value = 'any_undelivered';
+    this.sinceInput.value = localInputValue(Date.now() - DEFAULT_SINCE_MS);
+    this.filterForm.addEventListener('submit', (e) => {
+      e.preventDefault();
+      void this.saveFilters();
+    });
+    byId('redeliver-form', HTMLFormElement).addEventListener('submit', (e) => {
+      e.preventDefault();
+      void this.redeliver();
+    });
+    // Electron has no HTTP export route: the button is for the headless page.
+    this.exportButton.hidden = download === null;
+    this.exportButton.addEventListener('click', () => void this.export());
+  }
+
+  update(state: AppState): void {
+    const h = state.history;
+    const kept = `Kept ${h.days} days, at most ${formatCount(h.maxMB)} MB`;
+    const removed = h.retentionRemoved > 0 ? `; retention removed ${formatCount(h.retentionRemoved)} old records since start` : '';
+    setText(
+      this.where,
+      h.durable
+        ? `${formatCount(h.records)} records in ${h.path ?? 'the data folder'}. ${kept}${removed}.`
+        : 'In memory only: the history and pending events are lost when the app stops.',
+    );
+    const filters = state.topicFilters.join(', ');
+    if (filters !== this.shownFilters && document.activeElement !== this.filterInput) {
+      this.filterInput.value = filters;
+      this.shownFilters = filters;
+    }
+  }
+
+  private async saveFilters(): Promise<void> {
+    const filters = normaliseTopicFilters(this.filterInput.value.split(','));
+    const problem = checkTopicFilters(filters);
+    if (problem) {
+      setText(this.filterMsg, problem);
+      return;
+    }
+    const r = await this.bridge.setTopicFilters({ filters });
+    if (!r.ok) {
+      setText(this.filterMsg, r.error.message);
+      return;
+    }
+    this.shownFilters = r.value.filters.join(', ');
+    this.filterInput.value = this.shownFilters;
+    setText(
+      this.filterMsg,
+      r.value.filters.length === 0
+        ? 'Every topic is delivered.'
+        : `Only ${this.shownFilters} are delivered; other events are recorded as filtered.`,
+    );
+  }
+
+  private async redeliver(): Promise<void> {
+    const ms = new Date(this.sinceInput.value).getTime();
+    if (this.sinceInput.value === '' || Number.isNaN(ms)) {
+      setText(this.redeliverMsg, 'Choose a date and time to send from.');
+      return;
+    }
+    const outcome = this.outcomeSelect.value as RedeliverOutcome;
+    const r = await this.bridge.redeliver({ since: new Date(ms).toISOString(), outcome });
+    if (!r.ok) setText(this.redeliverMsg, `Nothing sent: ${r.error.message}`);
+    else if (r.value.queued === 0) setText(this.redeliverMsg, 'Nothing to send again since then.');
+    else setText(this.redeliverMsg, `${formatCount(r.value.queued)} queued again, in the order they arrived.`);
+  }
+
+  private async export(): Promise<void> {
+    if (!this.download) return;
+    setText(this.exportMsg, 'Preparing the export…');
+    const problem = await this.download();
+    setText(this.exportMsg, problem === null ? 'Export downloaded.' : `Export failed: ${problem}`);
+  }
+}
