@@ -113,6 +113,9 @@ try {
       `-c.electronVersion=${electronVersion()}`,
       `-c.electronDist=${stub}`,
       `-c.directories.output=${out}`,
+      // The stub has no headers to rebuild native modules against, and a rebuild would replace
+      // the Node build of better-sqlite3 in this checkout (the tests' copy) with a broken one.
+      '-c.npmRebuild=false',
       '--publish',
       'never',
       ...mainOverride,
@@ -135,7 +138,14 @@ try {
     }
     check(!files.some((f) => f.endsWith('.map')), 'app.asar holds no source maps');
     check(!files.some((f) => f.startsWith('/dist/fixtures') || f === '/dist/main/headless.js'), 'app.asar holds no headless host or fixtures');
-    check(!files.some((f) => f.startsWith('/node_modules/')), 'app.asar holds no node_modules (main is bundled)');
+    const modules = new Set(files.filter((f) => f.startsWith('/node_modules/')).map((f) => f.split('/')[2]));
+    check(
+      [...modules].every((m) => ['better-sqlite3', 'bindings', 'file-uri-to-path'].includes(m)),
+      `app.asar holds only the native SQLite module and its loader (found: ${[...modules].join(', ') || 'none'})`,
+    );
+    check(modules.has('better-sqlite3') && modules.has('bindings'), 'app.asar holds better-sqlite3 and bindings');
+    const unpackedNode = join(unpacked, 'resources', 'app.asar.unpacked', 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
+    check(existsSync(unpackedNode), 'better_sqlite3.node unpacked beside app.asar (native modules cannot load from inside it)');
   }
   for (const kind of TRAY_KINDS) {
     for (const suffix of ['', '@2x']) {

@@ -65,6 +65,8 @@ async function main(): Promise<void> {
       });
       return createController({
         settings,
+        // The durable outbox and history live beside the settings, as in the headless host.
+        dataDir: app.getPath('userData'),
         daemon: {
           enabled: true,
           socketPath: discovery.path,

@@ -115,7 +115,9 @@ export function daemonEvent(eventId: number, event: string, data: unknown = { pe
 }
 
 /** Fast delivery settings for tests (DESIGN.md section 5 flags). */
-export const FAST_DELIVERY = ['--timeout-ms', '200', '--retry-backoff-ms', '20'];
+// Short waits keep the tests quick; the attempt timeout stays well above a loaded machine's slowest
+// local answer, or a slow reply would be retried and counted twice by the receiver.
+export const FAST_DELIVERY = ['--timeout-ms', '2000', '--retry-backoff-ms', '20'];
 
 export async function startHost(opts: HostOptions = {}): Promise<Host> {
   await buildOnce();
