@@ -167,6 +167,15 @@ describe('controller calls', () => {
     expect(receiver.requests[0]!.headers['webhook-signature']).toMatch(/^v1,/);
   });
 
+  it('answers a log read that comes after close with an empty page, not an error', async () => {
+    const c = await start({ dataDir: join(dir, 'data'), runOverrides: { url: receiver.url } });
+    c.accept({ event: 'conn.fin' }, 'api');
+    await waitUntil(() => c.getState().stats.delivered === 1, 'delivered');
+    await c.close();
+    controller = null;
+    await expect(c.handlers.getLog({ limit: 5 })).resolves.toEqual({ records: [] });
+  });
+
   it('pushes batched state and records to subscribers', async () => {
     const c = await start({ runOverrides: { url: receiver.url } });
     const states: unknown[] = [];

@@ -237,6 +237,7 @@ export async function createController(opts: ControllerOptions): Promise<Control
   const demo = opts.demo ? startDemoSource((ev) => d.submit(ev, 'demo')) : null;
   link?.start();
 
+  let historyClosed = false;
   const handlers: BridgeHandlers = {
     getState: async () => getState(),
     setUrl: async ({ url: input }) => {
@@ -260,7 +261,9 @@ export async function createController(opts: ControllerOptions): Promise<Control
       if (!check.ok) return { ok: false, durationMs: 0, error: check.message };
       return d.sendTest(check.url);
     },
-    getLog: async (q) => ({ records: log.query(q) }),
+    // After close the history database is shut: a late call (a window refreshing while the app
+    // quits) gets an empty page instead of an error.
+    getLog: async (q) => ({ records: historyClosed ? [] : log.query(q) }),
     pause: async () => {
       d.pause();
       batcher.stateChanged();
@@ -358,6 +361,7 @@ export async function createController(opts: ControllerOptions): Promise<Control
         await ingest.close();
         await d.close();
         if (retentionTimer) clearInterval(retentionTimer);
+        historyClosed = true;
         history?.log.close();
         batcher.flush();
         batcher.close();
