@@ -361,7 +361,7 @@ export async function createController(opts: ControllerOptions): Promise<Control
         await ingest.close();
         await d.close();
         if (retentionTimer) clearInterval(retentionTimer);
-        historyClosed = true;
+        historyClosed = history !== null;
         history?.log.close();
         batcher.flush();
         batcher.close();
