@@ -9,12 +9,10 @@ import {
   type Bridge,
   type BridgePushes,
   type CallName,
-  type CallResult,
   type LogQuery,
   type PushName,
-  type Result,
 } from '../shared/bridge';
-import { EXPORT_PATH, HTTP_ROUTES, LOG_QUERY_KEYS, STREAM_PATH } from '../shared/http-routes';
+import { EXPORT_PATH, HTTP_ROUTES, LOG_QUERY_KEYS, RETURNS_RESULT, STREAM_PATH } from '../shared/http-routes';
 
 /** Where the token survives a reload of the tab once it has been taken out of the address bar. */
 const TOKEN_STORAGE_KEY = 'pilot-webhook.token';
@@ -26,23 +24,6 @@ const TOKEN_STORAGE_KEY = 'pilot-webhook.token';
  */
 const STREAM_REOPEN_MS = 5_000;
 
-/** Which calls answer with a Result<T>: their HTTP 400 `{error}` is a refusal, not a failure. */
-const RETURNS_RESULT: { readonly [K in CallName]: CallResult<K> extends Result<unknown> ? true : false } = {
-  getState: false,
-  setUrl: true,
-  clearUrl: true,
-  sendTest: false,
-  getLog: false,
-  pause: true,
-  resume: true,
-  resend: true,
-  setSecret: true,
-  generateSecret: true,
-  clearSecret: true,
-  copySecret: true,
-  redeliver: true,
-  setTopicFilters: true,
-};
 
 export type StreamStatus = 'connecting' | 'open' | 'lost';
 

@@ -1,7 +1,7 @@
 // How each bridge call travels over the headless host's HTTP API (DESIGN.md section 5). The API
 // server and the window's web bridge are both driven by this one table, so they cannot drift.
 
-import type { CallName } from './bridge';
+import type { CallName, CallResult, Result } from './bridge';
 
 export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE';
 
@@ -40,3 +40,24 @@ export const MAX_API_BODY_BYTES = 64 * 1024;
 
 /** LogQuery fields as query-string parameters, numbers parsed; unknown keys ignored. */
 export const LOG_QUERY_KEYS = ['limit', 'before', 'outcome', 'topic', 'since'] as const;
+
+/**
+ * Which calls answer with a Result<T>: over HTTP their refusal is a 400 `{error}` (the caller's
+ * input, not a failure of the host). The type forces each value to match the call's result type.
+ */
+export const RETURNS_RESULT: { readonly [K in CallName]: CallResult<K> extends Result<unknown> ? true : false } = {
+  getState: false,
+  setUrl: true,
+  clearUrl: true,
+  sendTest: false,
+  getLog: false,
+  pause: true,
+  resume: true,
+  resend: true,
+  setSecret: true,
+  generateSecret: true,
+  clearSecret: true,
+  copySecret: true,
+  redeliver: true,
+  setTopicFilters: true,
+};

@@ -1,30 +1,17 @@
 // The circuit breaker end to end, as the plugin behaves: checked when an event is taken off the
 // queue, skips counted in both counters, half-open probe after the cool-down.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { unaccounted, type DeliveryRecord } from '../../src/shared/delivery';
-import { DeliveryLog } from '../../src/main/core/delivery/delivery-log';
 import { Dispatcher, type DispatcherOptions } from '../../src/main/core/delivery/dispatcher';
-import { startReceiver, waitUntil, type Receiver } from '../fixtures/receiver';
+import { waitUntil } from '../fixtures/receiver';
+import { useDispatcherHarness } from '../fixtures/dispatcher-harness';
 
 /** One attempt per event keeps these fast; the breaker counts events, not attempts. */
 const FAST = { timeoutMs: 2000, retryBackoffMs: 10, maxAttempts: 1, drainMs: 3000, circuitCooldownMs: 300 } as const;
 
-const cleanup: (() => Promise<unknown> | unknown)[] = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
-
-async function receiver(...args: Parameters<typeof startReceiver>): Promise<Receiver> {
-  const rx = await startReceiver(...args);
-  cleanup.push(() => rx.close());
-  return rx;
-}
-
-function dispatcher(opts: DispatcherOptions): Dispatcher {
-  const d = new Dispatcher({ ...FAST, ...opts }, new DeliveryLog());
-  cleanup.push(() => d.close());
-  return d;
-}
+const harness = useDispatcherHarness(FAST);
+const { cleanup, receiver } = harness;
+const dispatcher = (opts: DispatcherOptions): Dispatcher => harness.dispatcher(opts).d;
 
 const ev = (n: number) => ({ event: 'conn.established', data: { n } });
 const allSettled = (recs: DeliveryRecord[]) =>

@@ -1,34 +1,18 @@
 // Queue, pause, URL changes, close, connection reuse, concurrency, resend, signing on the wire
 // and the test send — against real receivers on loopback.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { unaccounted, type DeliveryRecord } from '../../src/shared/delivery';
-import { DeliveryLog } from '../../src/main/core/delivery/delivery-log';
-import { Dispatcher, TEST_EVENT_TOPIC, type DispatcherOptions } from '../../src/main/core/delivery/dispatcher';
+import { TEST_EVENT_TOPIC } from '../../src/main/core/delivery/dispatcher';
 import { generateSecret, pilotSignature } from '../../src/main/core/delivery/signing';
-import { refusedUrl, startReceiver, waitUntil, type Receiver } from '../fixtures/receiver';
+import { refusedUrl, waitUntil } from '../fixtures/receiver';
+import { useDispatcherHarness } from '../fixtures/dispatcher-harness';
 
 // Generous per-attempt and drain limits (a loaded machine must not turn a 200 into a timeout);
 // the tests about timeouts and drains set their own small ones.
 const FAST = { timeoutMs: 2000, retryBackoffMs: 20, drainMs: 3000, circuitCooldownMs: 200 } as const;
 
-const cleanup: (() => Promise<unknown> | unknown)[] = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
-
-async function receiver(...args: Parameters<typeof startReceiver>): Promise<Receiver> {
-  const rx = await startReceiver(...args);
-  cleanup.push(() => rx.close());
-  return rx;
-}
-
-function dispatcher(opts: DispatcherOptions): { d: Dispatcher; log: DeliveryLog } {
-  const log = new DeliveryLog();
-  const d = new Dispatcher({ ...FAST, ...opts }, log);
-  cleanup.push(() => d.close());
-  return { d, log };
-}
+const { cleanup, receiver, dispatcher } = useDispatcherHarness(FAST);
 
 const ev = (n: number) => ({ event: 'message.received', node_id: 1, data: { n } });
 const allSettled = (recs: DeliveryRecord[], timeoutMs = 5000) =>

@@ -1,35 +1,18 @@
 // The delivery semantics table (DESIGN.md section 3), row by row, against real receivers on
 // loopback. Every test ends with the accounting invariant.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Agent } from 'undici';
 import { RESPONSE_SNIPPET_BYTES, unaccounted, type DeliveryRecord } from '../../src/shared/delivery';
 import type { AcceptedEvent } from '../../src/shared/events';
-import { DeliveryLog } from '../../src/main/core/delivery/delivery-log';
-import { Dispatcher, type DispatcherOptions } from '../../src/main/core/delivery/dispatcher';
-import { refusedUrl, startReceiver, waitUntil, type Receiver } from '../fixtures/receiver';
+import { refusedUrl, waitUntil } from '../fixtures/receiver';
+import { useDispatcherHarness } from '../fixtures/dispatcher-harness';
 
 /** Small timings so the suite stays fast; the defaults are checked in the unit tests. */
 // Generous per-attempt and drain limits (a loaded machine must not turn a 200 into a timeout);
 // the tests about timeouts and drains set their own small ones.
 const FAST = { timeoutMs: 2000, retryBackoffMs: 20, drainMs: 3000, circuitCooldownMs: 200 } as const;
 
-const cleanup: (() => Promise<unknown> | unknown)[] = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
-
-async function receiver(...args: Parameters<typeof startReceiver>): Promise<Receiver> {
-  const rx = await startReceiver(...args);
-  cleanup.push(() => rx.close());
-  return rx;
-}
-
-function dispatcher(opts: DispatcherOptions): { d: Dispatcher; log: DeliveryLog } {
-  const log = new DeliveryLog();
-  const d = new Dispatcher({ ...FAST, ...opts }, log);
-  cleanup.push(() => d.close());
-  return { d, log };
-}
+const { cleanup, receiver, dispatcher } = useDispatcherHarness(FAST);
 
 function event(n: number): AcceptedEvent {
   return { event: 'tunnel.established', node_id: 42, timestamp: '2025-06-01T12:00:00Z', data: { n }, daemonEventId: 900 + n };

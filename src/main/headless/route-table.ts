@@ -1,7 +1,7 @@
 // The API's routing, derived from HTTP_ROUTES so the server cannot drift from the web bridge.
 
-import { CALL_NAMES, type ApiError, type CallName, type CallResult, type Result } from '../../shared/bridge';
-import { HTTP_ROUTES, STREAM_PATH, type HttpMethod, type HttpRoute } from '../../shared/http-routes';
+import { CALL_NAMES, type ApiError, type CallName } from '../../shared/bridge';
+import { HTTP_ROUTES, RETURNS_RESULT, STREAM_PATH, type HttpMethod, type HttpRoute } from '../../shared/http-routes';
 
 export type RouteMatch =
   | { kind: 'call'; name: CallName; route: HttpRoute }
@@ -9,23 +9,6 @@ export type RouteMatch =
   | { kind: 'not_found' }
   | { kind: 'wrong_method'; allow: string };
 
-/** Which calls answer with a Result<T>. The type forces each value to match the call's result type. */
-const RETURNS_RESULT: { readonly [K in CallName]: CallResult<K> extends Result<unknown> ? true : false } = {
-  getState: false,
-  setUrl: true,
-  clearUrl: true,
-  sendTest: false,
-  getLog: false,
-  pause: true,
-  resume: true,
-  resend: true,
-  setSecret: true,
-  generateSecret: true,
-  clearSecret: true,
-  copySecret: true,
-  redeliver: true,
-  setTopicFilters: true,
-};
 
 /** path → method → call */
 const BY_PATH = new Map<string, Map<HttpMethod, CallName>>();
