@@ -18,7 +18,7 @@ import { unaccounted } from '../../src/shared/delivery';
 import { HTTP_ROUTES, MAX_API_BODY_BYTES, STREAM_PATH, type HttpRoute } from '../../src/shared/http-routes';
 import { rawRequest, slowClient, type RawAnswer } from '../fixtures/chaos-http';
 import { watchProcessFaults, type ProcessFaults } from '../fixtures/chaos-process';
-import { watchOutgoingConnections, type Tripwire } from '../fixtures/chaos-tripwire';
+import { watchOutgoingConnections, type Tripwire } from '../fixtures/connection-tripwire';
 import { refusedUrl, startReceiver, type Receiver } from '../fixtures/receiver';
 
 const TOKEN = 'hardening-token-0123456789abcdef';

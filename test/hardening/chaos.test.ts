@@ -17,7 +17,7 @@ import { unaccounted, type DeliveryRecord, type Stats } from '../../src/shared/d
 import { rawRequest } from '../fixtures/chaos-http';
 import { heapAfterGc, MiB, watchProcessFaults } from '../fixtures/chaos-process';
 import { seededRandom, startChaosReceiver, type ChaosReceiver, type Weights } from '../fixtures/chaos-receiver';
-import { watchOutgoingConnections } from '../fixtures/chaos-tripwire';
+import { watchOutgoingConnections } from '../fixtures/connection-tripwire';
 import { startFakeDaemon, type FakeDaemon, type PostedEvent } from '../fixtures/fake-daemon';
 import { waitUntil } from '../fixtures/receiver';
 

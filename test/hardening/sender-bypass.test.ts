@@ -19,8 +19,8 @@ import { SettingsService } from '../../src/main/core/settings/settings';
 import { unaccounted, type DeliveryRecord } from '../../src/shared/delivery';
 import { checkWebhookUrl } from '../../src/shared/url-rules';
 import { watchProcessFaults, type ProcessFaults } from '../fixtures/chaos-process';
-import { watchOutgoingConnections, type Tripwire } from '../fixtures/chaos-tripwire';
-import { startTestDnsServer, type DnsRecords, type TestDnsServer } from '../fixtures/dns-server';
+import { watchOutgoingConnections, type Tripwire } from '../fixtures/connection-tripwire';
+import { lookupVia, startTestDnsServer, type DnsRecords, type TestDnsServer } from '../fixtures/dns-server';
 import { startReceiver, waitUntil, type Receiver } from '../fixtures/receiver';
 
 const METADATA_URL = 'http://169.254.169.254/latest/meta-data';
@@ -34,19 +34,7 @@ let dir: string;
 const cleanups: (() => Promise<void>)[] = [];
 const tried: Record<string, number> = {};
 
-/** A and AAAA through the test DNS server, as the system resolver would give them. */
-async function testLookup(host: string): Promise<ResolvedAddress[]> {
-  const [v4, v6] = await Promise.allSettled([resolver.resolve4(host), resolver.resolve6(host)]);
-  const out: ResolvedAddress[] = [];
-  for (const [result, family] of [
-    [v4, 4],
-    [v6, 6],
-  ] as const) {
-    if (result.status === 'fulfilled') out.push(...result.value.map((address) => ({ address, family })));
-    else if ((result.reason as { code?: string }).code !== 'ENODATA') throw result.reason;
-  }
-  return out;
-}
+const testLookup = (host: string): Promise<ResolvedAddress[]> => lookupVia(resolver, host);
 
 /** The sender as the controller builds it, but with the test DNS server as its resolver. */
 function guardedDispatcher(url: string): { d: Dispatcher; log: DeliveryLog } {

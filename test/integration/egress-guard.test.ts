@@ -8,8 +8,6 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createServer, type Server } from 'node:http';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { Resolver } from 'node:dns/promises';
-import diagnosticsChannel from 'node:diagnostics_channel';
-import type { Socket } from 'node:net';
 import { fetch, request, type Agent } from 'undici';
 import {
   BLOCKED_ERROR_CODE,
@@ -19,62 +17,20 @@ import {
   type EgressGuardOptions,
   type ResolvedAddress,
 } from '../../src/main/core/egress-guard';
-import { isLoopbackAddress } from '../../src/shared/url-rules';
-import { startTestDnsServer, type TestDnsServer } from '../fixtures/dns-server';
+import { startTestDnsServer, lookupVia, type TestDnsServer } from '../fixtures/dns-server';
+import { watchOutgoingConnections, type Tripwire } from '../fixtures/connection-tripwire';
 
 const RESOLVER_TIMEOUT_MS = 1000;
-
-/** Records the destination of every outgoing TCP connection; refuses any that is not loopback. */
-function watchOutgoingConnections(): { targets: string[]; offLoopback: string[]; dispose: () => void } {
-  const targets: string[] = [];
-  const offLoopback: string[] = [];
-  const onSocket = (message: unknown): void => {
-    const { socket } = message as { socket: Socket };
-    const connect = socket.connect;
-    // net.connect publishes the socket before it calls socket.connect, so the destination can be
-    // checked here, before any packet.
-    socket.connect = function (this: Socket, ...args: unknown[]) {
-      const first = args[0];
-      const options = (
-        Array.isArray(first) ? first[0] : typeof first === 'object' && first !== null ? first : { host: args[1] }
-      ) as { host?: string; path?: string };
-      if (options.path === undefined) {
-        const host = options.host ?? 'localhost';
-        targets.push(host);
-        if (host !== 'localhost' && !isLoopbackAddress(host)) {
-          offLoopback.push(host);
-          process.nextTick(() => socket.destroy(new Error(`test tripwire: refused to connect to ${host}`)));
-          return socket;
-        }
-      }
-      return (connect as (...a: unknown[]) => Socket).apply(this, args);
-    } as typeof socket.connect;
-  };
-  diagnosticsChannel.subscribe('net.client.socket', onSocket);
-  return { targets, offLoopback, dispose: () => diagnosticsChannel.unsubscribe('net.client.socket', onSocket) };
-}
 
 let dns: TestDnsServer;
 let resolver: Resolver;
 let receiver: Server;
 let receiverPort: number;
 let receiverHits = 0;
-let tripwire: ReturnType<typeof watchOutgoingConnections>;
+let tripwire: Tripwire;
 const agents: Agent[] = [];
 
-/** A/AAAA through the test DNS server; any failure other than "no records of this type" is thrown. */
-async function testLookup(host: string): Promise<ResolvedAddress[]> {
-  const [v4, v6] = await Promise.allSettled([resolver.resolve4(host), resolver.resolve6(host)]);
-  const out: ResolvedAddress[] = [];
-  for (const [result, family] of [
-    [v4, 4],
-    [v6, 6],
-  ] as const) {
-    if (result.status === 'fulfilled') out.push(...result.value.map((address) => ({ address, family })));
-    else if ((result.reason as { code?: string }).code !== 'ENODATA') throw result.reason;
-  }
-  return out;
-}
+const testLookup = (host: string): Promise<ResolvedAddress[]> => lookupVia(resolver, host);
 
 let lookups: string[] = [];
 function agent(opts: EgressGuardOptions = {}): Agent {
