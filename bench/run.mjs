@@ -67,15 +67,21 @@ function buildGo() {
 
 async function throughput(receiverUrl, go) {
   const args = ['--url', receiverUrl, '--n', String(SIZE.events)];
-  const runs = { dispatcher: [], undici: [], go: [], parallel: [] };
-  // Alternated a, b, c, parallel, a, b, c, … so drift and noise hit every contender alike.
+  const runs = { dispatcher: [], undici: [], dispatch: [], go: [], parallel: [], undiciParallel: [] };
+  // Alternated a, b, c, parallel, bare parallel, a, b, … so drift and noise hit every contender alike.
   for (let round = 1; round <= SIZE.rounds; round++) {
     step(`throughput round ${round}/${SIZE.rounds} (${SIZE.events} events each)`);
     runs.dispatcher.push((await runWorker(OUT, 'throughput', ['--mode', 'dispatcher', ...args])).eventsPerSec);
     runs.undici.push((await runWorker(OUT, 'throughput', ['--mode', 'undici', ...args])).eventsPerSec);
+    runs.dispatch.push((await runWorker(OUT, 'throughput', ['--mode', 'dispatch', ...args])).eventsPerSec);
     if (go.version) runs.go.push((await runJson(GO_BIN, ['-url', receiverUrl, '-n', String(SIZE.events)])).eventsPerSec);
     runs.parallel.push(
       (await runWorker(OUT, 'throughput', ['--mode', 'dispatcher', '--concurrency', String(PARALLEL), ...args])).eventsPerSec,
+    );
+    // The same bare loop with PARALLEL requests in flight: what parallelism can gain on this
+    // machine at all, sender and receiver sharing its cores.
+    runs.undiciParallel.push(
+      (await runWorker(OUT, 'throughput', ['--mode', 'undici', '--concurrency', String(PARALLEL), ...args])).eventsPerSec,
     );
   }
   return {
@@ -83,9 +89,11 @@ async function throughput(receiverUrl, go) {
     rounds: SIZE.rounds,
     dispatcher: median(runs.dispatcher),
     undici: median(runs.undici),
+    dispatch: median(runs.dispatch),
     go: go.version ? median(runs.go) : null,
     goLabel: GO_LABEL,
     parallel: median(runs.parallel),
+    undiciParallel: median(runs.undiciParallel),
     parallelConcurrency: PARALLEL,
     runs,
   };
@@ -178,8 +186,10 @@ async function main() {
   const t = results.throughput;
   results.ratios = {
     dispatcherOverUndici: t.dispatcher / t.undici,
+    dispatcherOverDispatch: t.dispatcher / t.dispatch,
     dispatcherOverGo: t.go ? t.dispatcher / t.go : null,
     parallelOverDispatcher: t.parallel / t.dispatcher,
+    undiciParallelOverUndici: t.undiciParallel / t.undici,
   };
   writeFileSync(join(ROOT, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
   printTable(results);

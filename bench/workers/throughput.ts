@@ -1,7 +1,11 @@
 // Throughput worker: times N events delivered one way to the receiver and reports events/s.
 //   --mode dispatcher  the app's Dispatcher (--concurrency 1 = the reference: one in flight, in order)
-//   --mode undici      a bare undici request() loop, one at a time, keep-alive Agent: the limit
-// Both build each event's JSON body and send the same headers. A warm-up (not timed) runs first
+//   --mode undici      a bare undici request() loop, keep-alive Agent: the limit (--concurrency 1:
+//                      one at a time; N: N loops at once, the limit for the parallel run)
+//   --mode dispatch    the same loop on undici's lower-level dispatch() with a minimal handler (no
+//                      response stream, no abort signal, no timeout): the floor of any Node sender
+//                      on undici, since the dispatcher itself sends through dispatch()
+// All build each event's JSON body and send the same headers. A warm-up (not timed) runs first
 // so the JIT and the keep-alive connection are in place. Exit 1 on any lost or failed event.
 
 import { Agent, request } from 'undici';
@@ -81,9 +85,63 @@ async function viaUndici(): Promise<void> {
     await res.body.dump();
     if (res.statusCode !== 200) fail(`undici loop: HTTP ${res.statusCode}`);
   };
-  for (let k = 0; k < warmup; k++) await one();
+  // `concurrency` loops share the count, so exactly `count` requests are made.
+  const run = async (count: number): Promise<void> => {
+    let left = count;
+    const loop = async (): Promise<void> => {
+      while (left > 0) {
+        left--;
+        await one();
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, loop));
+  };
+  await run(warmup);
   const t0 = performance.now();
-  for (let k = 0; k < n; k++) await one();
+  await run(n);
+  const ms = performance.now() - t0;
+  await agent.close();
+  report({ mode, concurrency, events: n, ms, eventsPerSec: (n / ms) * 1000 });
+}
+
+async function viaDispatch(): Promise<void> {
+  const agent = new Agent();
+  const { origin, pathname } = new URL(url);
+  let i = 0;
+  const one = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      i++;
+      const body = JSON.stringify(toOutgoingBody(i, sampleEvent(i)));
+      let status = 0;
+      agent.dispatch(
+        {
+          origin,
+          path: pathname,
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'user-agent': USER_AGENT,
+            'webhook-id': `msg_bench_${i}`,
+            'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+          },
+          body,
+        },
+        {
+          // undici tells its handler styles apart by this method: without it, the legacy one.
+          onRequestStart: () => {},
+          onResponseStart: (_c, statusCode) => {
+            status = statusCode;
+          },
+          onResponseEnd: () => (status === 200 ? resolve() : reject(new Error(`dispatch loop: HTTP ${status}`))),
+          onResponseError: (_c, err) => reject(err),
+        },
+      );
+    });
+  // As the dispatcher does: let undici hand the connection back to its pool before the next one.
+  const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
+  for (let k = 0; k < warmup; k++) await one().then(turn);
+  const t0 = performance.now();
+  for (let k = 0; k < n; k++) await one().then(turn);
   const ms = performance.now() - t0;
   await agent.close();
   report({ mode, events: n, ms, eventsPerSec: (n / ms) * 1000 });
@@ -91,4 +149,5 @@ async function viaUndici(): Promise<void> {
 
 if (mode === 'dispatcher') await viaDispatcher();
 else if (mode === 'undici') await viaUndici();
+else if (mode === 'dispatch') await viaDispatch();
 else fail(`unknown --mode ${mode}`);

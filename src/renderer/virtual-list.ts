@@ -4,6 +4,15 @@
 //
 // Rows are placed with a CSS custom property (`--i`, the row index) rather than inline styles: the
 // page's CSP allows no style attributes, and the stylesheet owns the geometry (`--row-h`).
+//
+// Cost per update, which matters at thousands of records a second (bench/README.md, window load):
+// - geometry is read once, before anything is written, so no update forces a synchronous style
+//   recalculation and layout in the middle of the frame;
+// - the canvas gets its height as a plain (not inherited) property: changing an inherited custom
+//   property on it would restyle every row and cell below it on every update;
+// - a row element whose record scrolled away is given to a new record at the same position
+//   whenever there is one, so rows keep their place (`--i`) and their place in the DOM, and only
+//   their text changes.
 
 /** Rows rendered beyond each edge of the viewport, so a fast scroll does not show blank rows. */
 const OVERSCAN_ROWS = 8;
@@ -27,6 +36,8 @@ interface Row<T> {
   el: HTMLElement;
   item: T;
   index: number;
+  /** aria-setsize last written, so it is only written when the count changed */
+  setSize: number;
 }
 
 export class VirtualList<T> {
@@ -70,7 +81,9 @@ export class VirtualList<T> {
   setItems(items: readonly T[]): void {
     const { root, key } = this.opts;
     const h = this.rowHeight;
+    // Read before any write of this update (see the top of the file).
     const top = root.scrollTop;
+    const viewport = root.clientHeight;
     let nextTop: number | null = null;
     const atTop = top < h / 2;
     if (!(this.followNewest && atTop)) {
@@ -83,17 +96,23 @@ export class VirtualList<T> {
       }
     }
     this.items = items;
-    this.opts.canvas.style.setProperty('--count', String(items.length));
+    this.setCount(items.length);
     if (nextTop !== null && nextTop !== top) root.scrollTop = nextTop;
-    this.render();
+    this.renderAt(nextTop ?? top, viewport);
   }
 
   /** Shows a different list altogether (a new filter): from the top, nothing to keep in place. */
   reset(items: readonly T[]): void {
+    const viewport = this.opts.root.clientHeight;
     this.items = items;
-    this.opts.canvas.style.setProperty('--count', String(items.length));
+    this.setCount(items.length);
     this.opts.root.scrollTop = 0;
-    this.render();
+    this.renderAt(0, viewport);
+  }
+
+  /** The canvas's height for `count` rows: `height`, which rows do not inherit (see the top). */
+  private setCount(count: number): void {
+    this.opts.canvas.style.setProperty('height', `calc(${count} * var(--row-h))`);
   }
 
   /** Marks the row whose details are open (or none). */
@@ -109,17 +128,23 @@ export class VirtualList<T> {
   }
 
   render(): void {
-    const { root, canvas, key } = this.opts;
+    this.renderAt(this.opts.root.scrollTop, this.opts.root.clientHeight);
+  }
+
+  /** Renders the rows for a viewport at `top`, `viewport` px high, reading no geometry. */
+  private renderAt(top: number, viewport: number): void {
+    const { canvas, key } = this.opts;
     const h = this.rowHeight;
-    const top = root.scrollTop;
     const first = Math.max(0, Math.floor(top / h) - OVERSCAN_ROWS);
-    const last = Math.min(this.items.length, Math.ceil((top + root.clientHeight) / h) + OVERSCAN_ROWS);
+    const last = Math.min(this.items.length, Math.ceil((top + viewport) / h) + OVERSCAN_ROWS);
 
     const wanted = new Map<number, number>();
     for (let i = first; i < last; i++) wanted.set(key(this.items[i]!), i);
 
     // A focused row stays in the DOM even when scrolled out, or focus would fall to <body>.
     const focused = document.activeElement;
+    /** rows whose record left the view, by the position they held: still in the DOM */
+    const freed = new Map<number, Row<T>>();
     for (const [k, row] of this.rows) {
       if (wanted.has(k)) continue;
       if (row.el === focused) {
@@ -129,9 +154,22 @@ export class VirtualList<T> {
           continue;
         }
       }
+      this.rows.delete(k);
+      freed.set(row.index, row);
+    }
+    // A new record takes the freed row at its own position when there is one (see the top).
+    for (const [k, index] of wanted) {
+      if (this.rows.has(k)) continue;
+      const row = freed.get(index);
+      if (row === undefined) continue;
+      freed.delete(index);
+      row.item = this.items[index]!;
+      this.opts.fillRow(row.el, row.item);
+      this.rows.set(k, row);
+    }
+    for (const row of freed.values()) {
       row.el.remove();
       this.spare.push(row.el);
-      this.rows.delete(k);
     }
 
     const visibleFirstKey = this.items[Math.min(Math.floor(top / h), this.items.length - 1)];
@@ -150,21 +188,24 @@ export class VirtualList<T> {
       const item = this.items[index]!;
       let row = this.rows.get(k);
       if (row === undefined) {
-        row = { el: this.spare.pop() ?? this.createRow(), item, index: -1 };
+        row = { el: this.spare.pop() ?? this.createRow(), item, index: -1, setSize: -1 };
         this.opts.fillRow(row.el, item);
         this.rows.set(k, row);
       } else if (row.item !== item) {
         row.item = item;
         this.opts.fillRow(row.el, item);
       }
-      row.item = item;
       if (row.index !== index) {
         row.index = index;
         row.el.style.setProperty('--i', String(index));
         row.el.setAttribute('aria-posinset', String(index + 1));
       }
-      row.el.setAttribute('aria-setsize', String(this.items.length));
-      row.el.dataset.key = String(k);
+      if (row.setSize !== this.items.length) {
+        row.setSize = this.items.length;
+        row.el.setAttribute('aria-setsize', String(row.setSize));
+      }
+      const keyText = String(k);
+      if (row.el.dataset.key !== keyText) row.el.dataset.key = keyText;
       const tabIndex = k === tabKey ? 0 : -1;
       if (row.el.tabIndex !== tabIndex) row.el.tabIndex = tabIndex;
       markSelected(row.el, k === this.selectedKey);
@@ -224,6 +265,8 @@ export class VirtualList<T> {
 }
 
 function markSelected(el: HTMLElement, selected: boolean): void {
+  // Written only on a change: rendering runs every frame under load.
+  if (el.hasAttribute('aria-current') === selected) return;
   if (selected) el.setAttribute('aria-current', 'true');
   else el.removeAttribute('aria-current');
 }
