@@ -1,7 +1,7 @@
 // What a delivery request looked like, rebuilt for the details panel and "Copy as curl". The
 // window never holds the signing secret, so signatures are masked, never recomputed.
 
-import type { DeliveryRecord } from '../shared/delivery';
+import { USER_AGENT, type DeliveryRecord } from '../shared/delivery';
 
 /** Shown in place of every value derived from the secret. */
 export const MASK = '••••••••';
@@ -9,19 +9,19 @@ export const MASK = '••••••••';
 export type Header = readonly [name: string, value: string];
 
 /**
- * The headers the app sends with this record's body. With a secret set it signs twice: the
- * daemon's X-Pilot-Signature-256 and the Standard Webhooks trio (their values change per attempt).
+ * The headers the app sends with this record's body. webhook-id and webhook-timestamp go with
+ * every request, signed or not (receivers drop duplicate retries by the id). With a secret set it
+ * also signs twice: the daemon's X-Pilot-Signature-256 and Standard Webhooks' webhook-signature
+ * (both change per attempt, as the timestamp does).
  */
 export function sentHeaders(secretSet: boolean): Header[] {
-  const headers: Header[] = [['Content-Type', 'application/json']];
-  if (secretSet) {
-    headers.push(
-      ['X-Pilot-Signature-256', MASK],
-      ['webhook-id', '(set per attempt)'],
-      ['webhook-timestamp', '(set per attempt)'],
-      ['webhook-signature', `v1,${MASK}`],
-    );
-  }
+  const headers: Header[] = [
+    ['Content-Type', 'application/json'],
+    ['User-Agent', USER_AGENT],
+    ['webhook-id', '(one per event, the same on every attempt)'],
+    ['webhook-timestamp', '(time of each attempt)'],
+  ];
+  if (secretSet) headers.push(['X-Pilot-Signature-256', MASK], ['webhook-signature', `v1,${MASK}`]);
   return headers;
 }
 

@@ -2,7 +2,7 @@
 // boundary (Electron IPC from the window, an HTTP body) is untrusted input: a compromised or buggy
 // window must not be able to hand the controller a value of the wrong shape. Pure.
 
-import { CALL_NAMES, type CallArg, type CallName } from './bridge';
+import type { CallArg, CallName } from './bridge';
 import { OUTCOMES, REDELIVER_OUTCOMES } from './delivery';
 import { isRfc3339, MAX_TOPIC_LENGTH } from './events';
 import { checkTopicFilters } from './topic-patterns';
@@ -118,10 +118,6 @@ const CHECKS: { readonly [K in CallName]: Check } = {
     );
   },
 };
-
-export function isCallName(value: unknown): value is CallName {
-  return typeof value === 'string' && (CALL_NAMES as readonly string[]).includes(value);
-}
 
 /** Returns the argument typed for the call, or why it was refused (the message names the field). */
 export function checkCallArg<K extends CallName>(name: K, arg: unknown): ArgCheck<K> {

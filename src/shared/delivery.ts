@@ -81,6 +81,9 @@ export interface AttemptRecord {
   responseSnippet?: string;
 }
 
+/** Sent on every delivery request, so receivers' logs can tell the app's deliveries apart. */
+export const USER_AGENT = 'pilot-webhook-desktop';
+
 /** Response bodies are kept only as a snippet: enough to explain a failure. */
 export const RESPONSE_SNIPPET_BYTES = 2048;
 

@@ -313,22 +313,24 @@ export async function createController(opts: ControllerOptions): Promise<Control
     setSecret: async ({ secret: value }) => {
       const trimmed = value.trim();
       if (trimmed.length === 0) return fail('empty', 'The secret is empty: type one, or use Generate.');
+      // Stored first: if that fails nothing changes, so the window never shows a secret unused.
+      settings.update({ secret: trimmed });
       secret = trimmed;
-      settings.update({ secret });
       d.setSecret(secret);
       batcher.stateChanged();
       return { ok: true, value: { hint: secretHint(secret) } };
     },
     generateSecret: async () => {
-      secret = generateSecret();
-      settings.update({ secret });
+      const fresh = generateSecret();
+      settings.update({ secret: fresh });
+      secret = fresh;
       d.setSecret(secret);
       batcher.stateChanged();
       return { ok: true, value: { hint: secretHint(secret) } };
     },
     clearSecret: async () => {
-      secret = null;
       settings.update({ secret: null });
+      secret = null;
       d.setSecret(null);
       batcher.stateChanged();
       return { ok: true, value: { set: false } };

@@ -39,6 +39,12 @@ const MAX_PORT = 65_535;
 /** Node's timers hold at most a signed 32-bit number of ms; longer values silently become 1 ms. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/**
+ * Queue capacity: the dispatcher needs room for one event at least, and a million waiting events
+ * is the same ceiling the settings file allows (settings-schema.ts).
+ */
+const MAX_QUEUE_SIZE = 1_000_000;
+
 /** Parallel deliveries to one webhook: past this it is a flood, not a tuning knob. */
 const MAX_CONCURRENCY = 64;
 
@@ -66,7 +72,7 @@ const FLAG_SPECS: readonly (FlagSpec & { flag: string })[] = [
   { flag: '--timeout-ms', kind: 'int', key: 'timeoutMs', min: 1, max: MAX_TIMER_MS, usage: '--timeout-ms N', describe: 'per-attempt timeout (default 5000)' },
   { flag: '--retry-backoff-ms', kind: 'int', key: 'retryBackoffMs', min: 0, max: MAX_TIMER_MS, usage: '--retry-backoff-ms N', describe: 'first wait between attempts, then doubling (default 1000)' },
   { flag: '--circuit-cooldown-ms', kind: 'int', key: 'circuitCooldownMs', min: 0, max: MAX_TIMER_MS, usage: '--circuit-cooldown-ms N', describe: 'circuit breaker cool-down (default 30000)' },
-  { flag: '--queue-size', kind: 'int', key: 'queueSize', min: 0, max: Number.MAX_SAFE_INTEGER, usage: '--queue-size N', describe: 'events that may wait, the one in flight not counted (default 1024)' },
+  { flag: '--queue-size', kind: 'int', key: 'queueSize', min: 1, max: MAX_QUEUE_SIZE, usage: '--queue-size N', describe: 'events that may wait, the one in flight not counted (default 1024)' },
   { flag: '--concurrency', kind: 'int', key: 'concurrency', min: 1, max: MAX_CONCURRENCY, usage: '--concurrency N', describe: `deliveries in flight at once, 1-${MAX_CONCURRENCY} (default 1)` },
   { flag: '--help', kind: 'bool', key: 'help', usage: '--help, -h', describe: 'print this help and exit' },
 ];

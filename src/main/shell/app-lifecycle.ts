@@ -4,9 +4,11 @@
 import type { App, BrowserWindow } from 'electron';
 
 /**
- * Upper bound on the quit-time cleanup. The controller drains the dispatcher for at most 5 s
- * (the reference plugin's drain) and then tells the daemon its URL; one more second covers that
- * last IPC round trip. After this the app exits anyway: a quit must never hang.
+ * Upper bound on the quit-time cleanup. The controller first tells the daemon its URL (one IPC
+ * round trip, normally milliseconds) and then drains the dispatcher for at most 5 s (the
+ * reference plugin's drain); one more second covers the hand-back and closing the history. After
+ * this the app exits anyway: a quit must never hang (with the outbox, what is still pending is
+ * sent at the next start).
  */
 export const QUIT_CLEANUP_TIMEOUT_MS = 6000;
 

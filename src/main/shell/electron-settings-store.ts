@@ -8,7 +8,7 @@
 import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type ElectronStore from 'electron-store';
-import { SETTINGS_FILE_NAME, type OpenedStore } from '../core/settings/conf-store';
+import { SETTINGS_FILE_NAME, unreadableReason, type OpenedStore } from '../core/settings/conf-store';
 import type { KeyValueStore } from '../core/settings/settings-schema';
 import type { SecretStore } from '../core/settings/settings';
 import type { ShellElectron } from './electron-api';
@@ -45,7 +45,7 @@ export function openElectronStore(Store: ElectronStoreClass, dataDir: string, no
   } catch (err) {
     const file = join(dataDir, `${SETTINGS_FILE_NAME}.json`);
     if (!existsSync(file)) throw err;
-    const reason = err instanceof Error ? err.message : String(err);
+    const reason = unreadableReason(err);
     const aside = `${file}.broken-${new Date(now()).toISOString().replace(/[:.]/g, '-')}`;
     renameSync(file, aside);
     return {

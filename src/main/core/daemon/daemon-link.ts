@@ -57,6 +57,11 @@ export class DaemonLink {
   private everLinked = false;
   /** our ingest URL has been set in the daemon at least once: from then on stop() hands back */
   private everSubscribed = false;
+  /**
+   * SetWebhook(ingest) is on the wire, unanswered: the daemon applies it even if we stop before
+   * the reply comes back (it can take the daemon's 5 s drain), so stop() must hand back then too.
+   */
+  private subscribeInFlight = false;
   private subscribed = false;
   private started = false;
   private stopped = false;
@@ -100,9 +105,9 @@ export class DaemonLink {
   /**
    * Hands delivery back to the daemon — SetWebhook(the user's URL), or '' to clear it (onQuit
    * 'clear', or no URL, or the URL is one of our own ingests) — then closes. Bounded in time.
-   * Only done when this link ever set the ingest URL: otherwise the daemon's webhook is not ours
-   * to change. Call it before the ingest server closes: the daemon drains its old client (posting
-   * to the ingest) before it answers.
+   * Only done when this link ever set the ingest URL (or has that request on the wire): otherwise
+   * the daemon's webhook is not ours to change. Call it before the ingest server closes: the
+   * daemon drains its old client (posting to the ingest) before it answers.
    */
   stop(): Promise<void> {
     this.stopping ??= this.handBack();
@@ -115,7 +120,7 @@ export class DaemonLink {
     const client = this.client;
     this.client = null;
     const path = this.opts.socketPath;
-    if (path === null || !this.everSubscribed) {
+    if (path === null || !(this.everSubscribed || this.subscribeInFlight)) {
       client?.close();
       this.update({ connected: false });
       return;
@@ -216,6 +221,7 @@ export class DaemonLink {
   private async assertWebhook(client: IpcClient): Promise<void> {
     const path = this.opts.socketPath!;
     try {
+      this.subscribeInFlight = true;
       await client.setWebhook(this.opts.ingestUrl, this.requestTimeoutMs + DAEMON_WEBHOOK_DRAIN_MS);
     } catch (err) {
       if (!(err instanceof DaemonError)) throw err;
@@ -223,6 +229,8 @@ export class DaemonLink {
       const message = `the daemon refused the ingest URL: ${err.daemonMessage}`;
       this.update({ connected: true, error: message, lastEvent: message });
       return;
+    } finally {
+      this.subscribeInFlight = false;
     }
     if (this.client !== client) return;
     this.subscribed = true;

@@ -8,7 +8,7 @@
 // submission order but may finish out of order, and one event's retries do not hold up the others.
 
 import type { Dispatcher as UndiciDispatcher } from 'undici';
-import type { DeliveryRecord, Outcome } from '../../../shared/delivery';
+import { USER_AGENT, type DeliveryRecord, type Outcome } from '../../../shared/delivery';
 import type { RecordLog } from './delivery-log';
 import { BoundedQueue } from './queue';
 import { CircuitBreaker } from './breaker';
@@ -19,8 +19,8 @@ import { signatureHeaders } from './signing';
 /** 4xx answers that mean "not now" rather than "never": retried, honouring Retry-After. */
 export const RETRYABLE_CLIENT_STATUSES: ReadonlySet<number> = new Set([408, 429]);
 
-/** Sent on every request, so receivers' logs can tell the app's deliveries apart. */
-export const USER_AGENT = 'pilot-webhook-desktop';
+// Defined in shared (the window lists it among the headers sent); re-exported for the senders.
+export { USER_AGENT };
 
 export type UrlCheck = (url: string) => { ok: true; url: string } | { ok: false; code: string; message: string };
 
@@ -204,8 +204,9 @@ export class DeliveryClient {
 
   /**
    * Delivers what is queued for up to `drainMs` (the plugin's Close), then aborts what is in
-   * flight and records everything left as abandoned. Paused, nothing would be sent, so nothing is
-   * waited for. Idempotent: a second call returns the first one's promise.
+   * flight and records everything left as abandoned. Paused, nothing more would be sent, so only
+   * the events already in flight are waited for (pause lets them finish). Idempotent: a second
+   * call returns the first one's promise.
    */
   close(drainMs: number, reason: string): Promise<void> {
     if (this.closing) return this.closing;
@@ -214,12 +215,13 @@ export class DeliveryClient {
     this.start();
     this.wake();
     this.closing = (async () => {
-      const drained = Promise.all(this.workers).then(() => true);
-      const waitMs = this.host.isPaused() ? 0 : drainMs;
+      const paused = this.host.isPaused();
+      const drained = (paused ? this.nothingInFlight() : Promise.all(this.workers)).then(() => true);
       const timer = new AbortController();
-      const inTime = await Promise.race([drained, sleep(waitMs, timer.signal).then(() => false)]);
+      const inTime = await Promise.race([drained, sleep(drainMs, timer.signal).then(() => false)]);
       timer.abort();
-      if (!inTime) {
+      // Paused workers wait for a resume that will not come: stopped like those out of time.
+      if (!inTime || paused) {
         this.stop.abort();
         this.wake();
         await Promise.all(this.workers);
@@ -245,6 +247,11 @@ export class DeliveryClient {
 
   private idle(): Promise<void> {
     return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Resolves once no event is in flight (workers wake the waiters when one finishes). */
+  private async nothingInFlight(): Promise<void> {
+    while (this.inFlight.size > 0) await this.idle();
   }
 
   private async work(): Promise<void> {

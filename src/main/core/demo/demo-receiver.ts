@@ -35,7 +35,8 @@ export async function startDemoReceiver(): Promise<DemoReceiver> {
         res.writeHead(400, { 'content-type': 'text/plain' }).end('demo receiver: not JSON');
         return;
       }
-      if (id % DEMO_FLAKY_EVERY === 0 && !refusedOnce.has(id)) {
+      // event_id 0 is "Send test event" (outside the stream): a test must show the receiver works.
+      if (id > 0 && id % DEMO_FLAKY_EVERY === 0 && !refusedOnce.has(id)) {
         refusedOnce.add(id);
         res.writeHead(503, { 'content-type': 'text/plain' }).end('demo receiver: busy, try again');
         return;

@@ -21,7 +21,14 @@ export async function writeJsonLines(out: Writable, pages: Iterable<DeliveryReco
     if (out.destroyed) break;
     const text = page.map((r) => `${JSON.stringify(r)}\n`).join('');
     count += page.length;
-    if (!out.write(text)) await Promise.race([once(out, 'drain'), once(out, 'close')]);
+    if (!out.write(text)) {
+      // Whichever of the two waits does not happen is cancelled, or every page would leave its
+      // listeners on the response.
+      const done = new AbortController();
+      const wait = (event: string): Promise<unknown> => once(out, event, { signal: done.signal }).catch(() => undefined);
+      await Promise.race([wait('drain'), wait('close')]);
+      done.abort();
+    }
   }
   return count;
 }

@@ -38,12 +38,21 @@ function open(dataDir: string): KeyValueStore {
   return conf as unknown as KeyValueStore;
 }
 
+/**
+ * Why a settings file could not be read, safe to show. JSON.parse's own message quotes the text
+ * around the error (Node 20), and that text may be the signing secret: it is never repeated.
+ */
+export function unreadableReason(err: unknown): string {
+  if (err instanceof SyntaxError) return 'it is not valid JSON';
+  return err instanceof Error ? err.message : String(err);
+}
+
 export function openConfStore(dataDir: string, now: () => number = Date.now): OpenedStore {
   try {
     return { kv: open(dataDir), warnings: [] };
   } catch (err) {
     const file = join(dataDir, `${SETTINGS_FILE_NAME}.json`);
-    const reason = err instanceof Error ? err.message : String(err);
+    const reason = unreadableReason(err);
     if (!existsSync(file)) {
       // Not a broken file: the folder itself cannot be used (not a folder, no permission). The
       // app cannot keep settings without it, so this stays an error, one that names the folder.
