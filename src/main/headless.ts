@@ -127,7 +127,7 @@ async function main(): Promise<void> {
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    process.stderr.write(`${signal}: draining deliveries and handing the daemon its URL back…\n`);
+    process.stderr.write(`${signal}: ${linkDaemon ? 'handing the daemon its URL back and draining deliveries' : 'draining deliveries'}…\n`);
     await controller.close();
     await server.close();
     process.exit(0);
