@@ -35,7 +35,7 @@ function readFileOrNull(path: string): string | null {
 const log = (message: string): void => void process.stderr.write(`${message}\n`);
 
 async function main(): Promise<void> {
-  const electron = { app, BrowserWindow, Tray, Menu, ipcMain, Notification, clipboard, safeStorage, nativeImage };
+  const electron = { app, BrowserWindow, Tray, Menu, ipcMain, Notification, clipboard, dialog, safeStorage, nativeImage };
   const env = process.env;
   const running = await startShell({
     electron,

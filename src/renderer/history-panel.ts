@@ -22,7 +22,10 @@ function localInputValue(ms: number): string {
   return d.toISOString().slice(0, 16);
 }
 
-/** Downloads the export (headless page only); resolves with an error message or null. */
+/**
+ * Downloads the export (headless page only); resolves with an error message or null. Without one
+ * (the desktop app) the export is the bridge's exportHistory, which asks where to save.
+ */
 export type ExportDownload = () => Promise<string | null>;
 
 export class HistoryPanel {
@@ -53,8 +56,6 @@ export class HistoryPanel {
       e.preventDefault();
       void this.redeliver();
     });
-    // Electron has no HTTP export route: the button is for the headless page.
-    this.exportButton.hidden = download === null;
     this.exportButton.addEventListener('click', () => void this.export());
   }
 
@@ -111,9 +112,22 @@ export class HistoryPanel {
   }
 
   private async export(): Promise<void> {
-    if (!this.download) return;
-    setText(this.exportMsg, 'Preparing the export…');
-    const problem = await this.download();
-    setText(this.exportMsg, problem === null ? 'Export downloaded.' : `Export failed: ${problem}`);
+    if (this.download) {
+      setText(this.exportMsg, 'Preparing the export…');
+      const problem = await this.download();
+      setText(this.exportMsg, problem === null ? 'Export downloaded.' : `Export failed: ${problem}`);
+      return;
+    }
+    this.exportButton.disabled = true;
+    try {
+      const r = await this.bridge.exportHistory();
+      if (r.ok) setText(this.exportMsg, `Exported ${formatCount(r.value.records)} records to ${r.value.path}`);
+      // Cancelling the save dialog is the user's choice, not a failure worth alarming about.
+      else setText(this.exportMsg, r.error.code === 'cancelled' ? r.error.message : `Export failed: ${r.error.message}`);
+    } catch (err) {
+      setText(this.exportMsg, `Export failed: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      this.exportButton.disabled = false;
+    }
   }
 }

@@ -105,6 +105,11 @@ export interface BridgeCalls {
   redeliver: [RedeliverArg, Result<{ queued: number }>];
   /** which topics are delivered; events of other topics are recorded as filtered */
   setTopicFilters: [{ filters: string[] }, Result<{ filters: string[] }>];
+  /**
+   * Writes the whole history as JSON Lines to a file: in the desktop app where the user picks in a
+   * save dialog, in the headless host into the data folder's exports/. Answers where and how many.
+   */
+  exportHistory: [undefined, Result<{ path: string; records: number }>];
 }
 
 export type CallName = keyof BridgeCalls;
@@ -127,6 +132,7 @@ export const CALL_NAMES = [
   'copySecret',
   'redeliver',
   'setTopicFilters',
+  'exportHistory',
 ] as const satisfies readonly CallName[];
 
 // Compile-time check that CALL_NAMES lists every key of BridgeCalls.

@@ -76,6 +76,7 @@ const CHECKS: { readonly [K in CallName]: Check } = {
   generateSecret: noArgument,
   clearSecret: noArgument,
   copySecret: noArgument,
+  exportHistory: noArgument,
   setUrl: (arg) => onlyKeys(arg, ['url']) ?? stringField(arg as Record<string, unknown>, 'url', MAX_URL_LENGTH, true),
   sendTest: (arg) => onlyKeys(arg, ['url']) ?? stringField(arg as Record<string, unknown>, 'url', MAX_URL_LENGTH, false),
   setSecret: (arg) =>

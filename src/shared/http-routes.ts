@@ -27,6 +27,7 @@ export const HTTP_ROUTES: { readonly [K in CallName]: HttpRoute } = {
   copySecret: { method: 'POST', path: '/api/secret/copy', arg: 'none' },
   redeliver: { method: 'POST', path: '/api/redeliver', arg: 'body' },
   setTopicFilters: { method: 'PUT', path: '/api/topic-filters', arg: 'body' },
+  exportHistory: { method: 'POST', path: '/api/export-file', arg: 'none' },
 };
 
 /** The history as JSON Lines, oldest first (not a bridge call: a download that streams). */
@@ -60,4 +61,5 @@ export const RETURNS_RESULT: { readonly [K in CallName]: CallResult<K> extends R
   copySecret: true,
   redeliver: true,
   setTopicFilters: true,
+  exportHistory: true,
 };

@@ -74,6 +74,7 @@ function defaultBehaviours(): Record<CallName, Behaviour> {
     copySecret: async () => ok({ copied: true }),
     redeliver: async () => ok({ queued: 4 }),
     setTopicFilters: async (a) => ok({ filters: (a as { filters: string[] }).filters }),
+    exportHistory: async () => ok({ path: '/data/exports/history.jsonl', records: 7 }),
   };
 }
 
@@ -277,6 +278,7 @@ describe('API routes', () => {
     copySecret: { copied: true },
     redeliver: { queued: 4 },
     setTopicFilters: { filters: ['tunnel.*'] },
+    exportHistory: { path: '/data/exports/history.jsonl', records: 7 },
   };
 
   it.each(CALL_NAMES.map((n) => [n]))('%s maps to its handler with the right argument', async (name) => {

@@ -1,14 +1,14 @@
 // The whole core wired together as the headless host and the shell use it: fake daemon (real Unix
 // socket) → daemon link → ingest (real HTTP) → dispatcher → a real receiver on loopback.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createController, type Controller, type ControllerOptions } from '../../src/main/core/controller';
 import { openConfStore } from '../../src/main/core/settings/conf-store';
 import { SettingsService } from '../../src/main/core/settings/settings';
-import { unaccounted } from '../../src/shared/delivery';
+import { unaccounted, type DeliveryRecord } from '../../src/shared/delivery';
 import { startFakeDaemon, type FakeDaemon } from '../fixtures/fake-daemon';
 import { refusedUrl, startReceiver, waitUntil, type Receiver } from '../fixtures/receiver';
 
@@ -187,5 +187,47 @@ describe('controller calls', () => {
     await waitUntil(() => new Set(records).size === 20, 'records pushed');
     // Far fewer pushes than changes: 20 events make 40+ record changes.
     expect(states.length).toBeLessThan(20);
+  });
+});
+
+describe('exportHistory (headless: into the data folder)', () => {
+  it('writes the history as JSON Lines into <dataDir>/exports/ and answers the path and count', async () => {
+    const dataDir = join(dir, 'data');
+    const c = await start({ dataDir, runOverrides: { url: receiver.url } });
+    c.accept({ event: 'conn.established' }, 'api');
+    c.accept({ event: 'message.received' }, 'api');
+    await waitUntil(() => c.getState().stats.delivered === 2, 'both delivered');
+    expect(unaccounted(c.getState().stats)).toBe(0);
+
+    const r = await c.handlers.exportHistory(undefined);
+    if (!r.ok) throw new Error(`export failed: ${r.error.message}`);
+    expect(r.value.records).toBe(2);
+    expect(r.value.path.startsWith(join(dataDir, 'exports'))).toBe(true);
+    expect(r.value.path).toMatch(/pilot-webhook-history-\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z\.jsonl$/);
+    expect(readdirSync(join(dataDir, 'exports'))).toHaveLength(1);
+
+    const lines = readFileSync(r.value.path, 'utf8').split('\n');
+    expect(lines.pop()).toBe('');
+    const exported = lines.map((l) => JSON.parse(l) as DeliveryRecord);
+    expect(exported).toHaveLength(r.value.records);
+    expect(exported.map((x) => [x.event, x.outcome])).toEqual([
+      ['conn.established', 'delivered'],
+      ['message.received', 'delivered'],
+    ]);
+  });
+
+  it('refuses without a data folder, saying where the export is instead', async () => {
+    const c = await start();
+    const r = await c.handlers.exportHistory(undefined);
+    expect(r).toMatchObject({ ok: false, error: { code: 'unsupported', message: expect.stringMatching(/data folder.*\/api\/export/) } });
+  });
+
+  it('answers export_failed when the exports folder cannot be made', async () => {
+    const dataDir = join(dir, 'data');
+    const c = await start({ dataDir });
+    // A file where the folder should be: mkdir cannot make it, the answer says so.
+    writeFileSync(join(dataDir, 'exports'), 'not a folder');
+    const r = await c.handlers.exportHistory(undefined);
+    expect(r).toMatchObject({ ok: false, error: { code: 'export_failed', message: expect.stringContaining('exports') } });
   });
 });

@@ -55,6 +55,7 @@ describe('checkCallArg', () => {
     copySecret: undefined,
     redeliver: { since: '2024-05-01T12:00:00Z', outcome: 'failed' },
     setTopicFilters: { filters: ['tunnel.*', 'handshake.*'] },
+    exportHistory: undefined,
   };
 
   it('accepts a well-formed argument for every call', () => {
@@ -67,6 +68,7 @@ describe('checkCallArg', () => {
     ['getState', { x: 1 }, /no argument/],
     ['pause', 'now', /no argument/],
     ['copySecret', null, /no argument/],
+    ['exportHistory', { path: '/etc/passwd' }, /no argument/],
     ['setUrl', undefined, /must be an object/],
     ['setUrl', 'https://example.com', /must be an object/],
     ['setUrl', ['https://example.com'], /must be an object/],

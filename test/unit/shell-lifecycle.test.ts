@@ -65,6 +65,7 @@ async function realController(fake: FakeElectron, opts: { closeFails?: boolean }
     subscribe: c.subscribe,
     getState: c.getState,
     getSecret: c.getSecret,
+    historyPages: c.historyPages,
     close: async () => {
       fake.calls.push('controller.close:start');
       await c.close();

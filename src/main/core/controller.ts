@@ -2,6 +2,8 @@
 // delivery log, ingest, daemon link, demo) and batches pushes to the window. The headless host
 // and the Electron shell both drive the app through this one object.
 
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Agent } from 'undici';
 import type { AppState, BridgeHandlers, BridgePushes, PushName, PushSubscribe, Result } from '../../shared/bridge';
 import { outcomesFor, type DeliveryRecord, type Outcome, type Stats } from '../../shared/delivery';
@@ -21,6 +23,8 @@ import type { Settings } from './settings/settings-schema';
 import type { SettingsService } from './settings/settings';
 import { isOwnIngestUrl } from './own-ingest-url';
 import { openHistory, RETENTION_INTERVAL_MS, type History } from './outbox/history';
+import { exportFileName } from './outbox/history-export';
+import { EXPORTS_DIR, exportHistoryTo } from './outbox/history-file';
 
 /** Pushes to the window are coalesced to at most one per this many ms: never a flood. */
 export const PUSH_INTERVAL_MS = 100;
@@ -338,6 +342,20 @@ export async function createController(opts: ControllerOptions): Promise<Control
     // The headless host has no clipboard of the user's; the Electron shell overrides this.
     copySecret: async () =>
       fail('unsupported', 'The headless host cannot reach your clipboard; the secret is in the settings file of the data folder.'),
+    // The headless host cannot ask where to save (the Electron shell overrides this with a save
+    // dialog): the file goes into the data folder, where the history itself lives.
+    exportHistory: async () => {
+      if (opts.dataDir === undefined) {
+        return fail('unsupported', 'There is no data folder to export into: download the history with GET /api/export instead.');
+      }
+      const dir = join(opts.dataDir, EXPORTS_DIR);
+      try {
+        await mkdir(dir, { recursive: true });
+      } catch (err) {
+        return fail('export_failed', `The exports folder ${dir} could not be created: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      return exportHistoryTo(join(dir, exportFileName(Date.now())), () => log.pages());
+    },
   };
 
   let closing: Promise<void> | null = null;

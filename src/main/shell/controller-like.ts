@@ -2,6 +2,7 @@
 // written against this narrow interface so its tests can drive it with a small stand-in.
 
 import type { AppState, BridgeHandlers, PushSubscribe } from '../../shared/bridge';
+import type { DeliveryRecord } from '../../shared/delivery';
 
 export interface ControllerLike {
   handlers: BridgeHandlers;
@@ -11,6 +12,8 @@ export interface ControllerLike {
   getState(): AppState;
   /** the signing secret, for the clipboard copy in main only: never sent to the window */
   getSecret(): string | null;
+  /** the whole history, oldest first, a page at a time: for the export to a file the user picks */
+  historyPages(): Iterable<DeliveryRecord[]>;
   /** drains the dispatcher (bounded) and hands the daemon its URL back */
   close(): Promise<void>;
 }

@@ -6,6 +6,7 @@ import type {
   App,
   BrowserWindow,
   Clipboard,
+  Dialog,
   IpcMain,
   Menu,
   NativeImage,
@@ -22,6 +23,7 @@ export interface ShellElectron {
   ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>;
   Notification: typeof Notification;
   clipboard: Pick<Clipboard, 'writeText'>;
+  dialog: Pick<Dialog, 'showSaveDialog'>;
   safeStorage: Pick<SafeStorage, 'isEncryptionAvailable' | 'encryptString' | 'decryptString' | 'getSelectedStorageBackend'>;
   nativeImage: { createFromPath(path: string): NativeImage };
 }

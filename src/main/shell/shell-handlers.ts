@@ -1,12 +1,24 @@
-// The bridge handlers as the Electron window gets them: the controller's, except copySecret, which
-// only the shell can do. The secret goes from the controller straight to the system clipboard; the
-// window only learns whether it worked.
+// The bridge handlers as the Electron window gets them: the controller's, except the calls only the
+// shell can do. copySecret: the secret goes from the controller straight to the system clipboard;
+// the window only learns whether it worked. exportHistory: the user picks where the file goes.
 
 import type { BridgeHandlers, Result } from '../../shared/bridge';
+import { exportFileName } from '../core/outbox/history-export';
+import { exportHistoryTo } from '../core/outbox/history-file';
 import type { ControllerLike } from './controller-like';
 import type { ShellElectron } from './electron-api';
 
-export function shellHandlers(controller: ControllerLike, clipboard: ShellElectron['clipboard']): BridgeHandlers {
+/** What the save dialog offers: the export is JSON Lines, whatever the user names it. */
+const EXPORT_FILTERS = [
+  { name: 'JSON Lines', extensions: ['jsonl'] },
+  { name: 'All files', extensions: ['*'] },
+];
+
+export function shellHandlers(
+  controller: ControllerLike,
+  electron: Pick<ShellElectron, 'clipboard' | 'dialog'>,
+  now: () => number = Date.now,
+): BridgeHandlers {
   return {
     ...controller.handlers,
     copySecret: async (): Promise<Result<{ copied: boolean }>> => {
@@ -14,8 +26,20 @@ export function shellHandlers(controller: ControllerLike, clipboard: ShellElectr
       if (secret === null) {
         return { ok: false, error: { code: 'no_secret', message: 'No signing secret is set: set or generate one first.' } };
       }
-      clipboard.writeText(secret);
+      electron.clipboard.writeText(secret);
       return { ok: true, value: { copied: true } };
+    },
+    exportHistory: async (): Promise<Result<{ path: string; records: number }>> => {
+      const choice = await electron.dialog.showSaveDialog({
+        title: 'Export history',
+        defaultPath: exportFileName(now()),
+        filters: EXPORT_FILTERS,
+        properties: ['createDirectory', 'showOverwriteConfirmation'],
+      });
+      if (choice.canceled || !choice.filePath) {
+        return { ok: false, error: { code: 'cancelled', message: 'Export cancelled.' } };
+      }
+      return exportHistoryTo(choice.filePath, () => controller.historyPages());
     },
   };
 }

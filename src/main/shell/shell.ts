@@ -80,7 +80,7 @@ export async function startShell(opts: ShellOptions): Promise<RunningShell | nul
 
   controllerStarting = opts.createController();
   const controller = await controllerStarting;
-  const handlers = shellHandlers(controller, opts.electron.clipboard);
+  const handlers = shellHandlers(controller, opts.electron);
 
   let state: AppState = controller.getState();
   let lastFinished: LastFinished | null = null;
