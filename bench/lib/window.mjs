@@ -5,16 +5,9 @@
 /* global window, document -- used only inside page.evaluate(), which runs in Chromium */
 import { existsSync } from 'node:fs';
 
-export const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../test/fixtures/chromium.mjs';
+
+export const CHROMIUM = CHROMIUM_PATH;
 /** How often the heap is read while the events flow. */
 const HEAP_SAMPLE_MS = 250;
 /** Time the page gets after the last event to render the final counts. */

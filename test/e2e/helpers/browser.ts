@@ -8,17 +8,9 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { ROOT } from './host';
 
-export const CHROMIUM_PATH = '/usr/bin/chromium';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../fixtures/chromium.mjs';
 
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
+export { CHROMIUM_PATH };
 
 /** How long a locator waits for its element before failing. */
 const ACTION_TIMEOUT_MS = 10_000;
@@ -49,7 +41,7 @@ export async function launchBrowser(opts: { colorScheme?: 'light' | 'dark' } = {
   const profile = mkdtempSync(join(tmpdir(), 'pilot-e2e-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM_PATH,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS],
     headless: true,
     viewport: { width: 1100, height: 760 },
     colorScheme: opts.colorScheme ?? 'light',
