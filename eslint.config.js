@@ -54,6 +54,13 @@ export default tseslint.config(
     ),
   },
   {
+    // The headless entry and anything else at the top of src/main: Electron belongs to the shell
+    // (and the preload) only.
+    files: ['src/main/*.ts'],
+    ignores: ['src/main/preload.ts', 'src/main/preload-api.ts'],
+    rules: restrict([noElectron], []),
+  },
+  {
     files: ['test/**/*.ts', 'bench/**/*.{ts,mjs,js}', 'scripts/**/*.mjs'],
     rules: {
       // Tests may use electron's types (import type) but never load the real module.

@@ -18,7 +18,7 @@ const entries = [
   // Electron main: ESM (Electron >= 28 loads ESM mains). Everything but electron and native
   // modules is bundled so the packaged app does not depend on ESM/CJS interop of its deps.
   {
-    in: 'src/main/electron-main.ts',
+    in: 'src/main/shell/electron-main.ts',
     out: 'dist/main/electron-main.js',
     opts: { ...nodeCommon, format: 'esm', external: ['electron', 'better-sqlite3'], target: 'node22',
       banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } },

@@ -16,13 +16,13 @@ import {
   safeStorage,
 } from 'electron';
 import ElectronStore from 'electron-store';
-import { createController } from './core/controller';
-import { readDaemonWebhookUrl, resolveSocketPath } from './core/daemon/socket-discovery';
-import { SettingsService } from './core/settings/settings';
-import { appFiles } from './shell/app-files';
-import { openElectronStore, safeSecretStore } from './shell/electron-settings-store';
-import { createLoginItem, startedHidden } from './shell/login-item';
-import { startShell } from './shell/shell';
+import { createController } from '../core/controller';
+import { readDaemonWebhookUrl, resolveSocketPath } from '../core/daemon/socket-discovery';
+import { SettingsService } from '../core/settings/settings';
+import { appFiles } from './app-files';
+import { openElectronStore, safeSecretStore } from './electron-settings-store';
+import { createLoginItem, startedHidden } from './login-item';
+import { startShell } from './shell';
 
 function readFileOrNull(path: string): string | null {
   try {
