@@ -4,34 +4,31 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unaccounted } from '../../src/shared/delivery';
-import { startReceiver, type Receiver } from '../fixtures/receiver';
-import { launchBrowser, screenshot, type Browser } from './helpers/browser';
+import type { Receiver } from '../fixtures/receiver';
+import { openAppSession, type AppSession } from './helpers/app-session';
+import { screenshot } from './helpers/browser';
 import { eventually } from './helpers/eventually';
-import { daemonEvent, FAST_DELIVERY, startHost, type Host } from './helpers/host';
+import { daemonEvent, FAST_DELIVERY, type Host } from './helpers/host';
 
 /** Long enough to watch the countdown tick at least once, short enough for a quick test. */
 const COOLDOWN_MS = 4_000;
 /** The breaker's default threshold (DESIGN.md section 3): consecutive events that used up their attempts. */
 const BREAKER_THRESHOLD = 5;
 
-let browser: Browser;
+let session: AppSession | undefined;
 let host: Host;
 let receiver: Receiver;
 let page: Page;
 
 beforeAll(async () => {
-  browser = await launchBrowser({ colorScheme: 'dark' });
-  receiver = await startReceiver({ reply: { status: 500, body: 'boom' } });
-  host = await startHost({ url: receiver.url, args: [...FAST_DELIVERY, '--circuit-cooldown-ms', String(COOLDOWN_MS)] });
-  page = (await browser.newPage()).page;
-  await page.goto(host.pageUrl);
+  session = await openAppSession({
+    colorScheme: 'dark',
+    receiver: { reply: { status: 500, body: 'boom' } },
+    host: (rx) => ({ url: rx.url, args: [...FAST_DELIVERY, '--circuit-cooldown-ms', String(COOLDOWN_MS)] }),
+  });
+  ({ host, receiver, page } = session);
 });
-afterAll(async () => {
-  await page?.close();
-  await host?.stop();
-  await receiver?.close();
-  await browser?.close();
-});
+afterAll(() => session?.close());
 
 const badge = (): Promise<string | null> => page.locator('#badge').textContent();
 

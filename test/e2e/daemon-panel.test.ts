@@ -5,30 +5,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startReceiver, type Receiver } from '../fixtures/receiver';
-import { launchBrowser, screenshot, type Browser } from './helpers/browser';
+import { openAppSession, type AppSession } from './helpers/app-session';
+import { screenshot } from './helpers/browser';
 import { eventually } from './helpers/eventually';
-import { startHost, type Host } from './helpers/host';
+import type { Host } from './helpers/host';
 
-let browser: Browser;
+let session: AppSession | undefined;
 let host: Host;
-let receiver: Receiver;
 let page: Page;
 let socketDir: string;
 
 beforeAll(async () => {
   socketDir = mkdtempSync(join(tmpdir(), 'pilot-e2e-nodaemon-'));
-  browser = await launchBrowser();
-  receiver = await startReceiver();
-  host = await startHost({ url: receiver.url, daemonSocket: join(socketDir, 'pilot.sock') });
-  page = (await browser.newPage()).page;
-  await page.goto(host.pageUrl);
+  session = await openAppSession({ host: (rx) => ({ url: rx.url, daemonSocket: join(socketDir, 'pilot.sock') }) });
+  ({ host, page } = session);
 });
 afterAll(async () => {
-  await page?.close();
-  await host?.stop();
-  await receiver?.close();
-  await browser?.close();
+  await session?.close();
   rmSync(socketDir, { recursive: true, force: true });
 });
 

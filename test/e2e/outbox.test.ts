@@ -7,31 +7,25 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeliveryRecord } from '../../src/shared/delivery';
 import { unaccounted } from '../../src/shared/delivery';
-import { startReceiver, type Receiver } from '../fixtures/receiver';
-import { launchBrowser, screenshot, type Browser, type WatchedPage } from './helpers/browser';
+import type { Receiver } from '../fixtures/receiver';
+import { openAppSession, type AppSession } from './helpers/app-session';
+import { screenshot, type WatchedPage } from './helpers/browser';
 import { eventually } from './helpers/eventually';
-import { daemonEvent, FAST_DELIVERY, startHost, type Host } from './helpers/host';
+import { daemonEvent, FAST_DELIVERY, type Host } from './helpers/host';
 
-let browser: Browser;
+let session: AppSession | undefined;
 let host: Host;
 let receiver: Receiver;
 let watched: WatchedPage;
 let page: Page;
 
 beforeAll(async () => {
-  browser = await launchBrowser();
-  receiver = await startReceiver();
-  host = await startHost({ url: receiver.url, args: [...FAST_DELIVERY, '--circuit-cooldown-ms', '300'] });
-  watched = await browser.newPage();
-  page = watched.page;
-  await page.goto(host.pageUrl);
+  session = await openAppSession({
+    host: (rx) => ({ url: rx.url, args: [...FAST_DELIVERY, '--circuit-cooldown-ms', '300'] }),
+  });
+  ({ host, receiver, watched, page } = session);
 });
-afterAll(async () => {
-  await page?.close();
-  await host?.stop();
-  await receiver?.close();
-  await browser?.close();
-});
+afterAll(() => session?.close());
 
 const seqOf = (body: unknown): number => (body as { data: { seq: number } }).data.seq;
 
