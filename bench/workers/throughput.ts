@@ -65,6 +65,16 @@ async function viaDispatcher(): Promise<void> {
   report({ mode, concurrency, events: n, ms, eventsPerSec: (n / ms) * 1000, stats });
 }
 
+/** What the dispatcher sends without a secret, so the bare loops carry the same headers. */
+function sentHeaders(i: number): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    'user-agent': USER_AGENT,
+    'webhook-id': `msg_bench_${i}`,
+    'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+  };
+}
+
 async function viaUndici(): Promise<void> {
   const agent = new Agent();
   let i = 0;
@@ -73,12 +83,7 @@ async function viaUndici(): Promise<void> {
     const body = JSON.stringify(toOutgoingBody(i, sampleEvent(i)));
     const res = await request(url, {
       method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': USER_AGENT,
-        'webhook-id': `msg_bench_${i}`,
-        'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
-      },
+      headers: sentHeaders(i),
       body,
       dispatcher: agent,
     });
@@ -118,12 +123,7 @@ async function viaDispatch(): Promise<void> {
           origin,
           path: pathname,
           method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            'user-agent': USER_AGENT,
-            'webhook-id': `msg_bench_${i}`,
-            'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
-          },
+          headers: sentHeaders(i),
           body,
         },
         {

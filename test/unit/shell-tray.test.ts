@@ -112,16 +112,13 @@ describe('buildTrayMenu (pure)', () => {
 
 describe('createTray', () => {
   const iconDir = '/res/tray';
+  /** A tray over the fake electron, starting in `initialState`, with recording actions. */
+  const trayShowing = (electron: ReturnType<typeof createFakeElectron>['electron'], initialState: AppState) =>
+    createTray(electron, { iconDir, actions: recordingActions().actions, isLoginItemEnabled: () => false, now: () => NOW, initialState });
 
   it('shows the icon, tooltip and menu of the state, and follows changes', () => {
     const { electron } = createFakeElectron();
-    const handle = createTray(electron, {
-      iconDir,
-      actions: recordingActions().actions,
-      isLoginItemEnabled: () => false,
-      now: () => NOW,
-      initialState: STATES.no_url,
-    });
+    const handle = trayShowing(electron, STATES.no_url);
     const tray = FakeTray.instances[0]!;
     expect(handle).not.toBeNull();
     expect(tray.image).toStrictEqual({ path: trayIconPath(iconDir, 'no_url') });
@@ -136,13 +133,7 @@ describe('createTray', () => {
 
   it('does not rebuild an identical menu on every push', () => {
     const { electron } = createFakeElectron();
-    const handle = createTray(electron, {
-      iconDir,
-      actions: recordingActions().actions,
-      isLoginItemEnabled: () => false,
-      now: () => NOW,
-      initialState: STATES.delivering,
-    })!;
+    const handle = trayShowing(electron, STATES.delivering)!;
     const tray = FakeTray.instances[0]!;
     const builds = tray.menuBuilds;
     for (let i = 0; i < 10; i++) handle.update(sampleState({ stats: { ...sampleState().stats, received: i } }), null);
@@ -164,13 +155,7 @@ describe('createTray', () => {
   it('returns null when no tray can be created', () => {
     const { electron } = createFakeElectron();
     FakeTray.failToCreate = true;
-    const handle = createTray(electron, {
-      iconDir,
-      actions: recordingActions().actions,
-      isLoginItemEnabled: () => false,
-      now: () => NOW,
-      initialState: STATES.delivering,
-    });
+    const handle = trayShowing(electron, STATES.delivering);
     expect(handle).toBeNull();
   });
 });
