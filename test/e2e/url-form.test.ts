@@ -50,7 +50,7 @@ describe('the webhook URL form', () => {
 
     await eventually(async () => (await host.state()).url).toBe(receiver.url);
     await eventually(() => page.locator('#badge').textContent()).toBe('Delivering');
-    expect(await page.getByRole('status', { name: 'URL status' }).textContent()).toContain(receiver.url);
+    await eventually(() => page.getByRole('status', { name: 'URL status' }).textContent()).toContain(receiver.url);
     expect(await page.getByRole('alert').textContent()).toBe('');
     // Accepting a URL sends nothing to it.
     expect(receiver.requests).toHaveLength(0);
