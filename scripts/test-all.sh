@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+source scripts/node-env.sh
 npm test
 # Hostile input on every surface, URL bypasses through the real sender, a 60 s chaos run.
 npm run test:hardening
