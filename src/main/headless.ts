@@ -8,9 +8,9 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkWebhookUrl } from '../shared/url-rules';
 import { defaultDataDir } from './core/app-paths';
-import { createController } from './core/controller';
+import { createController, type Controller } from './core/controller';
+import { RefusedUrlError } from './core/url-policy';
 import { readDaemonWebhookUrl, resolveSocketPath } from './core/daemon/socket-discovery';
 import { openConfStore } from './core/settings/conf-store';
 import { SettingsService } from './core/settings/settings';
@@ -45,14 +45,6 @@ async function main(): Promise<void> {
     return;
   }
 
-  if (args.url !== undefined) {
-    const check = checkWebhookUrl(args.url);
-    if (!check.ok) {
-      process.stderr.write(`--url refused: ${check.message}\n`);
-      process.exit(EXIT_USAGE);
-    }
-  }
-
   const dataDir = args.dataDir ?? defaultDataDir();
   mkdirSync(dataDir, { recursive: true });
   const opened = openConfStore(dataDir);
@@ -72,6 +64,7 @@ async function main(): Promise<void> {
   const linkDaemon = !args.noDaemon && (!args.demo || args.daemonSocket !== undefined);
 
   let uiPort = 0;
+  // --url is judged by the run's URL policy (strict mode, own ports) once the ingest is up.
   const controller = await createController({
     settings,
     runOverrides: {
@@ -93,9 +86,14 @@ async function main(): Promise<void> {
         : readDaemonWebhookUrl({ env: process.env, homedir: homedir(), readFile: readFileOrNull }),
     },
     demo: args.demo,
-    ownPorts: () => (uiPort ? [uiPort] : []),
+    // The UI's port once listening; before that the one asked for, so --url is judged against it too.
+    ownPorts: () => (uiPort ? [uiPort] : args.port ? [args.port] : []),
     dataDir,
     outbox: !args.noOutbox,
+  }).catch((err: unknown): Controller => {
+    if (!(err instanceof RefusedUrlError)) throw err;
+    process.stderr.write(`--url refused: ${err.reason}\n`);
+    process.exit(EXIT_USAGE);
   });
   for (const w of controller.getState().warnings.filter((w) => w.includes('history'))) process.stderr.write(`warning: ${w}\n`);
 

@@ -108,6 +108,13 @@ export interface DeliveryRecord {
   /** a short sentence explaining the outcome, e.g. "not sent: no URL" */
   detail?: string;
   /**
+   * the destination it is (or was) delivered to. One event routed to several destinations gets
+   * one record per destination, each with its own attempts and outcome.
+   */
+  destinationId?: string;
+  /** epoch ms of its next attempt, while it waits for one (a retry, or a breaker's cool-down) */
+  nextAttemptAt?: number;
+  /**
    * set once this record has been sent again: the id of the newer record that repeats it. A
    * record sent again is no longer picked by "send all failed since …", so a second click does not
    * send the same event twice.

@@ -114,6 +114,11 @@ export class DaemonLink {
     return this.stopping;
   }
 
+  /** The longest stop() can take; the app's quit budget is this plus the dispatcher's drain. */
+  get handBackBudgetMs(): number {
+    return this.requestTimeoutMs + this.requestTimeoutMs + DAEMON_WEBHOOK_DRAIN_MS;
+  }
+
   private async handBack(): Promise<void> {
     this.stopped = true;
     this.clearTimer();
@@ -127,7 +132,7 @@ export class DaemonLink {
     }
     const target = this.handBackUrl();
     const setTimeoutMs = this.requestTimeoutMs + DAEMON_WEBHOOK_DRAIN_MS;
-    const limitMs = this.requestTimeoutMs + setTimeoutMs;
+    const limitMs = this.handBackBudgetMs;
     let conn = client && !client.closed ? client : null;
     let gaveUp = false;
     let bound: NodeJS.Timeout | null = null;

@@ -8,23 +8,21 @@
 // submission order but may finish out of order, and one event's retries do not hold up the others.
 
 import type { Dispatcher as UndiciDispatcher } from 'undici';
-import { USER_AGENT, type DeliveryRecord, type Outcome } from '../../../shared/delivery';
-import type { RecordLog } from './delivery-log';
+import type { DeliveryRecord } from '../../../shared/delivery';
 import { BoundedQueue } from './queue';
-import { CircuitBreaker } from './breaker';
+import { CircuitBreaker, type BreakerTicket } from './breaker';
 import { backoffDelay, parseRetryAfter } from './backoff';
 import { sendAttempt, type AttemptOutcome } from './http-sender';
-import { signatureHeaders } from './signing';
+import type { ClientEvents } from './record-keeper';
+import type { RequestSigner } from './request-headers';
 
 /** 4xx answers that mean "not now" rather than "never": retried, honouring Retry-After. */
 export const RETRYABLE_CLIENT_STATUSES: ReadonlySet<number> = new Set([408, 429]);
 
-// Defined in shared (the window lists it among the headers sent); re-exported for the senders.
-export { USER_AGENT };
+// Defined in shared (the window lists it among the headers sent); re-exported for the tests.
+export { USER_AGENT } from '../../../shared/delivery';
 
 export type UrlCheck = (url: string) => { ok: true; url: string } | { ok: false; code: string; message: string };
-
-export type FinalOutcome = Exclude<Outcome, 'queued' | 'rejected' | 'filtered'>;
 
 /** What becomes of an event offered to a client. */
 export type Verdict = 'queued' | 'dropped' | 'circuit_skipped';
@@ -49,21 +47,23 @@ export interface ResolvedOptions {
   now: () => number;
 }
 
-/** What a client needs from the Dispatcher that owns it. */
-export interface ClientHost {
+/** The switches the Dispatcher sets and every client of it reads. */
+export interface DeliveryGate {
+  /** the user paused delivery: nothing new starts */
+  readonly paused: boolean;
+  /** the dispatcher is closing: with an outbox, what is still pending stays so for the next start */
+  readonly closing: boolean;
+}
+
+/** What a client works with besides its URL: all owned by the Dispatcher. */
+export interface ClientParts {
   readonly options: ResolvedOptions;
-  readonly log: RecordLog;
-  isPaused(): boolean;
-  /** the record a parked id stands for, as stored */
-  load(id: number): DeliveryRecord | undefined;
-  /** closing with an outbox: what is still pending stays so, for the next start */
-  keepsPending(): boolean;
-  secret(): string | null;
-  /** the webhook-id of an event: the same for each of its attempts */
-  messageId(rec: DeliveryRecord): string;
-  /** moves a queued record to its final outcome: counts it, logs it, announces it */
-  settle(rec: DeliveryRecord, outcome: FinalOutcome, detail: string): void;
-  changed(): void;
+  readonly gate: DeliveryGate;
+  /** where a parked id's record is read from (the log, as stored) */
+  readonly records: { get(id: number): DeliveryRecord | undefined };
+  readonly signer: RequestSigner;
+  /** where the client reports every change of a record: it never writes one itself */
+  readonly events: ClientEvents;
 }
 
 /** Resolves true after `ms`, or false as soon as `signal` aborts. */
@@ -117,11 +117,17 @@ export class DeliveryClient {
   /** Settles when close() has finished: nothing of this client is queued or in flight any more. */
   readonly closed = new Promise<void>((resolve) => (this.resolveClosed = resolve));
 
+  private readonly o: ResolvedOptions;
+  private readonly gate: DeliveryGate;
+  private readonly events: ClientEvents;
+
   constructor(
     readonly url: string,
-    private readonly host: ClientHost,
+    private readonly parts: ClientParts,
   ) {
-    const o = host.options;
+    const o = (this.o = parts.options);
+    this.gate = parts.gate;
+    this.events = parts.events;
     this.queue = new BoundedQueue(o.queueSize);
     this.breaker = new CircuitBreaker({ threshold: o.circuitThreshold, cooldownMs: o.circuitCooldownMs, now: o.now });
   }
@@ -134,11 +140,11 @@ export class DeliveryClient {
    * first and only then commit with take().
    */
   verdict(): Verdict {
-    const idleWorker = this.started && this.inFlight.size < this.host.options.concurrency;
+    const idleWorker = this.started && this.inFlight.size < this.o.concurrency;
     const nothingAhead = this.queue.size === 0 && this.backlogSize === 0;
-    if (nothingAhead && idleWorker && !this.host.isPaused() && this.breaker.state === 'open') return 'circuit_skipped';
+    if (nothingAhead && idleWorker && !this.gate.paused && this.breaker.state === 'open') return 'circuit_skipped';
     if (this.backlogSize === 0 && this.queue.size < this.queue.capacity) return 'queued';
-    return this.host.options.outbox ? 'queued' : 'dropped';
+    return this.o.outbox ? 'queued' : 'dropped';
   }
 
   /** Commits the verdict just given for `rec` (same tick): counts it, or queues or parks it. */
@@ -152,13 +158,6 @@ export class DeliveryClient {
       if (this.backlogSize > 0 || !this.queue.push(rec)) this.backlog.push(rec.id);
       this.wake();
     }
-  }
-
-  /** Takes an event (verdict and take in one step). */
-  enqueue(rec: DeliveryRecord): Verdict {
-    const v = this.verdict();
-    this.take(rec, v);
-    return v;
   }
 
   /** Takes up events pending in the outbox (resumed at start), by id, in the order given. */
@@ -175,9 +174,9 @@ export class DeliveryClient {
   private refill(): void {
     while (this.backlogSize > 0 && this.queue.size < this.queue.capacity) {
       const id = this.backlog[this.backlogHead++]!;
-      const rec = this.host.load(id);
+      const rec = this.parts.records.get(id);
       if (rec?.outcome === 'queued') {
-        rec.url = this.url;
+        if (rec.url !== this.url) this.events.progress(rec, { detail: rec.detail ?? 'queued', url: this.url });
         this.queue.push(rec);
       }
     }
@@ -192,7 +191,7 @@ export class DeliveryClient {
   start(): void {
     if (this.started) return;
     this.started = true;
-    for (let i = 0; i < this.host.options.concurrency; i++) this.workers.push(this.work());
+    for (let i = 0; i < this.o.concurrency; i++) this.workers.push(this.work());
   }
 
   /** Lets waiting workers look again (new event, resume, probe finished, closing). */
@@ -215,7 +214,7 @@ export class DeliveryClient {
     this.start();
     this.wake();
     this.closing = (async () => {
-      const paused = this.host.isPaused();
+      const paused = this.gate.paused;
       const drained = (paused ? this.nothingInFlight() : Promise.all(this.workers)).then(() => true);
       const timer = new AbortController();
       const inTime = await Promise.race([drained, sleep(drainMs, timer.signal).then(() => false)]);
@@ -226,23 +225,32 @@ export class DeliveryClient {
         this.wake();
         await Promise.all(this.workers);
       }
-      for (const rec of this.queue.takeAll()) {
-        this.host.settle(rec, 'abandoned', `abandoned: still queued when ${reason}`);
-      }
+      for (const rec of this.queue.takeAll()) this.abandon(rec, `abandoned: still queued when ${reason}`);
       // Parked events are pending in the log already; they stay so when the outbox keeps them.
       const parked = this.backlog.slice(this.backlogHead);
       this.backlog = [];
       this.backlogHead = 0;
-      if (!this.host.keepsPending()) {
+      if (!this.keepsPending) {
         for (const id of parked) {
-          const rec = this.host.load(id);
-          if (rec?.outcome === 'queued') this.host.settle(rec, 'abandoned', `abandoned: still queued when ${reason}`);
+          const rec = this.parts.records.get(id);
+          if (rec?.outcome === 'queued') this.events.settle(rec, 'abandoned', `abandoned: still queued when ${reason}`);
         }
       }
       if (this.cooldownTimer) clearTimeout(this.cooldownTimer);
       this.resolveClosed();
     })();
     return this.closing;
+  }
+
+  /** Closing with an outbox: what is still pending stays so, for the next start. */
+  private get keepsPending(): boolean {
+    return this.gate.closing && this.o.outbox;
+  }
+
+  /** An event this client gives up because it stops: kept pending by the outbox when there is one. */
+  private abandon(rec: DeliveryRecord, detail: string): void {
+    if (this.keepsPending) this.events.keepPending(rec);
+    else this.events.settle(rec, 'abandoned', detail);
   }
 
   private idle(): Promise<void> {
@@ -262,7 +270,7 @@ export class DeliveryClient {
         await this.idle();
         continue;
       }
-      if (this.host.isPaused()) {
+      if (this.gate.paused) {
         await this.idle();
         continue;
       }
@@ -275,12 +283,12 @@ export class DeliveryClient {
       const rec = this.queue.shift()!;
       if (admission === 'skip') {
         this.circuitSkips++;
-        this.host.settle(rec, 'circuit_skipped', this.skipDetail());
+        this.events.settle(rec, 'circuit_skipped', this.skipDetail());
         continue;
       }
       this.inFlight.add(rec);
       try {
-        await this.deliver(rec, admission === 'probe');
+        await this.deliver(rec, this.breaker.ticket(admission));
       } finally {
         this.inFlight.delete(rec);
         this.wake();
@@ -295,96 +303,80 @@ export class DeliveryClient {
     return `not sent: circuit breaker open${until} after ${plural(view.consecutiveFailures, 'consecutive failure')}`;
   }
 
-  private headersFor(rec: DeliveryRecord): Record<string, string> {
-    const msgId = this.host.messageId(rec);
-    const timestamp = Math.floor(this.host.options.now() / 1000);
-    const secret = this.host.secret();
-    return {
-      'content-type': 'application/json',
-      'user-agent': USER_AGENT,
-      // Sent unsigned too: a stable id per event lets any receiver drop duplicate retries.
-      'webhook-id': msgId,
-      'webhook-timestamp': String(timestamp),
-      ...(secret ? signatureHeaders(secret, msgId, timestamp, rec.payload) : {}),
-    };
-  }
-
-  private async deliver(rec: DeliveryRecord, isProbe: boolean): Promise<void> {
-    const o = this.host.options;
+  private async deliver(rec: DeliveryRecord, ticket: BreakerTicket): Promise<void> {
+    const o = this.o;
     const check = o.checkUrl(this.url);
     if (!check.ok) {
-      rec.attempts.push({ startedAt: o.now(), durationMs: 0, error: 'blocked', message: check.message });
-      this.breaker.recordNeutral(isProbe);
-      this.host.settle(rec, 'failed', `blocked: ${check.message}`);
+      ticket.neutral();
+      this.events.attempt(rec, { startedAt: o.now(), durationMs: 0, error: 'blocked', message: check.message }, `blocked: ${check.message}`);
+      this.events.settle(rec, 'failed', `blocked: ${check.message}`);
       return;
     }
-    rec.detail = isProbe ? 'sending: probe after the circuit breaker cool-down' : 'sending';
-    this.host.log.update(rec);
+    this.events.progress(rec, { detail: ticket.probe ? 'sending: probe after the circuit breaker cool-down' : 'sending' });
 
+    const msgId = this.parts.signer.messageId(rec.id);
     let last: AttemptOutcome | undefined;
     for (let attempt = 1; attempt <= o.maxAttempts; attempt++) {
       if (last) {
         const wait = this.retryWait(attempt, last);
-        rec.detail = `${failureText(last.record)} on attempt ${attempt - 1} of ${o.maxAttempts}; retrying in ${wait} ms`;
-        this.host.log.update(rec);
+        this.events.progress(rec, { detail: `${failureText(last.record)} on attempt ${attempt - 1} of ${o.maxAttempts}; retrying in ${wait} ms` });
         if (!(await sleep(wait, this.stop.signal))) {
-          this.breaker.recordNeutral(isProbe);
-          this.host.settle(rec, 'abandoned', `abandoned: ${this.stopReason} while waiting to retry`);
+          ticket.neutral();
+          this.abandon(rec, `abandoned: ${this.stopReason} while waiting to retry`);
           return;
         }
       }
       last = await sendAttempt({
         url: check.url,
         body: rec.payload,
-        headers: this.headersFor(rec),
+        headers: this.parts.signer.headers(msgId, rec.payload),
         timeoutMs: o.timeoutMs,
         agent: o.agent,
         signal: this.stop.signal,
         now: o.now,
       });
-      rec.attempts.push(last.record);
-      if (this.finishIfFinal(rec, last, attempt, isProbe)) return;
-      this.host.log.update(rec);
+      this.events.attempt(rec, last.record, rec.detail ?? 'sending');
+      if (this.finishIfFinal(rec, last, attempt, ticket)) return;
     }
-    this.exhausted(rec, last!, isProbe);
+    this.exhausted(rec, last!, ticket);
   }
 
   /** Settles the record when this attempt decides it; false when another attempt should follow. */
-  private finishIfFinal(rec: DeliveryRecord, out: AttemptOutcome, attempt: number, isProbe: boolean): boolean {
+  private finishIfFinal(rec: DeliveryRecord, out: AttemptOutcome, attempt: number, ticket: BreakerTicket): boolean {
     const r = out.record;
     if (out.aborted) {
-      this.breaker.recordNeutral(isProbe);
-      this.host.settle(rec, 'abandoned', `abandoned: ${this.stopReason} during attempt ${attempt}; the receiver may have got it`);
+      ticket.neutral();
+      this.abandon(rec, `abandoned: ${this.stopReason} during attempt ${attempt}; the receiver may have got it`);
       return true;
     }
     if (r.error === undefined) {
-      this.breaker.recordSuccess(isProbe);
+      ticket.success();
       const on = attempt > 1 ? ` on attempt ${attempt}` : '';
-      this.host.settle(rec, 'delivered', `delivered: HTTP ${r.status}${on}${isProbe ? ' (probe: circuit breaker closed)' : ''}`);
+      this.events.settle(rec, 'delivered', `delivered: HTTP ${r.status}${on}${ticket.probe ? ' (probe: circuit breaker closed)' : ''}`);
       return true;
     }
     // Neither 3xx nor 4xx nor a refused address says the receiver is down: the breaker ignores them.
     if (r.error === 'redirect') {
-      this.breaker.recordNeutral(isProbe);
-      this.host.settle(rec, 'redirect', `${r.message} (HTTP ${r.status})`);
+      ticket.neutral();
+      this.events.settle(rec, 'redirect', `${r.message} (HTTP ${r.status})`);
       return true;
     }
     if (r.error === 'blocked') {
-      this.breaker.recordNeutral(isProbe);
-      this.host.settle(rec, 'failed', `blocked: ${r.message}`);
+      ticket.neutral();
+      this.events.settle(rec, 'failed', `blocked: ${r.message}`);
       return true;
     }
     const status = r.status ?? 0;
     if (r.error === 'http' && status < 500 && !RETRYABLE_CLIENT_STATUSES.has(status)) {
-      this.breaker.recordNeutral(isProbe);
-      this.host.settle(rec, 'client_error', `HTTP ${status}: refused by the receiver, not retried`);
+      ticket.neutral();
+      this.events.settle(rec, 'client_error', `HTTP ${status}: refused by the receiver, not retried`);
       return true;
     }
     return false;
   }
 
   private retryWait(attempt: number, last: AttemptOutcome): number {
-    const o = this.host.options;
+    const o = this.o;
     const wait = backoffDelay(attempt, o.retryBackoffMs, o.jitter);
     const status = last.record.status;
     if (status === undefined || !RETRYABLE_CLIENT_STATUSES.has(status)) return wait;
@@ -392,22 +384,22 @@ export class DeliveryClient {
     return asked === null ? wait : Math.max(wait, asked);
   }
 
-  private exhausted(rec: DeliveryRecord, last: AttemptOutcome, isProbe: boolean): void {
+  private exhausted(rec: DeliveryRecord, last: AttemptOutcome, ticket: BreakerTicket): void {
     const r = last.record;
     // Only a receiver that is down or failing counts toward the breaker; one still answering
     // 408/429 at the end is reachable (the plugin's 4xx rule).
     const receiverDown = !(r.error === 'http' && (r.status ?? 0) < 500);
     const openUntilBefore = this.breaker.cooldownEndsAt;
-    if (receiverDown) this.breaker.recordExhausted(isProbe);
-    else this.breaker.recordNeutral(isProbe);
+    if (receiverDown) ticket.exhausted();
+    else ticket.neutral();
     const n = rec.attempts.length;
     let detail = `${failureText(r)} after ${plural(n, 'attempt')}`;
     const openUntilAfter = this.breaker.cooldownEndsAt;
     if (openUntilAfter !== null && openUntilAfter !== openUntilBefore) {
-      detail += `; circuit breaker opened for ${this.host.options.circuitCooldownMs} ms`;
+      detail += `; circuit breaker opened for ${this.o.circuitCooldownMs} ms`;
       this.announceCooldownEnd();
     }
-    this.host.settle(rec, 'failed', detail);
+    this.events.settle(rec, 'failed', detail);
   }
 
   /** The breaker turns half-open by the clock alone; tell the window when it does. */
@@ -415,7 +407,7 @@ export class DeliveryClient {
     const endsAt = this.breaker.cooldownEndsAt;
     if (endsAt === null) return;
     if (this.cooldownTimer) clearTimeout(this.cooldownTimer);
-    this.cooldownTimer = setTimeout(() => this.host.changed(), Math.max(0, endsAt - this.host.options.now()));
+    this.cooldownTimer = setTimeout(() => this.events.changed(), Math.max(0, endsAt - this.o.now()));
     // A pending announcement must not keep a headless process alive.
     this.cooldownTimer.unref();
   }

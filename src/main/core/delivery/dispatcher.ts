@@ -1,7 +1,9 @@
-// The delivery core: accepts events, records each in the log at once, and hands it to the
-// current URL's DeliveryClient (queue, retries, breaker). Defaults are the daemon plugin's;
-// DESIGN.md section 3 lists where the app deliberately differs (3xx not followed, 408/429
-// retried, signing, no-URL and dropped events recorded, lifetime totals beside the per-URL counters).
+// One destination's delivery: accepts events, records each in the log at once, and hands it to
+// the current URL's DeliveryClient (queue, retries, breaker). Defaults are the daemon plugin's;
+// docs/architecture.md lists where the app deliberately differs (3xx not followed, 408/429
+// retried, signing, no-URL and dropped events recorded, lifetime totals beside the per-URL
+// counters). Several destinations are several Dispatchers, each with its own queue, breaker and
+// counters; every record names its destination (destinationId).
 
 import { randomBytes } from 'node:crypto';
 import { Agent, type Dispatcher as UndiciDispatcher } from 'undici';
@@ -10,26 +12,22 @@ import { RESENDABLE, type BreakerView, type DeliveryRecord, type Stats } from '.
 import type { TestResult } from '../../../shared/bridge';
 import type { RecordLog } from './delivery-log';
 import { passesTopicFilters } from '../../../shared/topic-patterns';
-import { Tally } from './tally';
 import { DEFAULT_QUEUE_SIZE } from './queue';
 import { INITIAL_BACKOFF_MS, MAX_ATTEMPTS, MAX_RETRY_AFTER_MS } from './backoff';
 import { CIRCUIT_COOLDOWN_MS, CIRCUIT_OPEN_THRESHOLD } from './breaker';
 import { DEFAULT_TIMEOUT_MS, sendAttempt } from './http-sender';
-import {
-  DeliveryClient,
-  USER_AGENT,
-  type ClientHost,
-  type FinalOutcome,
-  type ResolvedOptions,
-  type UrlCheck,
-} from './delivery-client';
-import { signatureHeaders } from './signing';
+import { DeliveryClient, type ClientParts, type ResolvedOptions, type UrlCheck } from './delivery-client';
+import { RecordKeeper } from './record-keeper';
+import { RequestSigner } from './request-headers';
 
 /** How long close() and a URL change wait for queued events (Go: Close's 5 s). */
 export const DRAIN_MS = 5000;
 
 /** Events in flight at once by default: one, in order, as the plugin's single goroutine. */
 export const DEFAULT_CONCURRENCY = 1;
+
+/** The destination a Dispatcher delivers to when none is named: the primary one. */
+export const PRIMARY_DESTINATION_ID = 'primary';
 
 /** Topic of the sample event sendTest() posts; event_id 0 marks it as outside the event stream. */
 export const TEST_EVENT_TOPIC = 'webhook.test';
@@ -50,6 +48,8 @@ export const DISPATCHER_DEFAULTS = {
 
 export interface DispatcherOptions {
   url: string | null;
+  /** the destination this dispatcher delivers to, written on every record (default 'primary') */
+  destinationId?: string;
   secret?: string | null;
   /** 1024: events waiting, the ones in flight not counted */
   queueSize?: number;
@@ -125,22 +125,22 @@ function eventOf(rec: DeliveryRecord): AcceptedEvent | null {
 }
 
 export class Dispatcher {
+  readonly destinationId: string;
+  /** how long close() and a URL change wait for queued events: the drain part of the quit budget */
+  readonly drainMs: number;
   private readonly options: ResolvedOptions;
-  private readonly drainMs: number;
   private readonly ownAgent: Agent | null;
-  private readonly tally = new Tally();
-  private readonly host: ClientHost;
-  private readonly listeners = new Set<() => void>();
+  private readonly keeper: RecordKeeper;
+  private readonly signer: RequestSigner;
+  private readonly parts: ClientParts;
+  /** read by every client: the user's pause, and whether the dispatcher is closing */
+  private readonly gate = { paused: false, closing: false };
   /** clients not yet closed: the current one and any still draining after a URL change */
   private readonly live = new Set<DeliveryClient>();
-  // Random per run unless given: in-memory event ids restart with the app, webhook-ids must not repeat.
-  private readonly runId: string;
   private topicFilters: readonly string[];
   private current: DeliveryClient | null = null;
   private swapping: Promise<void> = Promise.resolve();
   private closing: Promise<void> | null = null;
-  private secretValue: string | null;
-  private isPaused = false;
   private testCount = 0;
 
   constructor(
@@ -148,7 +148,8 @@ export class Dispatcher {
     private readonly log: RecordLog,
   ) {
     const d = DISPATCHER_DEFAULTS;
-    this.runId = opts.messageIdPrefix ?? randomBytes(6).toString('hex');
+    this.destinationId = opts.destinationId ?? PRIMARY_DESTINATION_ID;
+    this.keeper = new RecordKeeper(log);
     this.topicFilters = [...(opts.topicFilters ?? [])];
     this.ownAgent = opts.agent ? null : new Agent();
     this.options = {
@@ -167,18 +168,9 @@ export class Dispatcher {
       now: opts.now ?? Date.now,
     };
     this.drainMs = nonNegative('drainMs', opts.drainMs ?? d.drainMs);
-    this.secretValue = opts.secret || null;
-    this.host = {
-      options: this.options,
-      log: this.log,
-      isPaused: () => this.isPaused,
-      secret: () => this.secretValue,
-      messageId: (rec) => `msg_${this.runId}_${rec.id}`,
-      load: (id) => this.log.get(id),
-      keepsPending: () => this.closing !== null && this.options.outbox,
-      settle: (rec, outcome, detail) => this.settle(rec, outcome, detail),
-      changed: () => this.changed(),
-    };
+    // Random per run unless given: in-memory event ids restart with the app, webhook-ids must not repeat.
+    this.signer = new RequestSigner(opts.messageIdPrefix ?? randomBytes(6).toString('hex'), opts.secret ?? null, this.options.now);
+    this.parts = { options: this.options, gate: this.gate, records: log, signer: this.signer, events: this.keeper };
     if (opts.url) {
       this.current = this.newClient(opts.url);
       this.current.start();
@@ -186,7 +178,7 @@ export class Dispatcher {
   }
 
   get paused(): boolean {
-    return this.isPaused;
+    return this.gate.paused;
   }
 
   get url(): string | null {
@@ -210,6 +202,7 @@ export class Dispatcher {
       attempts: [],
       payload: JSON.stringify(toOutgoingBody(id, ev)),
       source,
+      destinationId: this.destinationId,
     };
     if (ev.daemonEventId !== undefined) rec.daemonEventId = ev.daemonEventId;
     if (resendOf !== undefined) rec.resendOf = resendOf;
@@ -233,18 +226,17 @@ export class Dispatcher {
           ? `dropped: the queue was full (${this.options.queueSize} events waiting)`
           : verdict === 'circuit_skipped'
             ? client.skipDetail()
-            : this.isPaused
+            : this.gate.paused
               ? 'queued: delivery is paused'
               : 'queued';
     }
     // Logged before it is queued or counted, so a log that refuses it (throws) leaves no trace.
     // A durable log stages it; the ingest waits for the commit before it answers 2xx.
-    this.log.add(rec);
+    this.keeper.add(rec);
     // Nothing the client does with the record can run before this method returns (its workers
     // resume on a later tick), so the verdict given above still holds when it is taken.
     if (client && verdict !== null) client.take(rec, verdict);
-    this.tally.receive(rec.outcome as FinalOutcome | 'queued' | 'filtered');
-    this.changed();
+    this.keeper.changed();
     return rec;
   }
 
@@ -255,18 +247,18 @@ export class Dispatcher {
    */
   resumePending(ids: readonly number[]): void {
     if (ids.length === 0) return;
-    for (let i = 0; i < ids.length; i++) this.tally.resume();
+    for (let i = 0; i < ids.length; i++) this.keeper.resumed();
     const client = this.closing ? null : this.current;
     if (client) {
       client.adopt(ids);
     } else {
       for (const id of ids) {
         const rec = this.log.get(id);
-        if (rec) this.settle(rec, 'no_url', 'not sent: no URL when it was resumed after a restart');
-        else this.tally.move('queued', 'abandoned');
+        if (rec) this.keeper.settle(rec, 'no_url', 'not sent: no URL when it was resumed after a restart');
+        else this.keeper.lost();
       }
     }
-    this.changed();
+    this.keeper.changed();
   }
 
   /** Events of topics matching none of these are recorded as filtered; empty = every topic. */
@@ -290,8 +282,7 @@ export class Dispatcher {
       const ev = eventOf(rec);
       if (!ev) continue;
       const copy = this.submit(ev, 'resend', id);
-      rec.resentAs = copy.id;
-      this.log.update(rec);
+      this.keeper.resentAs(rec, copy.id);
       if (copy.outcome === 'queued') queued++;
     }
     return queued;
@@ -309,34 +300,34 @@ export class Dispatcher {
     const old = this.current;
     const fresh = next ? this.newClient(next) : null;
     this.current = fresh;
-    this.changed();
+    this.keeper.changed();
     const previous = this.swapping;
     this.swapping = (async () => {
       await previous;
       if (old) await old.close(this.drainMs, 'the URL changed');
       fresh?.start();
-      this.changed();
+      this.keeper.changed();
     })();
     return this.swapping;
   }
 
   /** Signs from the next attempt on; null or '' stops signing. */
   setSecret(secret: string | null): void {
-    this.secretValue = secret || null;
+    this.signer.setSecret(secret);
   }
 
   /** Events stay queued (and overflow into dropped) until resume(); those in flight finish. */
   pause(): void {
-    if (this.isPaused) return;
-    this.isPaused = true;
-    this.changed();
+    if (this.gate.paused) return;
+    this.gate.paused = true;
+    this.keeper.changed();
   }
 
   resume(): void {
-    if (!this.isPaused) return;
-    this.isPaused = false;
+    if (!this.gate.paused) return;
+    this.gate.paused = false;
     for (const client of this.live) client.wake();
-    this.changed();
+    this.keeper.changed();
   }
 
   /** One sample event now, outside the queue, breaker and counts. status absent when no response came. */
@@ -352,19 +343,11 @@ export class Dispatcher {
         data: { message: 'Test event from Pilot Webhook Desktop', test: true },
       }),
     );
-    const msgId = `msg_${this.runId}_test_${++this.testCount}`;
-    const timestamp = Math.floor(this.options.now() / 1000);
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      'user-agent': USER_AGENT,
-      'webhook-id': msgId,
-      'webhook-timestamp': String(timestamp),
-      ...(this.secretValue ? signatureHeaders(this.secretValue, msgId, timestamp, body) : {}),
-    };
+    const msgId = this.signer.messageId(`test_${++this.testCount}`);
     const { record } = await sendAttempt({
       url: check.url,
       body,
-      headers,
+      headers: this.signer.headers(msgId, body),
       timeoutMs: this.options.timeoutMs,
       agent: this.options.agent,
       now: this.options.now,
@@ -381,9 +364,10 @@ export class Dispatcher {
    */
   close(): Promise<void> {
     if (this.closing) return this.closing;
+    this.gate.closing = true;
     this.closing = (async () => {
       await Promise.all([...this.live].map((c) => c.close(this.drainMs, 'the dispatcher closed')));
-      this.changed();
+      this.keeper.changed();
       if (this.ownAgent) await this.ownAgent.close();
     })();
     return this.closing;
@@ -391,7 +375,7 @@ export class Dispatcher {
 
   /** Since-start counters. */
   stats(): Stats {
-    return this.tally.snapshot();
+    return this.keeper.stats();
   }
 
   /** The reference plugin's per-URL counters; they restart when the URL changes. */
@@ -405,38 +389,13 @@ export class Dispatcher {
 
   /** Called on any change of stats, breaker or paused (not batched: the caller batches). */
   onChange(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.keeper.onChange(listener);
   }
 
   private newClient(url: string): DeliveryClient {
-    const client = new DeliveryClient(url, this.host);
+    const client = new DeliveryClient(url, this.parts);
     this.live.add(client);
     void client.closed.then(() => this.live.delete(client));
     return client;
-  }
-
-  private settle(rec: DeliveryRecord, outcome: FinalOutcome, detail: string): void {
-    if (outcome === 'abandoned' && this.closing !== null && this.options.outbox) {
-      // The outbox keeps it pending: the next start sends it (again, if it was in flight).
-      rec.detail = 'waiting in the outbox: the app closed before it was delivered; it is sent at the next start';
-      this.log.update(rec);
-      return;
-    }
-    this.tally.move('queued', outcome);
-    rec.outcome = outcome;
-    rec.detail = detail;
-    this.log.update(rec);
-    this.changed();
-  }
-
-  private changed(): void {
-    for (const listener of this.listeners) {
-      try {
-        listener();
-      } catch {
-        // A failing listener must not break delivery.
-      }
-    }
   }
 }
