@@ -132,12 +132,14 @@ export class CircuitBreaker {
     return this.halfOpen ? 'half-open' : 'closed';
   }
 
-  view(): BreakerView {
+  /** The breaker's part of the destination's view (the client adds what it holds). */
+  view(): Pick<BreakerView, 'state' | 'openUntil' | 'consecutiveFailures' | 'probing'> {
     const state = this.state;
     return {
       state,
       openUntil: state === 'open' ? this.openUntil : null,
       consecutiveFailures: this.consecutive,
+      probing: this.probeInFlight,
     };
   }
 

@@ -6,25 +6,20 @@
 // counters; every record names its destination (destinationId).
 
 import { randomBytes } from 'node:crypto';
-import { Agent, type Dispatcher as UndiciDispatcher } from 'undici';
+import { Agent } from 'undici';
 import { toOutgoingBody, type AcceptedEvent } from '../../../shared/events';
-import { RESENDABLE, type BreakerView, type DeliveryRecord, type Stats } from '../../../shared/delivery';
+import { CLOSED_BREAKER, RESENDABLE, type BreakerView, type DeliveryRecord, type Stats } from '../../../shared/delivery';
 import type { TestResult } from '../../../shared/bridge';
 import type { RecordLog } from './delivery-log';
 import { passesTopicFilters } from '../../../shared/topic-patterns';
-import { DEFAULT_QUEUE_SIZE } from './queue';
-import { INITIAL_BACKOFF_MS, MAX_ATTEMPTS, MAX_RETRY_AFTER_MS } from './backoff';
-import { CIRCUIT_COOLDOWN_MS, CIRCUIT_OPEN_THRESHOLD } from './breaker';
-import { DEFAULT_TIMEOUT_MS, sendAttempt } from './http-sender';
-import { DeliveryClient, type ClientParts, type ResolvedOptions, type UrlCheck } from './delivery-client';
+import { sendAttempt } from './http-sender';
+import { DeliveryClient, type ClientParts, type ResolvedOptions } from './delivery-client';
+import { resolveDrainMs, resolveOptions, type DispatcherOptions } from './dispatcher-options';
+import { eventOf } from './stored-event';
 import { RecordKeeper } from './record-keeper';
 import { RequestSigner } from './request-headers';
 
-/** How long close() and a URL change wait for queued events (Go: Close's 5 s). */
-export const DRAIN_MS = 5000;
-
-/** Events in flight at once by default: one, in order, as the plugin's single goroutine. */
-export const DEFAULT_CONCURRENCY = 1;
+export { DEFAULT_CONCURRENCY, DISPATCHER_DEFAULTS, DRAIN_MS, type DispatcherOptions } from './dispatcher-options';
 
 /** The destination a Dispatcher delivers to when none is named: the primary one. */
 export const PRIMARY_DESTINATION_ID = 'primary';
@@ -32,96 +27,10 @@ export const PRIMARY_DESTINATION_ID = 'primary';
 /** Topic of the sample event sendTest() posts; event_id 0 marks it as outside the event stream. */
 export const TEST_EVENT_TOPIC = 'webhook.test';
 
-/** Every default, named, so the defaults can be shown and tested against the reference. */
-export const DISPATCHER_DEFAULTS = {
-  queueSize: DEFAULT_QUEUE_SIZE,
-  timeoutMs: DEFAULT_TIMEOUT_MS,
-  maxAttempts: MAX_ATTEMPTS,
-  retryBackoffMs: INITIAL_BACKOFF_MS,
-  jitter: false,
-  maxRetryAfterMs: MAX_RETRY_AFTER_MS,
-  circuitThreshold: CIRCUIT_OPEN_THRESHOLD,
-  circuitCooldownMs: CIRCUIT_COOLDOWN_MS,
-  drainMs: DRAIN_MS,
-  concurrency: DEFAULT_CONCURRENCY,
-} as const;
-
-export interface DispatcherOptions {
-  url: string | null;
-  /** the destination this dispatcher delivers to, written on every record (default 'primary') */
-  destinationId?: string;
-  secret?: string | null;
-  /** 1024: events waiting, the ones in flight not counted */
-  queueSize?: number;
-  /** 5000 per attempt, headers and body together */
-  timeoutMs?: number;
-  /** 3 in all */
-  maxAttempts?: number;
-  /** 1000 first wait, doubling per attempt, restarting per event */
-  retryBackoffMs?: number;
-  /** false; true spreads each wait within ±50 % */
-  jitter?: boolean;
-  /** 60000: longest Retry-After honoured on 408/429 */
-  maxRetryAfterMs?: number;
-  /** 5 consecutive events that used up their attempts */
-  circuitThreshold?: number;
-  /** 30000 */
-  circuitCooldownMs?: number;
-  /** 5000 on close and on URL change */
-  drainMs?: number;
-  /**
-   * 1 = the reference: one event in flight, strictly in order. N > 1: up to N in flight; events
-   * start in submission order but may finish out of order, and retries do not hold up the rest.
-   */
-  concurrency?: number;
-  /** connection pool; default an undici Agent with keep-alive, closed with the dispatcher */
-  agent?: UndiciDispatcher;
-  /** URL rules applied before every event is sent; default: accept all */
-  checkUrl?: UrlCheck;
-  now?: () => number;
-  /** topic patterns (`tunnel.*`, `*`) an event must match to be sent; empty (default) = all */
-  topicFilters?: readonly string[];
-  /**
-   * The log is a durable outbox (OutboxLog): a full queue parks events in it instead of dropping
-   * them, and close() leaves what is still pending queued in it for the next start.
-   */
-  outbox?: boolean;
-  /**
-   * Middle part of every webhook-id (`msg_<prefix>_<id>`). Default: random per run, since ids
-   * restart with an in-memory log. With an outbox ids continue across restarts, so a fixed prefix
-   * per database gives a resumed event the webhook-id it had: receivers can drop the duplicate.
-   */
-  messageIdPrefix?: string;
-}
-
-function positiveInt(name: string, value: number, min = 1): number {
-  if (!Number.isInteger(value) || value < min) throw new RangeError(`${name} must be an integer >= ${min}, got ${value}`);
-  return value;
-}
-
-function nonNegative(name: string, value: number): number {
-  if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a number >= 0, got ${value}`);
-  return value;
-}
-
-const acceptAll: UrlCheck = (url) => ({ ok: true, url });
-
-/** The AcceptedEvent a stored record was made from, for sending it again. */
-function eventOf(rec: DeliveryRecord): AcceptedEvent | null {
-  let body: unknown;
-  try {
-    body = JSON.parse(rec.payload);
-  } catch {
-    return null;
-  }
-  if (typeof body !== 'object' || body === null) return null;
-  const b = body as { event?: unknown; node_id?: unknown; timestamp?: unknown; data?: unknown };
-  const ev: AcceptedEvent = { event: typeof b.event === 'string' ? b.event : rec.event };
-  if (typeof b.node_id === 'number') ev.node_id = b.node_id;
-  if (typeof b.timestamp === 'string') ev.timestamp = b.timestamp;
-  if (b.data !== undefined) ev.data = b.data;
-  if (rec.daemonEventId !== undefined) ev.daemonEventId = rec.daemonEventId;
-  return ev;
+/** An outbox entry to take up at start: its id and, when it waited for a later attempt, when. */
+export interface PendingEntry {
+  id: number;
+  nextAttemptAt?: number | null;
 }
 
 export class Dispatcher {
@@ -134,7 +43,7 @@ export class Dispatcher {
   private readonly signer: RequestSigner;
   private readonly parts: ClientParts;
   /** read by every client: the user's pause, and whether the dispatcher is closing */
-  private readonly gate = { paused: false, closing: false };
+  private readonly gate = { paused: false, closing: false, suspended: false };
   /** clients not yet closed: the current one and any still draining after a URL change */
   private readonly live = new Set<DeliveryClient>();
   private topicFilters: readonly string[];
@@ -147,27 +56,12 @@ export class Dispatcher {
     opts: DispatcherOptions,
     private readonly log: RecordLog,
   ) {
-    const d = DISPATCHER_DEFAULTS;
     this.destinationId = opts.destinationId ?? PRIMARY_DESTINATION_ID;
     this.keeper = new RecordKeeper(log);
     this.topicFilters = [...(opts.topicFilters ?? [])];
     this.ownAgent = opts.agent ? null : new Agent();
-    this.options = {
-      queueSize: positiveInt('queueSize', opts.queueSize ?? d.queueSize),
-      timeoutMs: positiveInt('timeoutMs', opts.timeoutMs ?? d.timeoutMs),
-      maxAttempts: positiveInt('maxAttempts', opts.maxAttempts ?? d.maxAttempts),
-      retryBackoffMs: nonNegative('retryBackoffMs', opts.retryBackoffMs ?? d.retryBackoffMs),
-      jitter: opts.jitter ?? d.jitter,
-      maxRetryAfterMs: nonNegative('maxRetryAfterMs', opts.maxRetryAfterMs ?? d.maxRetryAfterMs),
-      circuitThreshold: positiveInt('circuitThreshold', opts.circuitThreshold ?? d.circuitThreshold),
-      circuitCooldownMs: nonNegative('circuitCooldownMs', opts.circuitCooldownMs ?? d.circuitCooldownMs),
-      concurrency: positiveInt('concurrency', opts.concurrency ?? d.concurrency),
-      outbox: opts.outbox ?? false,
-      agent: opts.agent ?? this.ownAgent!,
-      checkUrl: opts.checkUrl ?? acceptAll,
-      now: opts.now ?? Date.now,
-    };
-    this.drainMs = nonNegative('drainMs', opts.drainMs ?? d.drainMs);
+    this.options = resolveOptions(opts, opts.agent ?? this.ownAgent!);
+    this.drainMs = resolveDrainMs(opts);
     // Random per run unless given: in-memory event ids restart with the app, webhook-ids must not repeat.
     this.signer = new RequestSigner(opts.messageIdPrefix ?? randomBytes(6).toString('hex'), opts.secret ?? null, this.options.now);
     this.parts = { options: this.options, gate: this.gate, records: log, signer: this.signer, events: this.keeper };
@@ -242,17 +136,19 @@ export class Dispatcher {
 
   /**
    * Takes up the events a durable outbox still held as pending when the app started, in the
-   * order given (of acceptance). Each counts as received in this run (and `resumed`), then under
-   * its outcome. Without a URL they are recorded no_url, as new events would be.
+   * order given (of acceptance), each with its next-attempt time when it was waiting for one (a
+   * restart continues the schedule). Each counts as received in this run (and `resumed`), then
+   * under its outcome. Without a URL they are recorded no_url, as new events would be.
    */
-  resumePending(ids: readonly number[]): void {
-    if (ids.length === 0) return;
-    for (let i = 0; i < ids.length; i++) this.keeper.resumed();
+  resumePending(pending: readonly (number | PendingEntry)[]): void {
+    if (pending.length === 0) return;
+    const entries = pending.map((p) => (typeof p === 'number' ? { id: p } : p));
+    for (let i = 0; i < entries.length; i++) this.keeper.resumed();
     const client = this.closing ? null : this.current;
     if (client) {
-      client.adopt(ids);
+      client.adopt(entries);
     } else {
-      for (const id of ids) {
+      for (const { id } of entries) {
         const rec = this.log.get(id);
         if (rec) this.keeper.settle(rec, 'no_url', 'not sent: no URL when it was resumed after a restart');
         else this.keeper.lost();
@@ -304,7 +200,10 @@ export class Dispatcher {
     const previous = this.swapping;
     this.swapping = (async () => {
       await previous;
-      if (old) await old.close(this.drainMs, 'the URL changed');
+      const left = old ? await old.close(this.drainMs, 'the URL changed') : [];
+      // Durable mode: what the old URL did not get goes to the new one, in order.
+      if (fresh) fresh.adopt(left.map((id) => ({ id })));
+      else for (const id of left) this.abandonLeft(id, 'abandoned: still queued when the URL was cleared');
       fresh?.start();
       this.keeper.changed();
     })();
@@ -328,6 +227,31 @@ export class Dispatcher {
     this.gate.paused = false;
     for (const client of this.live) client.wake();
     this.keeper.changed();
+  }
+
+  /**
+   * The machine sleeps or is offline (true) or is back (false). Attempts wait meanwhile instead
+   * of being used up; one that fails as it happens is not counted.
+   */
+  setSuspended(suspended: boolean): void {
+    if (this.gate.suspended === suspended) return;
+    this.gate.suspended = suspended;
+    if (!suspended) for (const client of this.live) client.wake();
+    this.keeper.changed();
+  }
+
+  get suspended(): boolean {
+    return this.gate.suspended;
+  }
+
+  /** The mode and retry plan, for the window's settings. */
+  get retryPlan(): { durable: boolean; scheduleMs: number[]; maxEventAgeMs: number } {
+    return { durable: this.options.durable, scheduleMs: [...this.options.retrySchedule], maxEventAgeMs: this.options.maxEventAgeMs };
+  }
+
+  private abandonLeft(id: number, detail: string): void {
+    const rec = this.log.get(id);
+    if (rec?.outcome === 'queued') this.keeper.settle(rec, 'abandoned', detail);
   }
 
   /** One sample event now, outside the queue, breaker and counts. status absent when no response came. */
@@ -366,7 +290,9 @@ export class Dispatcher {
     if (this.closing) return this.closing;
     this.gate.closing = true;
     this.closing = (async () => {
-      await Promise.all([...this.live].map((c) => c.close(this.drainMs, 'the dispatcher closed')));
+      const left = await Promise.all([...this.live].map((c) => c.close(this.drainMs, 'the dispatcher closed')));
+      // Only a client still draining from a URL change hands any back: nothing to hand it to now.
+      for (const id of left.flat()) this.abandonLeft(id, 'abandoned: still queued when the dispatcher closed');
       this.keeper.changed();
       if (this.ownAgent) await this.ownAgent.close();
     })();
@@ -375,7 +301,9 @@ export class Dispatcher {
 
   /** Since-start counters. */
   stats(): Stats {
-    return this.keeper.stats();
+    let retrying = 0;
+    for (const client of this.live) retrying += client.retrying;
+    return { ...this.keeper.stats(), retrying };
   }
 
   /** The reference plugin's per-URL counters; they restart when the URL changes. */
@@ -384,7 +312,7 @@ export class Dispatcher {
   }
 
   breaker(): BreakerView {
-    return this.current?.breaker.view() ?? { state: 'closed', openUntil: null, consecutiveFailures: 0 };
+    return this.current?.view() ?? { ...CLOSED_BREAKER };
   }
 
   /** Called on any change of stats, breaker or paused (not batched: the caller batches). */
