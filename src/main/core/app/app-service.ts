@@ -2,11 +2,14 @@
 // they see, over parts the composition root (controller.ts) built and owns. Nothing here starts or
 // stops anything: a call changes settings and the dispatcher, and says the state changed.
 
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fail } from '../../../shared/api-errors';
 import type { AppState, BridgeHandlers, Result } from '../../../shared/bridge';
 import { outcomesFor, type Stats } from '../../../shared/delivery';
+import { parseRfc3339 } from '../../../shared/rfc3339';
 import { checkTopicFilters, normaliseTopicFilters } from '../../../shared/topic-patterns';
+import { maskUrlCredentials } from '../../../shared/url-mask';
+import { ensureOwnerOnlyFolder } from '../data-folder';
 import type { DaemonLink } from '../daemon/daemon-link';
 import type { RecordLog } from '../delivery/delivery-log';
 import type { Dispatcher } from '../delivery/dispatcher';
@@ -49,10 +52,6 @@ export interface AppService {
   onChange(listener: () => void): () => void;
 }
 
-function fail<T>(code: string, message: string): Result<T> {
-  return { ok: false, error: { code, message } };
-}
-
 const NO_DAEMON: AppState['daemon'] = {
   connected: false,
   socket: null,
@@ -83,7 +82,8 @@ export function createAppService(p: ServiceParts): AppService {
       daemon: p.link ? p.link.view() : NO_DAEMON,
       ingest: { url: p.ingestUrl },
       secret: { set: secret !== null, hint: secret === null ? null : secretHint(secret) },
-      warnings: history?.log.problem ? [...p.warnings, history.log.problem] : [...p.warnings],
+      // Masked again as they leave: a warning added anywhere may quote a URL with a password.
+      warnings: (history?.log.problem ? [...p.warnings, history.log.problem] : p.warnings).map(maskUrlCredentials),
       demo: p.demo,
       topicFilters: [...d.topics],
       history: {
@@ -153,8 +153,9 @@ export function createAppService(p: ServiceParts): AppService {
       if ('ids' in arg) {
         ids = [...arg.ids].sort((a, b) => a - b);
       } else {
-        const since = Date.parse(arg.since);
-        if (Number.isNaN(since)) return fail('bad_since', `"since" is not a date-time this app can read: ${arg.since}`);
+        // The call's schema has read it with the same parser already; this only narrows the type.
+        const since = parseRfc3339(arg.since);
+        if (since === null) return fail('invalid_argument', `"since" is not an RFC 3339 date-time: ${arg.since}`);
         ids = log.redeliverable(since, outcomesFor(arg.outcome));
       }
       const queued = d.resend(ids);
@@ -196,7 +197,7 @@ export function createAppService(p: ServiceParts): AppService {
       }
       const dir = join(p.dataDir, EXPORTS_DIR);
       try {
-        await mkdir(dir, { recursive: true });
+        ensureOwnerOnlyFolder(dir);
       } catch (err) {
         return fail('export_failed', `The exports folder ${dir} could not be created: ${err instanceof Error ? err.message : String(err)}`);
       }

@@ -2,6 +2,7 @@
 // switching to the app loses nothing. Done once (settings.daemonUrlImported), never for one of our
 // own ingest URLs (that would make the app deliver to itself), and judged by the run's URL policy.
 
+import { maskUrlCredentials } from '../../../shared/url-mask';
 import type { SettingsService } from '../settings/settings';
 import { isOwnIngestUrl } from '../own-ingest-url';
 import type { UrlPolicy } from '../url-policy';
@@ -25,7 +26,7 @@ export function importDaemonUrl(settings: SettingsService, policy: UrlPolicy, op
       if (!opts.runUrlGiven) imported = check.url;
       warnings.push(`Imported the webhook URL the daemon was using: ${check.url}`);
     } else {
-      warnings.push(`The daemon's webhook URL ${had} was not imported: ${check.message}`);
+      warnings.push(`The daemon's webhook URL ${maskUrlCredentials(had)} was not imported: ${check.message}`);
     }
   }
   settings.update({ daemonUrlImported: true });
