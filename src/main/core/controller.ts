@@ -8,6 +8,7 @@ import type { AppState, BridgeHandlers, BridgePushes, PushName, PushSubscribe, R
 import { outcomesFor, type DeliveryRecord, type Outcome, type Stats } from '../../shared/delivery';
 import type { AcceptedEvent } from '../../shared/events';
 import { checkTopicFilters, normaliseTopicFilters } from '../../shared/topic-patterns';
+import { maskUrlCredentials } from '../../shared/url-mask';
 import { checkWebhookUrl, type UrlCheck } from '../../shared/url-rules';
 import { DaemonLink, daemonOffView } from './daemon/daemon-link';
 import { LinkMemory } from './daemon/link-memory';
@@ -160,7 +161,7 @@ export async function createController(opts: ControllerOptions): Promise<Control
         if (opts.runOverrides?.url === undefined) url = check.url;
         warnings.push(`Imported the webhook URL the daemon was using: ${check.url}`);
       } else {
-        warnings.push(`The daemon's webhook URL ${had} was not imported: ${check.message}`);
+        warnings.push(`The daemon's webhook URL ${maskUrlCredentials(had)} was not imported: ${check.message}`);
       }
     }
     settings.update({ daemonUrlImported: true });
@@ -236,7 +237,8 @@ export async function createController(opts: ControllerOptions): Promise<Control
         : daemonOffView(),
       ingest: { url: ingest.url },
       secret: { set: secret !== null, hint: secret === null ? null : secretHint(secret) },
-      warnings: history?.log.problem ? [...warnings, history.log.problem] : warnings,
+      // Masked again as they leave: a warning added anywhere may quote a URL with a password.
+      warnings: (history?.log.problem ? [...warnings, history.log.problem] : warnings).map(maskUrlCredentials),
       demo: Boolean(opts.demo),
       topicFilters: [...d.topics],
       history: {
