@@ -11,6 +11,7 @@ import type { AcceptedEvent } from '../../shared/events';
 import { createAppService } from './app/app-service';
 import { importDaemonUrl } from './app/first-run-import';
 import { DaemonLink } from './daemon/daemon-link';
+import { LinkMemory } from './daemon/link-memory';
 import { startDemo, type Demo } from './demo/demo-wiring';
 import { DeliveryLog, type RecordLog } from './delivery/delivery-log';
 import { Dispatcher } from './delivery/dispatcher';
@@ -46,6 +47,8 @@ export interface DaemonOptions {
   daemonWebhookUrl?: string | null;
   healthIntervalMs?: number;
   reconnectMaxMs?: number;
+  /** a listening ingest socket passed by systemd (socket activation), see headless/socket-activation.ts */
+  ingestFd?: number;
 }
 
 export interface ControllerOptions {
@@ -154,14 +157,23 @@ export async function createController(opts: ControllerOptions): Promise<Control
       detail: `ingest refused the body (HTTP ${r.status}): ${r.message}`,
     });
   };
-  const ingest = await startIngestServer({
-    // With the outbox, the answer waits for the commit: an acknowledged event is on disk.
-    onEvent: (ev) => {
-      d.submit(ev, 'daemon');
-      return history?.log.committed();
+  // The ingest keeps its port and token across runs (data folder): a restarted app has the URL the
+  // daemon already posts to, so the daemon's own retries of the gap reach it.
+  const linkMemory = LinkMemory.inDataDir(opts.dataDir);
+  const endpoint = linkMemory.ingestEndpoint();
+  const ingest = await startIngestServer(
+    {
+      // With the outbox, the answer waits for the commit: an acknowledged event is on disk.
+      onEvent: (ev) => {
+        d.submit(ev, 'daemon');
+        return history?.log.committed();
+      },
+      onReject: recordRejection,
     },
-    onReject: recordRejection,
-  });
+    { port: endpoint.port, token: endpoint.token, ...(opts.daemon.ingestFd !== undefined && { fd: opts.daemon.ingestFd }) },
+  );
+  if (ingest.portTaken !== null) warnings.push(`The ingest port ${ingest.portTaken} of the last run is taken; the ingest moved to ${ingest.port}.`);
+  if (!ingest.activated) linkMemory.update({ ingest: { port: ingest.port, token: ingest.token } });
   policy.addOwnPort(ingest.port);
 
   // A run-only URL is judged now that every own port is known; refused, nothing stays open.
@@ -196,6 +208,7 @@ export async function createController(opts: ControllerOptions): Promise<Control
         healthIntervalMs: opts.daemon.healthIntervalMs,
         reconnectMaxMs: opts.daemon.reconnectMaxMs,
         isOwnIngestUrl,
+        memory: linkMemory,
       })
     : null;
 
@@ -241,7 +254,7 @@ export async function createController(opts: ControllerOptions): Promise<Control
     accept: (ev, source) => d.submit(ev, source),
     ingestUrl: ingest.url,
     urlPolicy: policy,
-    closeBudgetMs: (link?.handBackBudgetMs ?? 0) + d.drainMs + CLOSE_MARGIN_MS,
+    closeBudgetMs: (link ? DaemonLink.stopBudgetMs : 0) + d.drainMs + CLOSE_MARGIN_MS,
     historyPages: () => log.pages(),
     storedOutcomes: () => {
       if (history) {

@@ -10,7 +10,7 @@ import { parseRfc3339 } from '../../../shared/rfc3339';
 import { checkTopicFilters, normaliseTopicFilters } from '../../../shared/topic-patterns';
 import { maskUrlCredentials } from '../../../shared/url-mask';
 import { ensureOwnerOnlyFolder } from '../data-folder';
-import type { DaemonLink } from '../daemon/daemon-link';
+import { daemonOffView, type DaemonLink } from '../daemon/daemon-link';
 import type { RecordLog } from '../delivery/delivery-log';
 import type { Dispatcher } from '../delivery/dispatcher';
 import { generateSecret, secretHint } from '../delivery/signing';
@@ -52,17 +52,6 @@ export interface AppService {
   onChange(listener: () => void): () => void;
 }
 
-const NO_DAEMON: AppState['daemon'] = {
-  connected: false,
-  socket: null,
-  nodeId: null,
-  address: null,
-  health: null,
-  error: null,
-  enabled: false,
-  hop: { dropped: 0, circuitSkips: 0 },
-};
-
 export function createAppService(p: ServiceParts): AppService {
   const { settings, dispatcher: d, log, history } = p;
   let secret = p.secret;
@@ -79,7 +68,7 @@ export function createAppService(p: ServiceParts): AppService {
       breaker: d.breaker(),
       stats,
       client: d.client(),
-      daemon: p.link ? p.link.view() : NO_DAEMON,
+      daemon: p.link ? p.link.view() : daemonOffView(),
       ingest: { url: p.ingestUrl },
       secret: { set: secret !== null, hint: secret === null ? null : secretHint(secret) },
       // Masked again as they leave: a warning added anywhere may quote a URL with a password.
