@@ -10,7 +10,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkWebhookUrl } from '../shared/url-rules';
 import { defaultDataDir } from './core/app-paths';
-import { createController } from './core/controller';
+import { createController, type ControllerOptions } from './core/controller';
+import { createFleetController, type FleetOptions } from './core/fleet/fleet-controller';
+import { readFleetKeyFile } from './core/fleet/fleet-key';
+import { DEFAULT_FLEET, type FleetRole } from './core/fleet/fleet-names';
 import { readDaemonWebhookUrl, resolveSocketPath } from './core/daemon/socket-discovery';
 import { openConfStore } from './core/settings/conf-store';
 import { SettingsService } from './core/settings/settings';
@@ -71,8 +74,25 @@ async function main(): Promise<void> {
   // --daemon-socket, so a machine without a daemon does not show "Daemon not connected".
   const linkDaemon = !args.noDaemon && (!args.demo || args.daemonSocket !== undefined);
 
+  // Fleet mode (--nats): the key is checked before anything starts, so a bad file stops us here.
+  let fleet: FleetOptions | undefined;
+  if (args.nats !== undefined) {
+    try {
+      fleet = {
+        servers: args.nats.split(',').map((u) => u.trim()),
+        ...(args.natsCreds !== undefined && { credsFile: args.natsCreds }),
+        name: args.fleet ?? DEFAULT_FLEET,
+        role: (args.role ?? 'all') as FleetRole,
+        key: readFleetKeyFile(args.fleetKeyFile!),
+      };
+    } catch (err) {
+      process.stderr.write(`${(err as Error).message}\n`);
+      process.exit(EXIT_USAGE);
+    }
+  }
+
   let uiPort = 0;
-  const controller = await createController({
+  const controller = await (fleet ? (o: ControllerOptions) => createFleetController({ ...o, fleet: fleet! }) : createController)({
     settings,
     runOverrides: {
       ...(args.url !== undefined && { url: args.url }),
@@ -121,6 +141,7 @@ async function main(): Promise<void> {
   uiPort = server.port;
 
   process.stdout.write(`listening http://127.0.0.1:${server.port}/\n`);
+  if (fleet) process.stderr.write(`fleet mode: fleet "${fleet.name}", role ${fleet.role}, NATS ${fleet.servers.join(', ')}\n`);
   process.stderr.write(`open http://127.0.0.1:${server.port}/#token=${token}\n`);
 
   let stopping = false;

@@ -3,6 +3,7 @@
 // the headless web bridge are all generated from (or checked against) these maps.
 
 import type { BreakerView, DeliveryRecord, Outcome, RedeliverOutcome, Stats } from './delivery';
+import type { FleetView } from './fleet';
 
 export interface DaemonView {
   connected: boolean;
@@ -41,6 +42,8 @@ export interface AppState {
   /** topic patterns events must match to be delivered; empty = every topic */
   topicFilters: string[];
   history: HistoryView;
+  /** present in fleet mode only (--nats): the fleet, this process's role and the cluster's reach */
+  fleet?: FleetView;
 }
 
 /** The durable outbox and history (SQLite in the data folder), or why it is off. */
