@@ -10,7 +10,8 @@
 // from this process: whichever process delivers an event, and however often, it carries the same
 // `msg_<fleet>_<destination>_<seq>`.
 
-import { AckPolicy, DeliverPolicy, type Consumer, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, type Consumer, type JsMsg } from '@nats-io/jetstream';
+import { pullOnce, type Pull } from './pull';
 import type { Dispatcher as UndiciDispatcher } from 'undici';
 import type { DeliveryRecord, Stats } from '../../../shared/delivery';
 import { DeliveryLog } from '../delivery/delivery-log';
@@ -103,7 +104,7 @@ export class FleetDeliverer {
   private readonly inFlight = new Set<JsMsg>();
   private slotWaiters: (() => void)[] = [];
   private stopping = false;
-  private batch: ConsumerMessages | null = null;
+  private pull: Pull | null = null;
   private running: Promise<void> | null = null;
   private readonly limit: number;
 
@@ -160,7 +161,7 @@ export class FleetDeliverer {
   /** Stops pulling; events in flight get the engine's drain, the rest go back to JetStream. */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.batch?.stop();
+    this.pull?.stop();
     this.wakeSlots();
     await this.running;
     await this.dispatcher.close();
@@ -187,18 +188,20 @@ export class FleetDeliverer {
           await new Promise<void>((r) => this.slotWaiters.push(r));
           continue;
         }
-        this.batch = await consumer.fetch({ max_messages: free, expires: FETCH_EXPIRES_MS });
-        for await (const m of this.batch) {
-          if (this.stopping) {
-            m.nak();
-            continue;
-          }
-          void this.handle(m);
-        }
-        this.batch = null;
+        await pullOnce(
+          consumer,
+          free,
+          FETCH_EXPIRES_MS,
+          (m) => {
+            if (this.stopping) m.nak();
+            else void this.handle(m);
+          },
+          (p) => (this.pull = p),
+        );
+        this.pull = null;
         if (this.problem) this.problem = null;
       } catch (err) {
-        this.batch = null;
+        this.pull = null;
         this.problem = `NATS → deliver (${this.dest.id}): ${(err as Error).message}; retrying`;
         if (/not found/i.test((err as Error).message)) consumer = null;
         await sleep(RETRY_PAUSE_MS);
