@@ -4,16 +4,19 @@
 // Everything meant for a person goes to stderr.
 
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { maskUrlCredentials } from '../shared/url-mask';
 import { checkWebhookUrl } from '../shared/url-rules';
 import { defaultDataDir } from './core/app-paths';
 import { createController, type ControllerOptions } from './core/controller';
 import { createFleetController, type FleetOptions } from './core/fleet/fleet-controller';
 import { readFleetKeyFile } from './core/fleet/fleet-key';
 import { DEFAULT_FLEET, type FleetRole } from './core/fleet/fleet-names';
+import { prepareDataFolder } from './core/data-folder';
+import { lockDataFolder } from './core/data-folder-lock';
 import { readDaemonWebhookUrl, resolveSocketPath } from './core/daemon/socket-discovery';
 import { openConfStore } from './core/settings/conf-store';
 import { SettingsService } from './core/settings/settings';
@@ -27,6 +30,14 @@ const TOKEN_BYTES = 24;
 
 /** Exit code for a usage error or a refused --url, as command-line tools use. */
 const EXIT_USAGE = 2;
+
+/** Exit code when another process holds the data folder (EX_TEMPFAIL: try again once it stops). */
+const EXIT_IN_USE = 75;
+
+/** A warning for the person at the terminal; a URL in it never shows its password. */
+function warn(message: string): void {
+  process.stderr.write(`warning: ${maskUrlCredentials(message)}\n`);
+}
 
 function readFileOrNull(path: string): string | null {
   try {
@@ -56,24 +67,6 @@ async function main(): Promise<void> {
     }
   }
 
-  const dataDir = args.dataDir ?? defaultDataDir();
-  mkdirSync(dataDir, { recursive: true });
-  const opened = openConfStore(dataDir);
-  const settings = new SettingsService(opened.kv, opened.warnings);
-  for (const w of settings.warnings) process.stderr.write(`warning: ${w}\n`);
-
-  const discovery = resolveSocketPath({
-    env: process.env,
-    homedir: homedir(),
-    platform: process.platform,
-    readFile: readFileOrNull,
-    override: args.daemonSocket ?? settings.get().daemonSocket ?? undefined,
-  });
-
-  // Demo mode shows synthetic events; it links a real daemon only when asked to with
-  // --daemon-socket, so a machine without a daemon does not show "Daemon not connected".
-  const linkDaemon = !args.noDaemon && (!args.demo || args.daemonSocket !== undefined);
-
   // Fleet mode (--nats): the key is checked before anything starts, so a bad file stops us here.
   let fleet: FleetOptions | undefined;
   if (args.nats !== undefined) {
@@ -90,6 +83,29 @@ async function main(): Promise<void> {
       process.exit(EXIT_USAGE);
     }
   }
+
+  const dataDir = args.dataDir ?? defaultDataDir();
+  for (const w of prepareDataFolder(dataDir)) warn(w);
+  const claimed = lockDataFolder(dataDir, { host: 'headless' });
+  if (!claimed.ok) {
+    process.stderr.write(`${claimed.message}\n`);
+    process.exit(EXIT_IN_USE);
+  }
+  const opened = openConfStore(dataDir);
+  const settings = new SettingsService(opened.kv, opened.warnings);
+  for (const w of settings.warnings) warn(w);
+
+  const discovery = resolveSocketPath({
+    env: process.env,
+    homedir: homedir(),
+    platform: process.platform,
+    readFile: readFileOrNull,
+    override: args.daemonSocket ?? settings.get().daemonSocket ?? undefined,
+  });
+
+  // Demo mode shows synthetic events; it links a real daemon only when asked to with
+  // --daemon-socket, so a machine without a daemon does not show "Daemon not connected".
+  const linkDaemon = !args.noDaemon && (!args.demo || args.daemonSocket !== undefined);
 
   let uiPort = 0;
   const controller = await (fleet ? (o: ControllerOptions) => createFleetController({ ...o, fleet: fleet! }) : createController)({
@@ -117,7 +133,8 @@ async function main(): Promise<void> {
     dataDir,
     outbox: !args.noOutbox,
   });
-  for (const w of controller.getState().warnings.filter((w) => w.includes('history'))) process.stderr.write(`warning: ${w}\n`);
+  // The controller's own warnings (history, daemon URL import, demo), after the settings' ones above.
+  for (const w of controller.getState().warnings.filter((w) => !settings.warnings.map(maskUrlCredentials).includes(w))) warn(w);
 
   const token = args.token ?? randomBytes(TOKEN_BYTES).toString('base64url');
   const here = dirname(fileURLToPath(import.meta.url));
@@ -151,6 +168,7 @@ async function main(): Promise<void> {
     process.stderr.write(`${signal}: ${linkDaemon ? 'handing the daemon its URL back and draining deliveries' : 'draining deliveries'}…\n`);
     await controller.close();
     await server.close();
+    claimed.lock.release();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

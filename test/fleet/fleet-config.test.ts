@@ -78,7 +78,7 @@ test('a process with another fleet key decrypts nothing and says so', async () =
   expect(s.url).toBeNull();
   // Its window cannot change the fleet's destinations either.
   const put = await intruder.api('PUT', '/api/url', { url: rx.url });
-  expect(put.status).toBe(400);
+  expect(put.status).toBe(409);
   expect(JSON.stringify(put.body)).toMatch(/fleet key/);
   expect(intruder.stderr()).toMatch(/fleet key/);
   expect(intruder.stderr()).not.toContain(secret);

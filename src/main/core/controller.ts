@@ -2,15 +2,18 @@
 // delivery log, ingest, daemon link, demo) and batches pushes to the window. The headless host
 // and the Electron shell both drive the app through this one object.
 
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Agent } from 'undici';
-import type { AppState, BridgeHandlers, BridgePushes, PushName, PushSubscribe, Result } from '../../shared/bridge';
+import { fail } from '../../shared/api-errors';
+import type { AppState, BridgeHandlers, BridgePushes, PushName, PushSubscribe } from '../../shared/bridge';
 import { outcomesFor, type DeliveryRecord, type Outcome, type Stats } from '../../shared/delivery';
 import type { AcceptedEvent } from '../../shared/events';
+import { parseRfc3339 } from '../../shared/rfc3339';
 import { checkTopicFilters, normaliseTopicFilters } from '../../shared/topic-patterns';
+import { maskUrlCredentials } from '../../shared/url-mask';
 import { checkWebhookUrl, type UrlCheck } from '../../shared/url-rules';
 import { DaemonLink } from './daemon/daemon-link';
+import { ensureOwnerOnlyFolder } from './data-folder';
 import { startDemoReceiver, type DemoReceiver } from './demo/demo-receiver';
 import { startDemoSource } from './demo/demo-events';
 import { DeliveryLog, type RecordLog } from './delivery/delivery-log';
@@ -86,10 +89,6 @@ export interface Controller {
   close(): Promise<void>;
 }
 
-function fail<T>(code: string, message: string): Result<T> {
-  return { ok: false, error: { code, message } };
-}
-
 export async function createController(opts: ControllerOptions): Promise<Controller> {
   const { settings } = opts;
   const s = { ...settings.get(), ...opts.runOverrides };
@@ -151,7 +150,7 @@ export async function createController(opts: ControllerOptions): Promise<Control
         if (opts.runOverrides?.url === undefined) url = check.url;
         warnings.push(`Imported the webhook URL the daemon was using: ${check.url}`);
       } else {
-        warnings.push(`The daemon's webhook URL ${had} was not imported: ${check.message}`);
+        warnings.push(`The daemon's webhook URL ${maskUrlCredentials(had)} was not imported: ${check.message}`);
       }
     }
     settings.update({ daemonUrlImported: true });
@@ -226,7 +225,8 @@ export async function createController(opts: ControllerOptions): Promise<Control
         : { connected: false, socket: null, nodeId: null, address: null, health: null, error: null, enabled: false, hop: { dropped: 0, circuitSkips: 0 } },
       ingest: { url: ingest.url },
       secret: { set: secret !== null, hint: secret === null ? null : secretHint(secret) },
-      warnings: history?.log.problem ? [...warnings, history.log.problem] : warnings,
+      // Masked again as they leave: a warning added anywhere may quote a URL with a password.
+      warnings: (history?.log.problem ? [...warnings, history.log.problem] : warnings).map(maskUrlCredentials),
       demo: Boolean(opts.demo),
       topicFilters: [...d.topics],
       history: {
@@ -297,8 +297,9 @@ export async function createController(opts: ControllerOptions): Promise<Control
       if ('ids' in arg) {
         ids = [...arg.ids].sort((a, b) => a - b);
       } else {
-        const since = Date.parse(arg.since);
-        if (Number.isNaN(since)) return fail('bad_since', `"since" is not a date-time this app can read: ${arg.since}`);
+        // The call's schema has read it with the same parser already; this only narrows the type.
+        const since = parseRfc3339(arg.since);
+        if (since === null) return fail('invalid_argument', `"since" is not an RFC 3339 date-time: ${arg.since}`);
         ids = log.redeliverable(since, outcomesFor(arg.outcome));
       }
       const queued = d.resend(ids);
@@ -350,7 +351,7 @@ export async function createController(opts: ControllerOptions): Promise<Control
       }
       const dir = join(opts.dataDir, EXPORTS_DIR);
       try {
-        await mkdir(dir, { recursive: true });
+        ensureOwnerOnlyFolder(dir);
       } catch (err) {
         return fail('export_failed', `The exports folder ${dir} could not be created: ${err instanceof Error ? err.message : String(err)}`);
       }

@@ -11,7 +11,7 @@
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { AppState, BridgeHandlers, BridgePushes, PushName, Result } from '../../../shared/bridge';
+import type { AppState, BridgeHandlers, BridgePushes, ErrorCode, PushName, Result } from '../../../shared/bridge';
 import { emptyStats, type Stats } from '../../../shared/delivery';
 import type { FleetView } from '../../../shared/fleet';
 import { checkTopicFilters, normaliseTopicFilters } from '../../../shared/topic-patterns';
@@ -49,7 +49,7 @@ export interface FleetOptions {
   key: Buffer;
 }
 
-function fail<T>(code: string, message: string): Result<T> {
+function fail<T>(code: ErrorCode, message: string): Result<T> {
   return { ok: false, error: { code, message } };
 }
 
@@ -260,7 +260,7 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
     changed();
   };
   const unsupported = <T>(what: string): Result<T> =>
-    fail('unsupported_in_fleet', `${what} is not available in fleet mode yet: every deliver process would have to agree on it.`);
+    fail('unsupported', `${what} is not available in fleet mode yet: every deliver process would have to agree on it.`);
 
   const handlers: BridgeHandlers = {
     getState: async () => getState(),
