@@ -18,7 +18,8 @@ import { checkTopicFilters, normaliseTopicFilters } from '../../../shared/topic-
 import { checkWebhookUrl } from '../../../shared/url-rules';
 import type { Controller, ControllerOptions } from '../controller';
 import { LOG_CAPACITY, PUSH_INTERVAL_MS } from '../controller';
-import { DaemonLink } from '../daemon/daemon-link';
+import { DaemonLink, daemonOffView } from '../daemon/daemon-link';
+import { LinkMemory } from '../daemon/link-memory';
 import { DeliveryLog } from '../delivery/delivery-log';
 import { Dispatcher } from '../delivery/dispatcher';
 import { generateSecret, secretHint } from '../delivery/signing';
@@ -88,11 +89,21 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
   const unsubs = [link.onChange(changed), fleetLog.onRecord((rec) => batcher.recordChanged(rec))];
 
   const fleetIngest = new FleetIngest(link, fleet.name, by, changed);
+  // The daemon link works as in the embedded mode: the ingest keeps its port and token across
+  // runs (data folder), so the daemon's retries reach a restarted process.
+  const linkMemory = LinkMemory.inDataDir(opts.dataDir);
   if (ingests) {
-    late.ingest = await startIngestServer({
-      onEvent: (ev) => fleetIngest.publish(ev),
-      onReject: () => changed(),
-    });
+    const endpoint = linkMemory.ingestEndpoint();
+    const ingest = await startIngestServer(
+      {
+        onEvent: (ev) => fleetIngest.publish(ev),
+        onReject: () => changed(),
+      },
+      { port: endpoint.port, token: endpoint.token, ...(opts.daemon.ingestFd !== undefined && { fd: opts.daemon.ingestFd }) },
+    );
+    if (ingest.portTaken !== null) warnings.push(`The ingest port ${ingest.portTaken} of the last run is taken; the ingest moved to ${ingest.port}.`);
+    if (!ingest.activated) linkMemory.update({ ingest: { port: ingest.port, token: ingest.token } });
+    late.ingest = ingest;
   }
 
   const primary = (): FleetDestination | undefined => config?.get(PRIMARY_ID);
@@ -176,6 +187,7 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
         healthIntervalMs: opts.daemon.healthIntervalMs,
         reconnectMaxMs: opts.daemon.reconnectMaxMs,
         isOwnIngestUrl,
+        memory: linkMemory,
       })
     : null;
   if (daemon) unsubs.push(daemon.onChange(changed));
@@ -218,9 +230,7 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
       breaker: pd?.breaker() ?? { state: 'closed', openUntil: null, consecutiveFailures: 0 },
       stats,
       client: pd?.client() ?? { dropped: 0, circuitSkips: 0 },
-      daemon: daemon
-        ? daemon.view()
-        : { connected: false, socket: null, nodeId: null, address: null, health: null, error: null, enabled: false, hop: { dropped: 0, circuitSkips: 0 } },
+      daemon: daemon ? daemon.view() : daemonOffView(),
       ingest: { url: late.ingest?.url ?? null },
       secret: { set: secret !== null, hint: secret === null ? null : secretHint(secret) },
       warnings,
