@@ -8,7 +8,7 @@ import type { Agent } from 'undici';
 import type { AppState, BridgeHandlers, BridgePushes, PushName, PushSubscribe, Result } from '../../shared/bridge';
 import { outcomesFor, type DeliveryRecord, type Outcome, type Stats } from '../../shared/delivery';
 import type { AcceptedEvent } from '../../shared/events';
-import { checkTopicFilters, normaliseTopicFilters } from '../../shared/topic-patterns';
+import { checkTopicFiltersToSave, normaliseTopicFilters } from '../../shared/topic-patterns';
 import { checkWebhookUrl, type UrlCheck } from '../../shared/url-rules';
 import { DaemonLink } from './daemon/daemon-link';
 import { startDemoReceiver, type DemoReceiver } from './demo/demo-receiver';
@@ -307,7 +307,7 @@ export async function createController(opts: ControllerOptions): Promise<Control
     },
     setTopicFilters: async ({ filters }) => {
       const clean = normaliseTopicFilters(filters);
-      const problem = checkTopicFilters(clean);
+      const problem = checkTopicFiltersToSave(clean);
       if (problem) return fail('bad_topic_filter', problem);
       settings.update({ topicFilters: clean });
       d.setTopicFilters(clean);

@@ -1,6 +1,7 @@
 // GET /api/log takes its LogQuery from the query string. Every value is checked here so a typo
 // gets a 400 that names the parameter instead of a silently different log page.
 
+import { checkTopicFiltersToSave, parseTopicList } from '../../shared/topic-patterns';
 import type { LogQuery } from '../../shared/bridge';
 import { OUTCOMES, type Outcome } from '../../shared/delivery';
 import { LOG_QUERY_KEYS } from '../../shared/http-routes';
@@ -93,6 +94,10 @@ export function parseLogQuery(params: URLSearchParams): LogQueryParse {
         break;
       case 'topic':
         if (raw === '') return { ok: false, message: '"topic" must not be empty' };
+        {
+          const problem = checkTopicFiltersToSave(parseTopicList(raw));
+          if (problem) return { ok: false, message: `"topic": ${problem}` };
+        }
         query.topic = raw;
         break;
       case 'since': {
