@@ -4,13 +4,15 @@
 // Everything meant for a person goes to stderr.
 
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkWebhookUrl } from '../shared/url-rules';
 import { defaultDataDir } from './core/app-paths';
 import { createController } from './core/controller';
+import { prepareDataFolder } from './core/data-folder';
+import { lockDataFolder } from './core/data-folder-lock';
 import { readDaemonWebhookUrl, resolveSocketPath } from './core/daemon/socket-discovery';
 import { openConfStore } from './core/settings/conf-store';
 import { SettingsService } from './core/settings/settings';
@@ -24,6 +26,9 @@ const TOKEN_BYTES = 24;
 
 /** Exit code for a usage error or a refused --url, as command-line tools use. */
 const EXIT_USAGE = 2;
+
+/** Exit code when another process holds the data folder (EX_TEMPFAIL: try again once it stops). */
+const EXIT_IN_USE = 75;
 
 function readFileOrNull(path: string): string | null {
   try {
@@ -54,7 +59,12 @@ async function main(): Promise<void> {
   }
 
   const dataDir = args.dataDir ?? defaultDataDir();
-  mkdirSync(dataDir, { recursive: true });
+  for (const w of prepareDataFolder(dataDir)) process.stderr.write(`warning: ${w}\n`);
+  const claimed = lockDataFolder(dataDir, { host: 'headless' });
+  if (!claimed.ok) {
+    process.stderr.write(`${claimed.message}\n`);
+    process.exit(EXIT_IN_USE);
+  }
   const opened = openConfStore(dataDir);
   const settings = new SettingsService(opened.kv, opened.warnings);
   for (const w of settings.warnings) process.stderr.write(`warning: ${w}\n`);
@@ -130,6 +140,7 @@ async function main(): Promise<void> {
     process.stderr.write(`${signal}: ${linkDaemon ? 'handing the daemon its URL back and draining deliveries' : 'draining deliveries'}…\n`);
     await controller.close();
     await server.close();
+    claimed.lock.release();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

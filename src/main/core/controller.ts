@@ -2,7 +2,6 @@
 // delivery log, ingest, daemon link, demo) and batches pushes to the window. The headless host
 // and the Electron shell both drive the app through this one object.
 
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Agent } from 'undici';
 import type { AppState, BridgeHandlers, BridgePushes, PushName, PushSubscribe, Result } from '../../shared/bridge';
@@ -11,6 +10,7 @@ import type { AcceptedEvent } from '../../shared/events';
 import { checkTopicFiltersToSave, normaliseTopicFilters } from '../../shared/topic-patterns';
 import { checkWebhookUrl, type UrlCheck } from '../../shared/url-rules';
 import { DaemonLink } from './daemon/daemon-link';
+import { ensureOwnerOnlyFolder } from './data-folder';
 import { startDemoReceiver, type DemoReceiver } from './demo/demo-receiver';
 import { startDemoSource } from './demo/demo-events';
 import { DeliveryLog, type RecordLog } from './delivery/delivery-log';
@@ -350,7 +350,7 @@ export async function createController(opts: ControllerOptions): Promise<Control
       }
       const dir = join(opts.dataDir, EXPORTS_DIR);
       try {
-        await mkdir(dir, { recursive: true });
+        ensureOwnerOnlyFolder(dir);
       } catch (err) {
         return fail('export_failed', `The exports folder ${dir} could not be created: ${err instanceof Error ? err.message : String(err)}`);
       }
