@@ -16,6 +16,7 @@ import {
   safeStorage,
 } from 'electron';
 import ElectronStore from 'electron-store';
+import { maskUrlCredentials } from '../../shared/url-mask';
 import { createController } from '../core/controller';
 import { prepareDataFolder } from '../core/data-folder';
 import { lockDataFolder } from '../core/data-folder-lock';
@@ -34,7 +35,7 @@ function readFileOrNull(path: string): string | null {
   }
 }
 
-const log = (message: string): void => void process.stderr.write(`${message}\n`);
+const log = (message: string): void => void process.stderr.write(`${maskUrlCredentials(message)}\n`);
 
 async function main(): Promise<void> {
   const electron = { app, BrowserWindow, Tray, Menu, ipcMain, Notification, clipboard, dialog, safeStorage, nativeImage };
