@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseLogQuery } from '../../src/main/headless/log-query';
+import { readQuery } from '../../src/shared/call-answer';
 import { DeliveryLog } from '../../src/main/core/delivery/delivery-log';
 import type { DeliveryRecord } from '../../src/shared/delivery';
 import { KNOWN_TOPICS } from '../../src/shared/known-topics';
@@ -36,7 +36,7 @@ describe('one topic-pattern language: known topics', () => {
     log.add(rec(3, 'message.received'));
     expect(log.query({ topic: 'tunnel.*, conn.fin' }).map((r) => r.id)).toEqual([2, 1]);
     expect(log.query({ topic: '*' }).map((r) => r.id)).toEqual([3, 2, 1]);
-    expect(parseLogQuery(new URLSearchParams('topic=tunnel.*,conn.fin'))).toEqual({ ok: true, query: { topic: 'tunnel.*,conn.fin' } });
-    expect(parseLogQuery(new URLSearchParams('topic=Tunnel.*'))).toMatchObject({ ok: false, message: expect.stringMatching(/did you mean tunnel\.\*/) });
+    expect(readQuery('getLog', new URLSearchParams('topic=tunnel.*,conn.fin'))).toEqual({ ok: true, arg: { topic: 'tunnel.*,conn.fin' } });
+    expect(readQuery('getLog', new URLSearchParams('topic=Tunnel.*'))).toMatchObject({ ok: false, message: expect.stringMatching(/did you mean tunnel\.\*/) });
   });
 });
