@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { runJson, runWorker, startHost, startReceiver } from './lib/processes.mjs';
 import { measureWindow } from './lib/window.mjs';
+import { measureHop } from './lib/hop.mjs';
 import { printTable } from './lib/table.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -18,11 +19,14 @@ const HEADLESS = join(ROOT, 'dist/main/headless.js');
 const GO_BIN = join(OUT, 'go-standin');
 const GO_LABEL = "Go reference stand-in (re-implemented from the plugin's semantics; the module itself is not downloadable here)";
 const quick = process.argv.includes('--quick');
+/** `--only hop,slow`: just those sections, printed as JSON (results.json is left alone). */
+const onlyArg = process.argv.indexOf('--only');
+const only = onlyArg > 0 ? new Set(process.argv[onlyArg + 1].split(',')) : null;
 
 /** Sizes per mode: quick is CI's smoke run (well under 2 minutes), full is the reported one. */
 const SIZE = quick
-  ? { events: 5_000, rounds: 3, latencyS: 3, ingestS: 2, memoryEvents: 100_000, startups: 5, windowS: 3 }
-  : { events: 50_000, rounds: 3, latencyS: 10, ingestS: 5, memoryEvents: 1_000_000, startups: 5, windowS: 10 };
+  ? { events: 5_000, rounds: 3, latencyS: 3, ingestS: 2, memoryEvents: 100_000, startups: 5, windowS: 3, hopS: 2, hopSteps: 4, hopProbe: 3_000 }
+  : { events: 50_000, rounds: 3, latencyS: 10, ingestS: 5, memoryEvents: 1_000_000, startups: 5, windowS: 10, hopS: 10, hopSteps: 5, hopProbe: 20_000 };
 /** Events in flight for the parallel run (the dispatcher's `concurrency` option). */
 const PARALLEL = 8;
 /** Keep-alive client connections posting to the ingest (the daemon uses one; several show the limit). */
@@ -131,6 +135,22 @@ async function ingest(receiverUrl) {
   }
 }
 
+async function hop(receiverUrl, go) {
+  if (!go.version) return { skipped: go.skipped };
+  step(`hop: Go stand-in at a fixed rate, one connection, ${SIZE.hopS} s per trial, into the bare receiver and the ingest (outbox)`);
+  const host = await startHost(HEADLESS, { url: receiverUrl });
+  try {
+    const r = await measureHop({
+      goBin: GO_BIN, receiverUrl, host, runJson, seconds: SIZE.hopS, steps: SIZE.hopSteps, probeEvents: SIZE.hopProbe, log: step,
+    });
+    const stats = (await host.state()).stats;
+    if (unaccounted(stats) !== 0) throw new Error(`hop accounting: ${JSON.stringify(stats)}`);
+    return { ...r, stats };
+  } finally {
+    await host.stop();
+  }
+}
+
 async function startup() {
   const times = [];
   for (let i = 0; i < SIZE.startups; i++) {
@@ -167,6 +187,16 @@ async function main() {
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, go: go.version ?? go.skipped },
     receiver: 'node:http on 127.0.0.1, own process, 200 with an empty body',
   };
+  if (only) {
+    try {
+      const out = {};
+      if (only.has('hop')) out.hop = await hop(receiver.url, go);
+      process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    } finally {
+      await receiver.stop();
+    }
+    return;
+  }
   try {
     results.throughput = await throughput(receiver.url, go);
     step(`latency: ${SIZE.latencyS} s at 1,000 events/s`);
