@@ -79,6 +79,23 @@ describe('acknowledgement journal', () => {
     expect(readFileSync(journalPath, 'utf8')).toBe('');
   });
 
+  it('a journaled change of a record already in the database is applied as an update at the next open', () => {
+    const log = openLog();
+    log.add(record(1));
+    log.add(record(2));
+    log.flush();
+    const done = record(1, 'delivered');
+    log.update(done);
+    log.commitNow();
+    crash(log);
+
+    const again = openLog();
+    expect(again.db.count()).toBe(2);
+    expect(again.get(1)?.outcome).toBe('delivered');
+    expect(again.db.pendingIds()).toStrictEqual([2]);
+    expect(again.nextId()).toBe(3);
+  });
+
   it('a line cut short by a kill is skipped; the whole lines before it are kept', () => {
     writeFileSync(journalPath, `${JSON.stringify(record(1))}\n${JSON.stringify(record(2)).slice(0, 20)}`);
     const log = openLog();

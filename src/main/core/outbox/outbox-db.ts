@@ -2,8 +2,9 @@
 // outcome is 'queued' are pending delivery) and the delivery history (every other row).
 //
 // Durability: WAL journal with synchronous=NORMAL. A commit is then written to the WAL file before
-// better-sqlite3 returns, so once the ingest answers 2xx the event is in the operating system's
-// hands: a crash or SIGKILL of this process cannot lose it. What NORMAL gives up (against FULL) is
+// better-sqlite3 returns: a crash or SIGKILL of this process cannot lose it. (The ingest does not
+// wait for a commit: the acknowledgement journal, ack-journal.ts, makes an event durable with the
+// same promise in one write, and the records reach this file in batches.) What NORMAL gives up (against FULL) is
 // an fsync per commit, so a power cut or kernel panic may roll back the last commits; FULL would
 // make every ingest wait for the disk. The daemon re-sends what got no answer, and a desktop app's
 // events are notifications, so a process crash is the failure worth paying for, not power loss.
@@ -14,6 +15,7 @@ import { basename } from 'node:path';
 import Database, { type Database as Db, type Statement } from 'better-sqlite3';
 import type { LogQuery } from '../../../shared/bridge';
 import type { DeliveryRecord, Outcome } from '../../../shared/delivery';
+import { touchOwnerOnly } from '../data-folder';
 import { migrate, SCHEMA_VERSION } from './schema';
 
 /** The file's name inside the data folder. */
@@ -63,6 +65,8 @@ export class OutboxDb {
   /** every statement prepared once and kept (by its SQL): preparing costs more than running */
   private readonly statements = new Map<string, Statement>();
   private readonly insertStmt: Statement;
+  /** the highest id ever written: kept when retention removes the newest rows too */
+  private readonly setLastIdStmt: Statement;
   private readonly updateStmt: Statement;
   private readonly getStmt: Statement;
   private readonly writeMany: (recs: Iterable<{ rec: DeliveryRecord; isNew: boolean }>) => void;
@@ -73,23 +77,31 @@ export class OutboxDb {
     readonly path: string,
     private readonly db: Db,
   ) {
+    // A plain INSERT: a record id already taken is an error, never a silent overwrite of history.
     this.insertStmt = db.prepare(
-      'INSERT OR REPLACE INTO records (id, received_at, event, outcome, resent_as, bytes, record) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO records (id, received_at, event, outcome, resent_as, bytes, record) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.setLastIdStmt = db.prepare(
+      "INSERT INTO meta (key, value) VALUES ('last_id', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value " +
+        'WHERE CAST(excluded.value AS INTEGER) > CAST(meta.value AS INTEGER)',
     );
     this.updateStmt = db.prepare(
       'UPDATE records SET received_at = ?, event = ?, outcome = ?, resent_as = ?, bytes = ?, record = ? WHERE id = ?',
     );
     this.getStmt = db.prepare('SELECT record FROM records WHERE id = ?');
     this.writeMany = db.transaction((recs: Iterable<{ rec: DeliveryRecord; isNew: boolean }>) => {
+      let highest = 0;
       for (const { rec, isNew } of recs) {
         const row = toRow(rec);
         if (isNew) {
           this.insertStmt.run(...row);
+          if (rec.id > highest) highest = rec.id;
         } else {
           const [id, ...rest] = row;
           this.updateStmt.run(...rest, id);
         }
       }
+      if (highest > 0) this.setLastIdStmt.run(String(highest));
     });
     this.instanceId = this.meta('instance') ?? this.setMeta('instance', randomBytes(6).toString('hex'));
   }
@@ -129,6 +141,8 @@ export class OutboxDb {
   private static tryOpen(path: string): { ok: true; db: OutboxDb } | { ok: false; newer: boolean; message: string } {
     let db: Db | null = null;
     try {
+      // Owner-only before SQLite creates it: the -wal and -shm files then get the same mode.
+      touchOwnerOnly(path);
       db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
       // Only takes effect on a new file (before the first table): lets retention give space back.
       db.pragma('auto_vacuum = INCREMENTAL');
@@ -158,7 +172,7 @@ export class OutboxDb {
   }
 
   insert(rec: DeliveryRecord): void {
-    this.insertStmt.run(...toRow(rec));
+    this.write([{ rec, isNew: true }]);
   }
 
   /** Writes new and changed records in one transaction: one WAL commit for all of them. */
@@ -171,8 +185,14 @@ export class OutboxDb {
     return row ? fromRow(row) : undefined;
   }
 
+  /**
+   * The highest record id this database ever held, removed or not: new ids continue after it, so
+   * an id (and the webhook-id built from it) is never given twice, even after retention emptied
+   * the table. Only the process holding the data folder's lock allocates from it.
+   */
   maxId(): number {
-    return (this.stmt('SELECT max(id) AS m FROM records').get() as { m: number | null }).m ?? 0;
+    const inTable = (this.stmt('SELECT max(id) AS m FROM records').get() as { m: number | null }).m ?? 0;
+    return Math.max(inTable, Number(this.meta('last_id') ?? 0));
   }
 
   count(): number {

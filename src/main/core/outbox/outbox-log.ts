@@ -93,7 +93,8 @@ export class OutboxLog implements RecordLog {
   ) {
     if (journal) {
       const left = journal.read();
-      if (left.size > 0) db.write([...left.values()].map((rec) => ({ rec, isNew: true })));
+      // A line may be a change of a record the database already has: written as an update then.
+      if (left.size > 0) db.write([...left.values()].map((rec) => ({ rec, isNew: db.get(rec.id) === undefined })));
       journal.clear();
     }
     this.lastId = db.maxId();
