@@ -10,7 +10,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { maskUrlCredentials } from '../shared/url-mask';
 import { defaultDataDir } from './core/app-paths';
-import { createController, type Controller } from './core/controller';
+import { createController, type Controller, type ControllerOptions } from './core/controller';
+import { createFleetController, type FleetOptions } from './core/fleet/fleet-controller';
+import { readFleetKeyFile } from './core/fleet/fleet-key';
+import { DEFAULT_FLEET, type FleetRole } from './core/fleet/fleet-names';
 import { prepareDataFolder } from './core/data-folder';
 import { lockDataFolder } from './core/data-folder-lock';
 import { RefusedUrlError } from './core/url-policy';
@@ -56,6 +59,23 @@ async function main(): Promise<void> {
     return;
   }
 
+  // Fleet mode (--nats): the key is checked before anything starts, so a bad file stops us here.
+  let fleet: FleetOptions | undefined;
+  if (args.nats !== undefined) {
+    try {
+      fleet = {
+        servers: args.nats.split(',').map((u) => u.trim()),
+        ...(args.natsCreds !== undefined && { credsFile: args.natsCreds }),
+        name: args.fleet ?? DEFAULT_FLEET,
+        role: (args.role ?? 'all') as FleetRole,
+        key: readFleetKeyFile(args.fleetKeyFile!),
+      };
+    } catch (err) {
+      process.stderr.write(`${(err as Error).message}\n`);
+      process.exit(EXIT_USAGE);
+    }
+  }
+
   const dataDir = args.dataDir ?? defaultDataDir();
   for (const w of prepareDataFolder(dataDir)) warn(w);
   const claimed = lockDataFolder(dataDir, { host: 'headless' });
@@ -81,7 +101,7 @@ async function main(): Promise<void> {
 
   let uiPort = 0;
   // --url is judged by the run's URL policy (strict mode, own ports) once the ingest is up.
-  const controller = await createController({
+  const controller = await (fleet ? (o: ControllerOptions) => createFleetController({ ...o, fleet: fleet! }) : createController)({
     settings,
     runOverrides: {
       ...(args.url !== undefined && { url: args.url }),
@@ -136,6 +156,7 @@ async function main(): Promise<void> {
   uiPort = server.port;
 
   process.stdout.write(`listening http://127.0.0.1:${server.port}/\n`);
+  if (fleet) process.stderr.write(`fleet mode: fleet "${fleet.name}", role ${fleet.role}, NATS ${fleet.servers.join(', ')}\n`);
   process.stderr.write(`open http://127.0.0.1:${server.port}/#token=${token}\n`);
 
   let stopping = false;

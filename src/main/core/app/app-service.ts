@@ -7,7 +7,7 @@ import { fail } from '../../../shared/api-errors';
 import type { AppState, BridgeHandlers, Result } from '../../../shared/bridge';
 import { outcomesFor, type Stats } from '../../../shared/delivery';
 import { parseRfc3339 } from '../../../shared/rfc3339';
-import { checkTopicFilters, normaliseTopicFilters } from '../../../shared/topic-patterns';
+import { checkTopicFiltersToSave, normaliseTopicFilters } from '../../../shared/topic-patterns';
 import { maskUrlCredentials } from '../../../shared/url-mask';
 import { ensureOwnerOnlyFolder } from '../data-folder';
 import { daemonOffView, type DaemonLink } from '../daemon/daemon-link';
@@ -153,7 +153,7 @@ export function createAppService(p: ServiceParts): AppService {
     },
     setTopicFilters: async ({ filters }) => {
       const clean = normaliseTopicFilters(filters);
-      const problem = checkTopicFilters(clean);
+      const problem = checkTopicFiltersToSave(clean);
       if (problem) return fail('bad_topic_filter', problem);
       settings.update({ topicFilters: clean });
       d.setTopicFilters(clean);
