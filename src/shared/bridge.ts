@@ -66,6 +66,12 @@ export interface TestResult {
   status?: number;
   durationMs: number;
   error?: string;
+  /** the first bytes of the receiver's answer */
+  responseSnippet?: string;
+  /** why a known receiver refuses it and what to do (e.g. Slack's `no_text`), when known */
+  hint?: string;
+  /** the log record of this test (source 'test'), when it was sent */
+  recordId?: number;
 }
 
 export interface LogQuery {
