@@ -41,6 +41,8 @@ export interface AppState {
   /** topic patterns events must match to be delivered; empty = every topic */
   topicFilters: string[];
   history: HistoryView;
+  /** epoch ms this process started: `stats` count from here, the history goes further back */
+  startedAt?: number;
 }
 
 /** The durable outbox and history (SQLite in the data folder), or why it is off. */

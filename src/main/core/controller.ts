@@ -213,6 +213,7 @@ export async function createController(opts: ControllerOptions): Promise<Control
       })
     : null;
 
+  const startedAt = Date.now();
   function getState(): AppState {
     const stats: Stats = { ...d.stats(), rejected };
     return {
@@ -237,6 +238,7 @@ export async function createController(opts: ControllerOptions): Promise<Control
         retentionRemoved,
         records: log.size(),
       },
+      startedAt,
     };
   }
 
