@@ -68,13 +68,14 @@ function start(): void {
 
   let state: AppState | null = null;
   const setup = new SetupPanel(() => details.close(false));
-  const openRecord = async (id: number): Promise<void> => {
+  /** Opens a record's details; closing them goes back to `back` (the log row by default). */
+  const openRecord = async (id: number, back?: () => void): Promise<void> => {
     let record = log.get(id);
     if (record === undefined) record = (await bridge.getLog({ before: id + 1, limit: 1 })).records.find((r) => r.id === id);
     if (record === undefined) return;
     log.select(record.id);
     log.reveal(record.id);
-    details.open(record, () => log.focus());
+    details.open(record, back ?? (() => log.focus()));
   };
   const details = new DetailsPanel(bridge, () => {
     log.select(null);
@@ -85,7 +86,11 @@ function start(): void {
     log.reveal(record.id);
     details.open(record, () => log.focus());
   });
-  const urlForm = new UrlForm(bridge, toast, (id) => void openRecord(id));
+  // From Setup's test result: closing the details goes back to Setup, where the user was.
+  const urlForm = new UrlForm(bridge, toast, (id) => void openRecord(id, () => {
+    setup.open(false);
+    byId('url-test', HTMLButtonElement).focus();
+  }));
 
   const renderState = (s: AppState): void => {
     state = s;
