@@ -4,13 +4,16 @@
 // Everything meant for a person goes to stderr.
 
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { maskUrlCredentials } from '../shared/url-mask';
 import { checkWebhookUrl } from '../shared/url-rules';
 import { defaultDataDir } from './core/app-paths';
 import { createController } from './core/controller';
+import { prepareDataFolder } from './core/data-folder';
+import { lockDataFolder } from './core/data-folder-lock';
 import { readDaemonWebhookUrl, resolveSocketPath } from './core/daemon/socket-discovery';
 import { openConfStore } from './core/settings/conf-store';
 import { SettingsService } from './core/settings/settings';
@@ -24,6 +27,14 @@ const TOKEN_BYTES = 24;
 
 /** Exit code for a usage error or a refused --url, as command-line tools use. */
 const EXIT_USAGE = 2;
+
+/** Exit code when another process holds the data folder (EX_TEMPFAIL: try again once it stops). */
+const EXIT_IN_USE = 75;
+
+/** A warning for the person at the terminal; a URL in it never shows its password. */
+function warn(message: string): void {
+  process.stderr.write(`warning: ${maskUrlCredentials(message)}\n`);
+}
 
 function readFileOrNull(path: string): string | null {
   try {
@@ -54,10 +65,15 @@ async function main(): Promise<void> {
   }
 
   const dataDir = args.dataDir ?? defaultDataDir();
-  mkdirSync(dataDir, { recursive: true });
+  for (const w of prepareDataFolder(dataDir)) warn(w);
+  const claimed = lockDataFolder(dataDir, { host: 'headless' });
+  if (!claimed.ok) {
+    process.stderr.write(`${claimed.message}\n`);
+    process.exit(EXIT_IN_USE);
+  }
   const opened = openConfStore(dataDir);
   const settings = new SettingsService(opened.kv, opened.warnings);
-  for (const w of settings.warnings) process.stderr.write(`warning: ${w}\n`);
+  for (const w of settings.warnings) warn(w);
 
   const discovery = resolveSocketPath({
     env: process.env,
@@ -97,7 +113,8 @@ async function main(): Promise<void> {
     dataDir,
     outbox: !args.noOutbox,
   });
-  for (const w of controller.getState().warnings.filter((w) => w.includes('history'))) process.stderr.write(`warning: ${w}\n`);
+  // The controller's own warnings (history, daemon URL import, demo), after the settings' ones above.
+  for (const w of controller.getState().warnings.filter((w) => !settings.warnings.map(maskUrlCredentials).includes(w))) warn(w);
 
   const token = args.token ?? randomBytes(TOKEN_BYTES).toString('base64url');
   const here = dirname(fileURLToPath(import.meta.url));
@@ -130,6 +147,7 @@ async function main(): Promise<void> {
     process.stderr.write(`${signal}: ${linkDaemon ? 'handing the daemon its URL back and draining deliveries' : 'draining deliveries'}…\n`);
     await controller.close();
     await server.close();
+    claimed.lock.release();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

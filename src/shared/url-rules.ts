@@ -6,9 +6,10 @@
 // 224.0.0.0/24, fe80::/10, ff02::/16, IPv4-mapped forms included), and five cloud metadata host
 // names, case-insensitive. Loopback and private addresses stay allowed by default: desktop users
 // test against localhost and their LAN. On top of the reference this closes the known gaps (trailing
-// dots, numeric IPv4 spellings, IPv6 forms that embed a refused IPv4 address, the AWS IPv6 metadata
-// address, unspecified and multicast addresses, the app's own ports) and offers a strict mode that
-// allows public addresses only. DNS names are judged again at connect time (egress-guard.ts).
+// dots, numeric IPv4 spellings, IPv6 forms that embed a refused IPv4 address, the metadata and agent
+// addresses of AWS, Google Cloud, Oracle, Azure and Alibaba outside link-local, unspecified and
+// multicast addresses, the app's own ports) and offers a strict mode that allows public addresses
+// only. DNS names are judged again at connect time (egress-guard.ts).
 
 import {
   embeddedIPv4,
@@ -111,11 +112,25 @@ const V4_MULTICAST = v4('224.0.0.0/4');
 const V4_BROADCAST = v4('255.255.255.255/32');
 
 /**
- * Metadata services outside the link-local range: Alibaba Cloud's IPv4 one (inside the shared
- * 100.64.0.0/10 block, which is otherwise allowed by default) and AWS's IPv6 one (inside the ULA
- * block fc00::/7, likewise).
+ * Cloud metadata and platform agent services outside the link-local range. Each sits inside a
+ * block that is otherwise allowed by default (shared 100.64.0.0/10, public, IETF 192.0.0.0/24,
+ * unique local fc00::/7), so each is refused by its exact address; the IPv4 ones in every IPv6
+ * form that carries them too (judgeIPv6 unwraps those).
  */
-const METADATA_ADDRESSES: readonly Range[] = [v4('100.100.100.200/32'), v6('fd00:ec2::254/128')];
+const METADATA_ADDRESSES: readonly { range: Range; service: string }[] = [
+  { range: v4('100.100.100.200/32'), service: 'Alibaba Cloud metadata' },
+  { range: v4('168.63.129.16/32'), service: 'Azure WireServer' },
+  { range: v4('192.0.0.192/32'), service: 'Oracle Cloud Classic metadata' },
+  { range: v6('fd00:ec2::254/128'), service: 'AWS IPv6 metadata' },
+  { range: v6('fd00:ec2::23/128'), service: 'AWS EKS Pod Identity agent' },
+  { range: v6('fd20:ce::254/128'), service: 'Google Cloud IPv6 metadata' },
+  { range: v6('fd00:c1::a9fe:a9fe/128'), service: 'Oracle Cloud IPv6 metadata' },
+];
+
+function metadataVerdict(bytes: IpBytes): Verdict | null {
+  const hit = METADATA_ADDRESSES.find((m) => m.range.bytes.length === bytes.length && inRange(bytes, m.range));
+  return hit ? { code: 'metadata', what: `a cloud metadata service address (${hit.service})`, advice: USE_OWN_ADDRESS } : null;
+}
 
 /** Not reachable on the public internet (IANA special-purpose registry): refused in strict mode. */
 const V4_NON_PUBLIC: readonly { range: Range; what: string }[] = [
@@ -181,9 +196,8 @@ function judgeIPv4(bytes: IpBytes, strict: boolean): Verdict | null {
   if (inRange(bytes, V4_MULTICAST) || inRange(bytes, V4_BROADCAST)) {
     return { code: 'host', what: 'a multicast or broadcast address, not a single receiver', advice: USE_OWN_ADDRESS };
   }
-  if (METADATA_ADDRESSES.some((r) => r.bytes.length === 4 && inRange(bytes, r))) {
-    return { code: 'metadata', what: 'a cloud metadata service address', advice: USE_OWN_ADDRESS };
-  }
+  const metadata = metadataVerdict(bytes);
+  if (metadata) return metadata;
   if (!strict) return null;
   if (inRange(bytes, V4_LOOPBACK)) return { code: 'not_public', what: 'a loopback address', advice: STRICT_ADVICE };
   const special = V4_NON_PUBLIC.find((s) => inRange(bytes, s.range));
@@ -207,9 +221,8 @@ function judgeIPv6(bytes: IpBytes, strict: boolean): Verdict | null {
   if (inRange(bytes, V6_MULTICAST)) {
     return { code: 'host', what: 'a multicast address, not a single receiver', advice: USE_OWN_ADDRESS };
   }
-  if (METADATA_ADDRESSES.some((r) => r.bytes.length === 16 && inRange(bytes, r))) {
-    return { code: 'metadata', what: 'a cloud metadata service address (AWS IPv6)', advice: USE_OWN_ADDRESS };
-  }
+  const metadata = metadataVerdict(bytes);
+  if (metadata) return metadata;
   // An address that carries an IPv4 address is refused when that IPv4 address would be: a
   // dual-stack socket, a NAT64 gateway or a tunnel would take the packet there.
   for (const { via, v4: inner } of embeddedIPv4(bytes)) {

@@ -21,6 +21,7 @@ import { checkWebhookUrl } from '../../src/shared/url-rules';
 import { watchProcessFaults, type ProcessFaults } from '../fixtures/chaos-process';
 import { watchOutgoingConnections, type Tripwire } from '../fixtures/connection-tripwire';
 import { lookupVia, startTestDnsServer, type DnsRecords, type TestDnsServer } from '../fixtures/dns-server';
+import { everyMetadataAnswer, everyMetadataUrl } from '../fixtures/metadata-spellings';
 import { startReceiver, waitUntil, type Receiver } from '../fixtures/receiver';
 
 const METADATA_URL = 'http://169.254.169.254/latest/meta-data';
@@ -158,6 +159,25 @@ describe('a name that flips to a refused address between save and send', () => {
   });
 });
 
+describe('cloud metadata addresses outside link-local, as DNS answers', () => {
+  it('refuses every spelling before connecting, recorded as blocked with the service named', async () => {
+    const answers = everyMetadataAnswer();
+    for (const [i, { spelled, service }] of answers.entries()) {
+      tried['metadata-answer'] = (tried['metadata-answer'] ?? 0) + 1;
+      const name = `cloud-${i}.test`;
+      dns.set(name, spelled.includes(':') ? { aaaa: [spelled] } : { a: [spelled] });
+      const { d } = guardedDispatcher(`http://${name}:${receiver.port}/hook`);
+      const rec = await expectNoConnection(() => settled(d, d.submit({ event: 'to.metadata' }, 'api')));
+      expect(rec.outcome, spelled).toBe('failed');
+      expect(rec.attempts, spelled).toHaveLength(1);
+      expect(rec.attempts[0], spelled).toMatchObject({ error: 'blocked' });
+      expect(rec.detail, spelled).toMatch(/^blocked: not connecting: .* resolves to .*cloud metadata service address/);
+      expect(rec.detail, spelled).toMatch(service);
+      dns.delete(name);
+    }
+  });
+});
+
 describe('through a real controller', () => {
   let controller: Controller;
 
@@ -226,6 +246,14 @@ describe('through a real controller', () => {
       expect(test.ok, url).toBe(false);
       expect(test.status).toBeUndefined();
       expect(test.error, url).toMatch(/\S{10,}/);
+    }
+    for (const { url, service } of everyMetadataUrl()) {
+      tried['metadata-literal'] = (tried['metadata-literal'] ?? 0) + 1;
+      const saved = await controller.handlers.setUrl({ url });
+      expect(saved.ok ? 'saved' : saved.error.message, url).toMatch(service);
+      const test = await expectNoConnection(() => controller.handlers.sendTest({ url }));
+      expect(test.ok, url).toBe(false);
+      expect(test.error, url).toMatch(service);
     }
     // 127.0.0.2 is loopback, allowed by default like the daemon allows it: connected to (a closed
     // port here), never off loopback.

@@ -9,6 +9,7 @@ import {
   type UrlRuleOptions,
 } from '../../src/shared/url-rules';
 import { parseIPv4Loose, parseIPv6 } from '../../src/shared/ip-address';
+import { everyMetadataAnswer, everyMetadataUrl } from '../fixtures/metadata-spellings';
 
 type Case = [input: string, expected: UrlErrorCode | 'ok', opts?: UrlRuleOptions];
 
@@ -232,6 +233,29 @@ describe('checkWebhookUrl', () => {
     }
     // Sub-domains are real hosts (e.g. EC2 private DNS names); their addresses are checked at connect time.
     expect(checkWebhookUrl('http://ip-10-0-0-1.ec2.internal/').ok).toBe(true);
+  });
+});
+
+describe('cloud metadata addresses outside link-local', () => {
+  it.each(everyMetadataUrl().map((c) => [c.url, c.service] as const))('%s is refused as metadata', (url, service) => {
+    const result = checkWebhookUrl(url);
+    expect(result.ok ? 'ok' : result.code).toBe('metadata');
+    expect(result.ok ? '' : result.message).toMatch(service);
+    expect(result.ok ? '' : result.message).toMatch(/cloud metadata service.*; use your receiver's own address$/);
+  });
+
+  it.each(everyMetadataAnswer().map((c) => [c.spelled, c.service] as const))(
+    'a resolver answer %s is refused as metadata',
+    (address, service) => {
+      expect(refusedAddressReason(address)).toMatch(service);
+      expect(refusedAddressReason(address, { strict: true })).toMatch(/cloud metadata service/);
+    },
+  );
+
+  it('their neighbours stay allowed by default', () => {
+    for (const ok of ['fd00:ec2::255', 'fd20:ce::253', 'fd00:c1::a9fe:a9ff', '168.63.129.17', '192.0.0.193', '100.100.100.201']) {
+      expect(refusedAddressReason(ok), ok).toBeNull();
+    }
   });
 });
 

@@ -2,15 +2,16 @@
 // delivery log, ingest, daemon link, demo) and batches pushes to the window. The headless host
 // and the Electron shell both drive the app through this one object.
 
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Agent } from 'undici';
 import type { AppState, BridgeHandlers, BridgePushes, PushName, PushSubscribe, Result } from '../../shared/bridge';
 import { outcomesFor, type DeliveryRecord, type Outcome, type Stats } from '../../shared/delivery';
 import type { AcceptedEvent } from '../../shared/events';
 import { checkTopicFilters, normaliseTopicFilters } from '../../shared/topic-patterns';
+import { maskUrlCredentials } from '../../shared/url-mask';
 import { checkWebhookUrl, type UrlCheck } from '../../shared/url-rules';
 import { DaemonLink } from './daemon/daemon-link';
+import { ensureOwnerOnlyFolder } from './data-folder';
 import { startDemoReceiver, type DemoReceiver } from './demo/demo-receiver';
 import { startDemoSource } from './demo/demo-events';
 import { DeliveryLog, type RecordLog } from './delivery/delivery-log';
@@ -151,7 +152,7 @@ export async function createController(opts: ControllerOptions): Promise<Control
         if (opts.runOverrides?.url === undefined) url = check.url;
         warnings.push(`Imported the webhook URL the daemon was using: ${check.url}`);
       } else {
-        warnings.push(`The daemon's webhook URL ${had} was not imported: ${check.message}`);
+        warnings.push(`The daemon's webhook URL ${maskUrlCredentials(had)} was not imported: ${check.message}`);
       }
     }
     settings.update({ daemonUrlImported: true });
@@ -227,7 +228,8 @@ export async function createController(opts: ControllerOptions): Promise<Control
         : { connected: false, socket: null, nodeId: null, address: null, health: null, error: null, enabled: false, hop: { dropped: 0, circuitSkips: 0 } },
       ingest: { url: ingest.url },
       secret: { set: secret !== null, hint: secret === null ? null : secretHint(secret) },
-      warnings: history?.log.problem ? [...warnings, history.log.problem] : warnings,
+      // Masked again as they leave: a warning added anywhere may quote a URL with a password.
+      warnings: (history?.log.problem ? [...warnings, history.log.problem] : warnings).map(maskUrlCredentials),
       demo: Boolean(opts.demo),
       topicFilters: [...d.topics],
       history: {
@@ -352,7 +354,7 @@ export async function createController(opts: ControllerOptions): Promise<Control
       }
       const dir = join(opts.dataDir, EXPORTS_DIR);
       try {
-        await mkdir(dir, { recursive: true });
+        ensureOwnerOnlyFolder(dir);
       } catch (err) {
         return fail('export_failed', `The exports folder ${dir} could not be created: ${err instanceof Error ? err.message : String(err)}`);
       }

@@ -16,7 +16,10 @@ import {
   safeStorage,
 } from 'electron';
 import ElectronStore from 'electron-store';
+import { maskUrlCredentials } from '../../shared/url-mask';
 import { createController } from '../core/controller';
+import { prepareDataFolder } from '../core/data-folder';
+import { lockDataFolder } from '../core/data-folder-lock';
 import { readDaemonWebhookUrl, resolveSocketPath } from '../core/daemon/socket-discovery';
 import { SettingsService } from '../core/settings/settings';
 import { appFiles } from './app-files';
@@ -32,7 +35,7 @@ function readFileOrNull(path: string): string | null {
   }
 }
 
-const log = (message: string): void => void process.stderr.write(`${message}\n`);
+const log = (message: string): void => void process.stderr.write(`${maskUrlCredentials(message)}\n`);
 
 async function main(): Promise<void> {
   const electron = { app, BrowserWindow, Tray, Menu, ipcMain, Notification, clipboard, dialog, safeStorage, nativeImage };
@@ -52,7 +55,14 @@ async function main(): Promise<void> {
     log,
     createController: async () => {
       // safeStorage and userData are usable only once the app is ready; the shell calls this then.
-      const opened = openElectronStore(ElectronStore, app.getPath('userData'));
+      const dataDir = app.getPath('userData');
+      const repaired = prepareDataFolder(dataDir);
+      // Held until the process ends (the kernel lets go of it however the app stops); a headless
+      // host on the same folder is named in the error the start-up dialog shows.
+      const claimed = lockDataFolder(dataDir, { host: 'electron' });
+      if (!claimed.ok) throw new Error(claimed.message);
+      const opened = openElectronStore(ElectronStore, dataDir);
+      opened.warnings.push(...repaired);
       const secrets = safeSecretStore(opened.kv, safeStorage, process.platform);
       const settings = new SettingsService(opened.kv, opened.warnings, secrets);
       settings.warnings.push(...secrets.warnings);
@@ -66,7 +76,7 @@ async function main(): Promise<void> {
       return createController({
         settings,
         // The durable outbox and history live beside the settings, as in the headless host.
-        dataDir: app.getPath('userData'),
+        dataDir,
         daemon: {
           enabled: true,
           socketPath: discovery.path,

@@ -14,6 +14,7 @@ import { basename } from 'node:path';
 import Database, { type Database as Db, type Statement } from 'better-sqlite3';
 import type { LogQuery } from '../../../shared/bridge';
 import type { DeliveryRecord, Outcome } from '../../../shared/delivery';
+import { touchOwnerOnly } from '../data-folder';
 import { migrate, SCHEMA_VERSION } from './schema';
 
 /** The file's name inside the data folder. */
@@ -61,6 +62,8 @@ function setAside(path: string, now: number): string {
 
 export class OutboxDb {
   private readonly insertStmt: Statement;
+  /** the highest id ever written: kept when retention removes the newest rows too */
+  private readonly setLastIdStmt: Statement;
   private readonly updateStmt: Statement;
   private readonly getStmt: Statement;
   private readonly writeMany: (recs: Iterable<{ rec: DeliveryRecord; isNew: boolean }>) => void;
@@ -71,23 +74,31 @@ export class OutboxDb {
     readonly path: string,
     private readonly db: Db,
   ) {
+    // A plain INSERT: a record id already taken is an error, never a silent overwrite of history.
     this.insertStmt = db.prepare(
-      'INSERT OR REPLACE INTO records (id, received_at, event, outcome, resent_as, bytes, record) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO records (id, received_at, event, outcome, resent_as, bytes, record) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.setLastIdStmt = db.prepare(
+      "INSERT INTO meta (key, value) VALUES ('last_id', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value " +
+        'WHERE CAST(excluded.value AS INTEGER) > CAST(meta.value AS INTEGER)',
     );
     this.updateStmt = db.prepare(
       'UPDATE records SET received_at = ?, event = ?, outcome = ?, resent_as = ?, bytes = ?, record = ? WHERE id = ?',
     );
     this.getStmt = db.prepare('SELECT record FROM records WHERE id = ?');
     this.writeMany = db.transaction((recs: Iterable<{ rec: DeliveryRecord; isNew: boolean }>) => {
+      let highest = 0;
       for (const { rec, isNew } of recs) {
         const row = toRow(rec);
         if (isNew) {
           this.insertStmt.run(...row);
+          if (rec.id > highest) highest = rec.id;
         } else {
           const [id, ...rest] = row;
           this.updateStmt.run(...rest, id);
         }
       }
+      if (highest > 0) this.setLastIdStmt.run(String(highest));
     });
     this.instanceId = this.meta('instance') ?? this.setMeta('instance', randomBytes(6).toString('hex'));
   }
@@ -127,6 +138,8 @@ export class OutboxDb {
   private static tryOpen(path: string): { ok: true; db: OutboxDb } | { ok: false; newer: boolean; message: string } {
     let db: Db | null = null;
     try {
+      // Owner-only before SQLite creates it: the -wal and -shm files then get the same mode.
+      touchOwnerOnly(path);
       db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
       // Only takes effect on a new file (before the first table): lets retention give space back.
       db.pragma('auto_vacuum = INCREMENTAL');
@@ -156,7 +169,7 @@ export class OutboxDb {
   }
 
   insert(rec: DeliveryRecord): void {
-    this.insertStmt.run(...toRow(rec));
+    this.write([{ rec, isNew: true }]);
   }
 
   /** Writes new and changed records in one transaction: one WAL commit for all of them. */
@@ -169,8 +182,14 @@ export class OutboxDb {
     return row ? fromRow(row) : undefined;
   }
 
+  /**
+   * The highest record id this database ever held, removed or not: new ids continue after it, so
+   * an id (and the webhook-id built from it) is never given twice, even after retention emptied
+   * the table. Only the process holding the data folder's lock allocates from it.
+   */
   maxId(): number {
-    return (this.db.prepare('SELECT max(id) AS m FROM records').get() as { m: number | null }).m ?? 0;
+    const inTable = (this.db.prepare('SELECT max(id) AS m FROM records').get() as { m: number | null }).m ?? 0;
+    return Math.max(inTable, Number(this.meta('last_id') ?? 0));
   }
 
   count(): number {

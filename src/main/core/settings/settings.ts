@@ -1,6 +1,7 @@
 // The app's settings over any KeyValueStore (conf headless, electron-store in the shell):
 // validated on read and on write, with warnings the window shows.
 
+import { maskUrlCredentials } from '../../../shared/url-mask';
 import { checkWebhookUrl } from '../../../shared/url-rules';
 import {
   DEFAULT_SETTINGS,
@@ -51,7 +52,7 @@ export class SettingsService {
     if (settings.url !== null) {
       const check = checkWebhookUrl(settings.url);
       if (!check.ok) {
-        this.warnings.push(`The saved webhook URL ${settings.url} was ignored: ${check.message}`);
+        this.warnings.push(`The saved webhook URL ${maskUrlCredentials(settings.url)} was ignored: ${check.message}`);
         settings.url = null;
       }
     }
