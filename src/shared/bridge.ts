@@ -1,8 +1,13 @@
-// The bridge contract: one typed map of every call the window may make of the main process and
-// every push the main process sends to the window. The Electron preload, the ipcMain handlers and
-// the headless web bridge are all generated from (or checked against) these maps.
+// The bridge contract's types: what the window sees of the main process (the state it is pushed)
+// and the shapes of the calls and pushes. The calls themselves are defined once, in
+// bridge-calls.ts; the Electron preload, the ipcMain handlers, the headless API and the web bridge
+// are all derived from that table.
 
-import type { BreakerView, DeliveryRecord, Outcome, RedeliverOutcome, Stats } from './delivery';
+import type { CallArg, CallName, CallResult } from './bridge-calls';
+import type { BreakerView, DeliveryRecord, Stats } from './delivery';
+
+export { CALL_NAMES, type CallArg, type CallName, type CallResult, type LogQuery, type RedeliverArg } from './bridge-calls';
+export type { ApiError, ErrorCode, Result } from './api-errors';
 
 export interface DaemonView {
   connected: boolean;
@@ -60,9 +65,6 @@ export interface HistoryView {
   records: number;
 }
 
-/** Which records to send again: by id, or every undelivered one of a kind since a moment. */
-export type RedeliverArg = { ids: number[] } | { since: string; outcome: RedeliverOutcome };
-
 export interface TestResult {
   ok: boolean;
   status?: number;
@@ -76,78 +78,6 @@ export interface TestResult {
   recordId?: number;
 }
 
-export interface LogQuery {
-  limit?: number;
-  /** only records with id < before (paging, newest first) */
-  before?: number;
-  outcome?: Outcome;
-  /** exact topic or pattern like `tunnel.*` */
-  topic?: string;
-  /** epoch ms: only records received at or after */
-  since?: number;
-}
-
-export interface ApiError {
-  code: string;
-  message: string;
-}
-
-export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiError };
-
-/** Every call: name → [argument, result]. Arguments are one JSON value (or undefined). */
-export interface BridgeCalls {
-  getState: [undefined, AppState];
-  setUrl: [{ url: string }, Result<{ url: string }>];
-  clearUrl: [undefined, Result<{ url: null }>];
-  sendTest: [{ url?: string }, TestResult];
-  getLog: [LogQuery, { records: DeliveryRecord[] }];
-  pause: [undefined, Result<{ paused: boolean }>];
-  resume: [undefined, Result<{ paused: boolean }>];
-  resend: [{ ids: number[] }, Result<{ queued: number }>];
-  setSecret: [{ secret: string }, Result<{ hint: string }>];
-  /** The new secret stays in the main process; the window gets its masked hint only. */
-  generateSecret: [undefined, Result<{ hint: string }>];
-  clearSecret: [undefined, Result<{ set: false }>];
-  copySecret: [undefined, Result<{ copied: boolean }>];
-  /** sends stored undelivered events again (as new records, in order of acceptance) */
-  redeliver: [RedeliverArg, Result<{ queued: number }>];
-  /** which topics are delivered; events of other topics are recorded as filtered */
-  setTopicFilters: [{ filters: string[] }, Result<{ filters: string[] }>];
-  /**
-   * Writes the whole history as JSON Lines to a file: in the desktop app where the user picks in a
-   * save dialog, in the headless host into the data folder's exports/. Answers where and how many.
-   */
-  exportHistory: [undefined, Result<{ path: string; records: number }>];
-}
-
-export type CallName = keyof BridgeCalls;
-export type CallArg<K extends CallName> = BridgeCalls[K][0];
-export type CallResult<K extends CallName> = BridgeCalls[K][1];
-
-/** The list of call names, in one place, so preload/ipc/web bridge can be checked against it. */
-export const CALL_NAMES = [
-  'getState',
-  'setUrl',
-  'clearUrl',
-  'sendTest',
-  'getLog',
-  'pause',
-  'resume',
-  'resend',
-  'setSecret',
-  'generateSecret',
-  'clearSecret',
-  'copySecret',
-  'redeliver',
-  'setTopicFilters',
-  'exportHistory',
-] as const satisfies readonly CallName[];
-
-// Compile-time check that CALL_NAMES lists every key of BridgeCalls.
-type Missing = Exclude<CallName, (typeof CALL_NAMES)[number]>;
-const _allListed: Missing extends never ? true : never = true;
-void _allListed;
-
 /** Pushes main → window. Batched: `records` carries new or changed records since the last push. */
 export interface BridgePushes {
   state: AppState;
@@ -158,7 +88,7 @@ export const PUSH_NAMES = ['state', 'records'] as const satisfies readonly PushN
 
 /** What the window sees: the named calls as async functions, plus a subscription to pushes. */
 export type Bridge = {
-  [K in CallName]: CallArg<K> extends undefined
+  [K in CallName]: [CallArg<K>] extends [undefined]
     ? () => Promise<CallResult<K>>
     : (arg: CallArg<K>) => Promise<CallResult<K>>;
 } & {

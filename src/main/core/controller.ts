@@ -4,9 +4,11 @@
 
 import { join } from 'node:path';
 import type { Agent } from 'undici';
-import type { AppState, BridgeHandlers, BridgePushes, PushName, PushSubscribe, Result } from '../../shared/bridge';
+import { fail } from '../../shared/api-errors';
+import type { AppState, BridgeHandlers, BridgePushes, PushName, PushSubscribe } from '../../shared/bridge';
 import { outcomesFor, type DeliveryRecord, type Outcome, type Stats } from '../../shared/delivery';
 import type { AcceptedEvent } from '../../shared/events';
+import { parseRfc3339 } from '../../shared/rfc3339';
 import { checkTopicFilters, normaliseTopicFilters } from '../../shared/topic-patterns';
 import { maskUrlCredentials } from '../../shared/url-mask';
 import { checkWebhookUrl, type UrlCheck } from '../../shared/url-rules';
@@ -85,10 +87,6 @@ export interface Controller {
   applyRetention(): number;
   /** drains the dispatcher (bounded) and hands the daemon its URL back */
   close(): Promise<void>;
-}
-
-function fail<T>(code: string, message: string): Result<T> {
-  return { ok: false, error: { code, message } };
 }
 
 export async function createController(opts: ControllerOptions): Promise<Controller> {
@@ -301,8 +299,9 @@ export async function createController(opts: ControllerOptions): Promise<Control
       if ('ids' in arg) {
         ids = [...arg.ids].sort((a, b) => a - b);
       } else {
-        const since = Date.parse(arg.since);
-        if (Number.isNaN(since)) return fail('bad_since', `"since" is not a date-time this app can read: ${arg.since}`);
+        // The call's schema has read it with the same parser already; this only narrows the type.
+        const since = parseRfc3339(arg.since);
+        if (since === null) return fail('invalid_argument', `"since" is not an RFC 3339 date-time: ${arg.since}`);
         ids = log.redeliverable(since, outcomesFor(arg.outcome));
       }
       const queued = d.resend(ids);
