@@ -1,18 +1,14 @@
-// The bridge contract over the headless host's HTTP API (DESIGN.md section 5): each call is one
-// fetch driven by HTTP_ROUTES, the pushes arrive as server-sent events. In Electron the preload
-// provides the same contract over IPC and this file is not used.
+// The bridge contract over the headless host's HTTP API (docs/architecture.md, "The headless
+// host"): each call is one fetch on the route its definition names (shared/bridge-calls.ts), its
+// answer settled as the preload settles an IPC answer (shared/call-answer.ts); the pushes arrive as
+// server-sent events. In Electron the preload provides the same contract over IPC and this file is
+// not used.
 
-import {
-  CALL_NAMES,
-  PUSH_NAMES,
-  type ApiError,
-  type Bridge,
-  type BridgePushes,
-  type CallName,
-  type LogQuery,
-  type PushName,
-} from '../shared/bridge';
-import { EXPORT_PATH, HTTP_ROUTES, LOG_QUERY_KEYS, RETURNS_RESULT, STREAM_PATH } from '../shared/http-routes';
+import { isApiError, type ApiError } from '../shared/api-errors';
+import { CALL_NAMES, PUSH_NAMES, type Bridge, type BridgePushes, type PushName } from '../shared/bridge';
+import { argumentPlace, CALLS, type CallName } from '../shared/bridge-calls';
+import { queryStringOf, settleAnswer, type CallAnswer } from '../shared/call-answer';
+import { EXPORT_PATH, STREAM_PATH } from '../shared/http-routes';
 
 /** Where the token survives a reload of the tab once it has been taken out of the address bar. */
 const TOKEN_STORAGE_KEY = 'pilot-webhook.token';
@@ -62,22 +58,6 @@ export function takeToken(loc: Location, history: History, storage: Storage | nu
   }
 }
 
-function logQueryString(q: LogQuery): string {
-  const params = new URLSearchParams();
-  for (const key of LOG_QUERY_KEYS) {
-    const value = q[key];
-    if (value !== undefined) params.set(key, String(value));
-  }
-  const text = params.toString();
-  return text ? `?${text}` : '';
-}
-
-function isApiError(v: unknown): v is ApiError {
-  if (typeof v !== 'object' || v === null) return false;
-  const e = v as Record<string, unknown>;
-  return typeof e.code === 'string' && typeof e.message === 'string';
-}
-
 async function errorOf(res: Response): Promise<ApiError> {
   try {
     const body = (await res.json()) as { error?: unknown };
@@ -85,39 +65,39 @@ async function errorOf(res: Response): Promise<ApiError> {
   } catch {
     // Not JSON: fall through to the status line.
   }
-  return { code: `http_${res.status}`, message: `the app answered HTTP ${res.status} ${res.statusText}`.trim() };
+  return { code: 'bad_answer', message: `the app answered HTTP ${res.status} ${res.statusText}`.trim() };
 }
 
-export function createWebBridge(token: string | null): WebBridge {
+/** The page's own fetch; tests in Node pass one that prefixes the host's origin. */
+export type Fetch = (path: string, init: RequestInit) => Promise<Response>;
+
+export function createWebBridge(token: string | null, fetchFrom: Fetch = (path, init) => fetch(path, init)): WebBridge {
   const auth: Record<string, string> = token === null ? {} : { Authorization: `Bearer ${token}` };
 
-  async function call(name: CallName, arg: unknown): Promise<unknown> {
-    const route = HTTP_ROUTES[name];
-    const url = route.arg === 'query' ? `${route.path}${logQueryString((arg ?? {}) as LogQuery)}` : route.path;
-    const init: RequestInit = { method: route.method, headers: { ...auth }, cache: 'no-store' };
-    if (route.arg === 'body') {
+  async function answer(name: CallName, arg: unknown): Promise<CallAnswer> {
+    const { method, path } = CALLS[name].http;
+    const place = argumentPlace(name);
+    const init: RequestInit = { method, headers: { ...auth }, cache: 'no-store' };
+    if (place === 'body') {
       init.headers = { ...auth, 'Content-Type': 'application/json' };
       init.body = JSON.stringify(arg ?? {});
     }
     let res: Response;
     try {
-      res = await fetch(url, init);
+      res = await fetchFrom(place === 'query' ? `${path}${queryStringOf(name, arg)}` : path, init);
     } catch (err) {
-      const error: ApiError = {
-        code: 'unreachable',
-        message: `The app is not reachable (${err instanceof Error ? err.message : String(err)}). Is the host still running?`,
-      };
-      if (RETURNS_RESULT[name]) return { ok: false, error };
-      throw new Error(error.message);
+      const message = err instanceof Error ? err.message : String(err);
+      return { ok: false, error: { code: 'unreachable', message: `The app is not reachable (${message}). Is the host still running?` } };
     }
-    if (res.ok) {
-      const value: unknown = await res.json();
-      return RETURNS_RESULT[name] ? { ok: true, value } : value;
+    if (!res.ok) return { ok: false, error: await errorOf(res) };
+    try {
+      return { ok: true, value: (await res.json()) as unknown };
+    } catch {
+      return { ok: false, error: { code: 'bad_answer', message: `the app's answer to ${name} is not JSON` } };
     }
-    const error = await errorOf(res);
-    if (RETURNS_RESULT[name]) return { ok: false, error };
-    throw new Error(`${name}: ${error.message}`);
   }
+
+  const call = async (name: CallName, arg: unknown): Promise<unknown> => settleAnswer(name, await answer(name, arg));
 
   const listeners = new Map<PushName, Set<(value: never) => void>>();
   const streamListeners = new Set<(status: StreamStatus) => void>();

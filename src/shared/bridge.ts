@@ -1,10 +1,63 @@
-// The bridge contract: one typed map of every call the window may make of the main process and
-// every push the main process sends to the window. The Electron preload, the ipcMain handlers and
-// the headless web bridge are all generated from (or checked against) these maps.
+// The bridge contract's types: what the window sees of the main process (the state it is pushed)
+// and the shapes of the calls and pushes. The calls themselves are defined once, in
+// bridge-calls.ts; the Electron preload, the ipcMain handlers, the headless API and the web bridge
+// are all derived from that table.
 
-import type { BreakerView, DeliveryRecord, Outcome, RedeliverOutcome, Stats } from './delivery';
+import type { CallArg, CallName, CallResult } from './bridge-calls';
+import type { BreakerView, DeliveryRecord, Stats } from './delivery';
+
+export { CALL_NAMES, type CallArg, type CallName, type CallResult, type LogQuery, type RedeliverArg } from './bridge-calls';
+export type { ApiError, ErrorCode, Result } from './api-errors';
+
+/**
+ * Where the daemon link is, as one value (the link is a state machine):
+ * off — no daemon for this run (--no-daemon, Windows); searching — no socket at the path yet;
+ * untrusted — something at the path the app will not talk to (`error` says what and whose);
+ * connecting — connecting, learning the daemon's URL, SetWebhook on the wire; linked — the
+ * daemon posts to our ingest; refused — the daemon refused the ingest URL; taken-over — the
+ * daemon's webhook was pointed elsewhere while linked (`takenBy`); other-app — another running
+ * instance of this app holds the daemon, not taken from it; backoff — lost, retrying;
+ * stopping — handing delivery back; stopped.
+ */
+export type DaemonPhase =
+  | 'off'
+  | 'searching'
+  | 'untrusted'
+  | 'connecting'
+  | 'linked'
+  | 'refused'
+  | 'taken-over'
+  | 'other-app'
+  | 'backoff'
+  | 'stopping'
+  | 'stopped';
+
+/** Events the daemon lost while this app was not linked to it (its own counters, read before each SetWebhook). */
+export interface DaemonLoss {
+  /** epoch ms the link was last seen alive, or null when not known */
+  from: number | null;
+  /** epoch ms the loss was read (the start of the re-link) */
+  to: number;
+  dropped: number;
+  circuitSkips: number;
+  /** the whole finding in words, for the panel and the notification */
+  text: string;
+}
+
+/** What the daemon will be given back at quit, and whether the user must say. */
+export interface DaemonRestore {
+  /** the URL handed back at quit ('' or null: cleared) */
+  url: string | null;
+  /** where it comes from, in words */
+  why: string;
+  /** true: what the daemon delivered to before could not be known and the user has not said yet */
+  ask: boolean;
+  /** the best guess offered with the question */
+  guess: string | null;
+}
 
 export interface DaemonView {
+  phase: DaemonPhase;
   connected: boolean;
   /** socket path in use, or null when the link is off */
   socket: string | null;
@@ -22,6 +75,15 @@ export interface DaemonView {
    * SetWebhook, these do not.
    */
   hop: { dropped: number; circuitSkips: number };
+  /** what the daemon lost while the app was not linked (found at this run's first link), or null */
+  loss: DaemonLoss | null;
+  /** who has the daemon's webhook now, when someone else took it (phase taken-over / other-app) */
+  takenBy: { url: string | null; text: string } | null;
+  /** the last daemon restart's start events went to another URL before the re-link */
+  startEventsElsewhere: string | null;
+  restore: DaemonRestore | null;
+  /** warnings about the daemon's files (a corrupt config.json, …) */
+  warnings: string[];
 }
 
 export interface AppState {
@@ -58,87 +120,12 @@ export interface HistoryView {
   records: number;
 }
 
-/** Which records to send again: by id, or every undelivered one of a kind since a moment. */
-export type RedeliverArg = { ids: number[] } | { since: string; outcome: RedeliverOutcome };
-
 export interface TestResult {
   ok: boolean;
   status?: number;
   durationMs: number;
   error?: string;
 }
-
-export interface LogQuery {
-  limit?: number;
-  /** only records with id < before (paging, newest first) */
-  before?: number;
-  outcome?: Outcome;
-  /** exact topic or pattern like `tunnel.*` */
-  topic?: string;
-  /** epoch ms: only records received at or after */
-  since?: number;
-}
-
-export interface ApiError {
-  code: string;
-  message: string;
-}
-
-export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiError };
-
-/** Every call: name → [argument, result]. Arguments are one JSON value (or undefined). */
-export interface BridgeCalls {
-  getState: [undefined, AppState];
-  setUrl: [{ url: string }, Result<{ url: string }>];
-  clearUrl: [undefined, Result<{ url: null }>];
-  sendTest: [{ url?: string }, TestResult];
-  getLog: [LogQuery, { records: DeliveryRecord[] }];
-  pause: [undefined, Result<{ paused: boolean }>];
-  resume: [undefined, Result<{ paused: boolean }>];
-  resend: [{ ids: number[] }, Result<{ queued: number }>];
-  setSecret: [{ secret: string }, Result<{ hint: string }>];
-  /** The new secret stays in the main process; the window gets its masked hint only. */
-  generateSecret: [undefined, Result<{ hint: string }>];
-  clearSecret: [undefined, Result<{ set: false }>];
-  copySecret: [undefined, Result<{ copied: boolean }>];
-  /** sends stored undelivered events again (as new records, in order of acceptance) */
-  redeliver: [RedeliverArg, Result<{ queued: number }>];
-  /** which topics are delivered; events of other topics are recorded as filtered */
-  setTopicFilters: [{ filters: string[] }, Result<{ filters: string[] }>];
-  /**
-   * Writes the whole history as JSON Lines to a file: in the desktop app where the user picks in a
-   * save dialog, in the headless host into the data folder's exports/. Answers where and how many.
-   */
-  exportHistory: [undefined, Result<{ path: string; records: number }>];
-}
-
-export type CallName = keyof BridgeCalls;
-export type CallArg<K extends CallName> = BridgeCalls[K][0];
-export type CallResult<K extends CallName> = BridgeCalls[K][1];
-
-/** The list of call names, in one place, so preload/ipc/web bridge can be checked against it. */
-export const CALL_NAMES = [
-  'getState',
-  'setUrl',
-  'clearUrl',
-  'sendTest',
-  'getLog',
-  'pause',
-  'resume',
-  'resend',
-  'setSecret',
-  'generateSecret',
-  'clearSecret',
-  'copySecret',
-  'redeliver',
-  'setTopicFilters',
-  'exportHistory',
-] as const satisfies readonly CallName[];
-
-// Compile-time check that CALL_NAMES lists every key of BridgeCalls.
-type Missing = Exclude<CallName, (typeof CALL_NAMES)[number]>;
-const _allListed: Missing extends never ? true : never = true;
-void _allListed;
 
 /** Pushes main → window. Batched: `records` carries new or changed records since the last push. */
 export interface BridgePushes {
@@ -150,7 +137,7 @@ export const PUSH_NAMES = ['state', 'records'] as const satisfies readonly PushN
 
 /** What the window sees: the named calls as async functions, plus a subscription to pushes. */
 export type Bridge = {
-  [K in CallName]: CallArg<K> extends undefined
+  [K in CallName]: [CallArg<K>] extends [undefined]
     ? () => Promise<CallResult<K>>
     : (arg: CallArg<K>) => Promise<CallResult<K>>;
 } & {

@@ -1,5 +1,7 @@
-// The Pilot daemon's webhook body, as its plugin POSTs it (DESIGN.md section 1), and the
+// The Pilot daemon's webhook body, as its webhook plugin POSTs it, and the
 // checks the ingest applies to it. Pure: used by the main process and by the window.
+
+import { isRfc3339 } from './rfc3339';
 
 /** What the daemon POSTs, and the shape the app sends on (with its own event_id). */
 export interface PilotEventBody {
@@ -25,16 +27,6 @@ export type EventCheck = { ok: true; event: AcceptedEvent } | { ok: false; messa
 /** Largest topic accepted; the daemon's are short dotted names, this only stops abuse. */
 export const MAX_TOPIC_LENGTH = 256;
 
-// RFC 3339 date-time: full date, 'T' (or 't'/space), time with optional fraction, Z or offset.
-const RFC3339 =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
-
-export function isRfc3339(value: string): boolean {
-  const m = RFC3339.exec(value);
-  if (!m) return false;
-  const [, , mo, d, h, mi, s] = m.map(Number) as number[];
-  return mo! >= 1 && mo! <= 12 && d! >= 1 && d! <= 31 && h! <= 23 && mi! <= 59 && s! <= 60;
-}
 
 /**
  * Checks a parsed ingest body against the daemon's shape: an object with a non-empty string

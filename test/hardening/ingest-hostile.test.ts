@@ -22,7 +22,8 @@ import {
 import { openConfStore } from '../../src/main/core/settings/conf-store';
 import { SettingsService } from '../../src/main/core/settings/settings';
 import { unaccounted } from '../../src/shared/delivery';
-import { MAX_TOPIC_LENGTH, isRfc3339 } from '../../src/shared/events';
+import { MAX_TOPIC_LENGTH } from '../../src/shared/events';
+import { isRfc3339 } from '../../src/shared/rfc3339';
 import { rawRequest, slowClient, type RawAnswer } from '../fixtures/chaos-http';
 import { heapAfterGc, MiB, watchProcessFaults, type ProcessFaults } from '../fixtures/chaos-process';
 import { startReceiver, waitUntil, type Receiver } from '../fixtures/receiver';

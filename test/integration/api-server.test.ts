@@ -16,7 +16,9 @@ import {
   type PushSubscribe,
 } from '../../src/shared/bridge';
 import { emptyStats, type DeliveryRecord } from '../../src/shared/delivery';
-import { HTTP_ROUTES, MAX_API_BODY_BYTES } from '../../src/shared/http-routes';
+import { daemonOffView } from '../../src/main/core/daemon/daemon-link';
+import { argumentPlace, CALLS } from '../../src/shared/bridge-calls';
+import { MAX_API_BODY_BYTES } from '../../src/shared/http-routes';
 import { startApiServer, type ApiServer, type ApiServerOptions } from '../../src/main/headless/api-server';
 
 const TOKEN = 'test-token-0123456789';
@@ -28,7 +30,7 @@ const STATE: AppState = {
   breaker: { state: 'closed', openUntil: null, consecutiveFailures: 0 },
   stats: emptyStats(),
   client: { dropped: 0, circuitSkips: 0 },
-  daemon: { connected: false, socket: null, nodeId: null, address: null, health: null, error: 'off', enabled: false, hop: { dropped: 0, circuitSkips: 0 } },
+  daemon: { ...daemonOffView(), error: 'off' },
   ingest: { url: null },
   secret: { set: false, hint: null },
   warnings: [],
@@ -283,25 +285,44 @@ describe('API routes', () => {
 
   it.each(CALL_NAMES.map((n) => [n]))('%s maps to its handler with the right argument', async (name) => {
     const { fake, port } = await start();
-    const route = HTTP_ROUTES[name];
-    const body = route.arg === 'body' ? JSON.stringify(bodies[name]) : undefined;
-    const path = route.arg === 'query' ? `${route.path}?limit=5&outcome=failed` : route.path;
+    const route = CALLS[name].http;
+    const place = argumentPlace(name);
+    const body = place === 'body' ? JSON.stringify(bodies[name]) : undefined;
+    const path = place === 'query' ? `${route.path}?limit=5&outcome=failed` : route.path;
     const headers = { ...AUTH, ...(body !== undefined && { 'content-type': 'application/json' }) };
     const reply = await send(port, { method: route.method, path, headers, body });
 
     expect(reply.status).toBe(200);
     expect(reply.headers['content-type']).toMatch(/^application\/json/);
     expect(reply.json()).toEqual(expectedValues[name]);
-    const expectedArg = route.arg === 'body' ? bodies[name] : route.arg === 'query' ? { limit: 5, outcome: 'failed' } : undefined;
+    const expectedArg = place === 'body' ? bodies[name] : place === 'query' ? { limit: 5, outcome: 'failed' } : undefined;
     expect(fake.calls).toEqual([{ name, arg: expectedArg }]);
   });
 
-  it('answers a Result error with 400 and {error:{code,message}}', async () => {
+  it.each([
+    ['input', 'link_local', 400],
+    ['state', 'no_url', 409],
+    ['host', 'export_failed', 500],
+    ['unsupported', 'unsupported', 501],
+  ] as const)('answers a Result error of kind %s (%s) with %i and {error:{code,message}}', async (_kind, code, status) => {
     const { fake, port } = await start();
-    fake.behaviours.setUrl = async () => ({ ok: false, error: { code: 'bad_url', message: 'link-local addresses are refused' } });
+    fake.behaviours.setUrl = async () => ({ ok: false, error: { code, message: 'refused for a reason' } });
     const reply = await send(port, { method: 'PUT', path: '/api/url', headers: AUTH, body: '{"url":"http://169.254.169.254/"}' });
-    expect(reply.status).toBe(400);
-    expect(reply.json()).toEqual({ error: { code: 'bad_url', message: 'link-local addresses are refused' } });
+    expect(reply.status).toBe(status);
+    expect(reply.json()).toEqual({ error: { code, message: 'refused for a reason' } });
+  });
+
+  it('refuses the same impossible date the same way in a query and in a body (one RFC 3339 parser)', async () => {
+    const { fake, port } = await start();
+    const date = '2024-02-31T00:00:00Z';
+    const query = await send(port, { path: `/api/log?since=${date}`, headers: AUTH });
+    expect(query.status).toBe(400);
+    expect(query.json()).toMatchObject({ error: { code: 'bad_query', message: expect.stringMatching(/"since"/) } });
+    const body = JSON.stringify({ since: date, outcome: 'failed' });
+    const redeliver = await send(port, { method: 'POST', path: '/api/redeliver', headers: AUTH, body });
+    expect(redeliver.status).toBe(400);
+    expect(redeliver.json()).toMatchObject({ error: { code: 'invalid_argument', message: expect.stringMatching(/"since" must be an RFC 3339/) } });
+    expect(fake.calls).toEqual([]);
   });
 
   it('passes an empty body as {} (POST /api/test with nothing)', async () => {

@@ -1,11 +1,13 @@
 // The bridge's main side: who may call (isTrustedSender), what they may pass (checkCallArg), and
-// the ipcMain handlers generated from the contract that apply both before the controller runs.
+// the ipcMain handlers generated from the contract that apply both before the controller runs and
+// answer every outcome as a CallAnswer (never a rejected invoke for our own window).
 
 import { describe, expect, it } from 'vitest';
 import { UNTRUSTED_SENDER, registerIpcHandlers } from '../../src/main/shell/ipc-handlers';
+import { CALLS, MAX_URL_LENGTH } from '../../src/shared/bridge-calls';
+import { checkCallArg } from '../../src/shared/call-answer';
 import { isTrustedSender, type ExpectedSender, type SenderEventLike } from '../../src/main/shell/sender-check';
 import { CALL_NAMES, type BridgeHandlers, type CallName } from '../../src/shared/bridge';
-import { MAX_URL_LENGTH, checkCallArg } from '../../src/shared/call-arg-checks';
 import { CALL_CHANNELS, callChannel } from '../../src/shared/ipc-channels';
 import { createFakeElectron } from '../fixtures/fake-electron';
 
@@ -40,28 +42,14 @@ describe('isTrustedSender', () => {
 });
 
 describe('checkCallArg', () => {
-  const good: { [K in CallName]: unknown } = {
-    getState: undefined,
-    setUrl: { url: 'https://example.com/hook' },
-    clearUrl: undefined,
-    sendTest: {},
-    getLog: { limit: 50, before: 10, outcome: 'failed', topic: 'tunnel.*', since: 0 },
-    pause: undefined,
-    resume: undefined,
-    resend: { ids: [1, 2, 3] },
-    setSecret: { secret: 'whsec_abc' },
-    generateSecret: undefined,
-    clearSecret: undefined,
-    copySecret: undefined,
-    redeliver: { since: '2024-05-01T12:00:00Z', outcome: 'failed' },
-    setTopicFilters: { filters: ['tunnel.*', 'handshake.*'] },
-    exportHistory: undefined,
-  };
-
-  it('accepts a well-formed argument for every call', () => {
-    for (const name of CALL_NAMES) expect(checkCallArg(name, good[name]), name).toStrictEqual({ ok: true, value: good[name] });
-    expect(checkCallArg('sendTest', { url: 'http://127.0.0.1:1/' }).ok).toBe(true);
+  it("accepts each call's example argument (the contract tests send it), and optional fields left out", () => {
+    for (const name of CALL_NAMES) {
+      const example = (CALLS[name] as { example?: unknown }).example;
+      expect(checkCallArg(name, example), name).toStrictEqual({ ok: true, value: example });
+    }
+    expect(checkCallArg('sendTest', {}).ok).toBe(true);
     expect(checkCallArg('getLog', {}).ok).toBe(true);
+    expect(checkCallArg('redeliver', { ids: [1, 2] }).ok).toBe(true);
   });
 
   it.each<[CallName, unknown, RegExp]>([
@@ -87,8 +75,11 @@ describe('checkCallArg', () => {
     ['getLog', { since: '2024-01-01' }, /"since"/],
     ['resend', { ids: 'all' }, /list of record ids/],
     ['resend', { ids: [] }, /1 to/],
-    ['resend', { ids: [1, -2] }, /non-negative whole numbers/],
-    ['resend', { ids: [1, '2'] }, /non-negative whole numbers/],
+    ['resend', { ids: [1, -2] }, /"ids\[1\]" must be a whole number from 0/],
+    ['resend', { ids: [1, '2'] }, /"ids\[1\]" must be a whole number from 0/],
+    ['setUrl', { url: 'https://a/', admin: true, root: 1 }, /unknown fields: admin, root/],
+    ['getLog', { topic: '' }, /"topic" must not be empty/],
+    ['redeliver', { since: '2024-02-31T00:00:00Z', outcome: 'failed' }, /"since" must be an RFC 3339/],
     ['setSecret', { secret: 'x'.repeat(2000) }, /longer than/],
     ['setSecret', {}, /"secret" is required/],
     ['redeliver', { ids: [] }, /1 to/],
@@ -97,7 +88,8 @@ describe('checkCallArg', () => {
     ['redeliver', { since: '2024-05-01T12:00:00Z', outcome: 'delivered' }, /"outcome"/],
     ['redeliver', { since: '2024-05-01T12:00:00Z' }, /"outcome"/],
     ['setTopicFilters', { filters: 'tunnel.*' }, /list of topic patterns/],
-    ['setTopicFilters', { filters: ['tun*nel'] }, /"\*" may only/],
+    ['setTopicFilters', { filters: ['tun*nel'] }, /^"filters": .*"\*" may only/],
+    ['setTopicFilters', { filters: [3] }, /"filters\[0\]" must be a string/],
     ['setTopicFilters', { filters: [''] }, /must not be empty/],
   ])('%s refuses %j', (name, arg, message) => {
     const r = checkCallArg(name, arg);
@@ -111,7 +103,13 @@ describe('registerIpcHandlers', () => {
     const fake = createFakeElectron();
     const seen: [CallName, unknown][] = [];
     const handlers = Object.fromEntries(
-      CALL_NAMES.map((name) => [name, async (arg: unknown) => (seen.push([name, arg]), { called: name })]),
+      CALL_NAMES.map((name) => [
+        name,
+        async (arg: unknown) => {
+          seen.push([name, arg]);
+          return CALLS[name].answers.result ? { ok: true, value: { called: name } } : { called: name };
+        },
+      ]),
     ) as unknown as BridgeHandlers;
     let current: ExpectedSender | null = expected;
     const dispose = registerIpcHandlers(fake.electron.ipcMain, handlers, () => current);
@@ -125,8 +123,11 @@ describe('registerIpcHandlers', () => {
 
   it('passes a trusted, well-formed call through to the controller', async () => {
     const { ipc, seen } = setup();
-    await expect(ipc.invoke(callChannel('setUrl'), trusted, { url: 'https://example.com/h' })).resolves.toStrictEqual({ called: 'setUrl' });
-    await expect(ipc.invoke(callChannel('getState'), trusted)).resolves.toStrictEqual({ called: 'getState' });
+    await expect(ipc.invoke(callChannel('setUrl'), trusted, { url: 'https://example.com/h' })).resolves.toStrictEqual({
+      ok: true,
+      value: { called: 'setUrl' },
+    });
+    await expect(ipc.invoke(callChannel('getState'), trusted)).resolves.toStrictEqual({ ok: true, value: { called: 'getState' } });
     expect(seen).toStrictEqual([
       ['setUrl', { url: 'https://example.com/h' }],
       ['getState', undefined],
@@ -152,12 +153,48 @@ describe('registerIpcHandlers', () => {
     await expect(ipc.invoke(callChannel('setUrl'), { sender: { id: 9 }, senderFrame: mainFrame }, 42)).rejects.toThrow(/^untrusted sender$/);
   });
 
-  it('throws "invalid argument" naming the problem, and the controller never runs', async () => {
+  it('answers an invalid argument as an invalid_argument error naming the field, and the controller never runs', async () => {
     const { ipc, seen } = setup();
-    await expect(ipc.invoke(callChannel('setUrl'), trusted, { url: 1 })).rejects.toThrow('invalid argument: "url" must be a string');
-    await expect(ipc.invoke(callChannel('resend'), trusted, { ids: 'all' })).rejects.toThrow(/invalid argument/);
-    await expect(ipc.invoke(callChannel('pause'), trusted, { now: true })).rejects.toThrow(/invalid argument/);
+    await expect(ipc.invoke(callChannel('setUrl'), trusted, { url: 1 })).resolves.toStrictEqual({
+      ok: false,
+      error: { code: 'invalid_argument', message: '"url" must be a string' },
+    });
+    await expect(ipc.invoke(callChannel('resend'), trusted, { ids: 'all' })).resolves.toMatchObject({ ok: false, error: { code: 'invalid_argument' } });
+    await expect(ipc.invoke(callChannel('pause'), trusted, { now: true })).resolves.toMatchObject({ ok: false, error: { code: 'invalid_argument' } });
     expect(seen).toStrictEqual([]);
+  });
+
+  it('answers a handler that throws with an internal error (as the headless API does), and tells onError', async () => {
+    const fake = createFakeElectron();
+    const errors: unknown[] = [];
+    const handlers = Object.fromEntries(
+      CALL_NAMES.map((name) => [
+        name,
+        async () => {
+          throw new Error(`${name} broke`);
+        },
+      ]),
+    ) as unknown as BridgeHandlers;
+    registerIpcHandlers(fake.electron.ipcMain, handlers, () => expected, (e) => errors.push(e));
+    await expect(fake.ipcMain.invoke(callChannel('setUrl'), trusted, { url: 'https://a/' })).resolves.toStrictEqual({
+      ok: false,
+      error: { code: 'internal', message: 'setUrl broke' },
+    });
+    await expect(fake.ipcMain.invoke(callChannel('getState'), trusted)).resolves.toStrictEqual({
+      ok: false,
+      error: { code: 'internal', message: 'getState broke' },
+    });
+    expect(errors.map((e) => (e as Error).message)).toStrictEqual(['setUrl broke', 'getState broke']);
+  });
+
+  it('answers a Result call whose handler answered something else as internal (our bug, not the caller\'s)', async () => {
+    const fake = createFakeElectron();
+    const handlers = { pause: async () => ({ paused: true }) } as unknown as BridgeHandlers;
+    registerIpcHandlers(fake.electron.ipcMain, handlers, () => expected);
+    await expect(fake.ipcMain.invoke(callChannel('pause'), trusted)).resolves.toStrictEqual({
+      ok: false,
+      error: { code: 'internal', message: 'handler pause answered something that is not a Result' },
+    });
   });
 
   it('reads the expected sender on every call (a closed window trusts no one) and can be removed', async () => {

@@ -15,7 +15,8 @@ function recordingIpc() {
   const ipc: IpcRendererLike = {
     invoke: async (channel, ...args) => {
       invoked.push([channel, ...args]);
-      return { answered: channel };
+      // What the ipcMain handlers answer: a CallAnswer (shared/call-answer.ts).
+      return { ok: true, value: { answered: channel } };
     },
     on: (channel, l) => listeners.set(channel, (listeners.get(channel) ?? new Set()).add(l)),
     removeListener: (channel, l) => listeners.get(channel)?.delete(l),
@@ -38,8 +39,9 @@ describe('buildPreloadApi', () => {
   it('each call invokes its own channel with exactly one argument', async () => {
     const { ipc, invoked } = recordingIpc();
     const api = buildPreloadApi(ipc);
-    await expect(api.setUrl({ url: 'https://example.com/h' })).resolves.toStrictEqual({ answered: 'pilot:call:setUrl' });
-    await api.getState();
+    // setUrl answers a Result: the answer as it is; getState a plain value: the answer's value.
+    await expect(api.setUrl({ url: 'https://example.com/h' })).resolves.toStrictEqual({ ok: true, value: { answered: 'pilot:call:setUrl' } });
+    await expect(api.getState()).resolves.toStrictEqual({ answered: 'pilot:call:getState' });
     // Extra arguments from the page are dropped, not forwarded.
     await (api.sendTest as unknown as (...a: unknown[]) => Promise<unknown>)({}, 'extra', 42);
     expect(invoked).toStrictEqual([

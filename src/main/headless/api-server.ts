@@ -1,15 +1,16 @@
-// The headless host's HTTP server: the bridge calls as a JSON API (DESIGN.md section 5), the pushes
-// as server-sent events, and the window's static files — on 127.0.0.1 only, behind a token and a
+// The headless host's HTTP server: the bridge calls as a JSON API (docs/architecture.md, "The
+// headless host"), the pushes as server-sent events, and the window's static files — on 127.0.0.1 only, behind a token and a
 // Host/Origin check. Prints nothing: the entry prints the one `listening …` line.
 
-import { checkCallArg } from '../../shared/call-arg-checks';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { BridgeHandlers, CallName, PushSubscribe } from '../../shared/bridge';
-import { MAX_API_BODY_BYTES, type HttpRoute } from '../../shared/http-routes';
+import { httpStatusOf, type ErrorCode } from '../../shared/api-errors';
+import type { BridgeHandlers, PushSubscribe } from '../../shared/bridge';
+import { argumentPlace, type CallName } from '../../shared/bridge-calls';
+import { answerCall, readQuery } from '../../shared/call-answer';
+import { MAX_API_BODY_BYTES } from '../../shared/http-routes';
 import { MAX_EVENT_STREAMS, openEventStream, STREAM_PING_MS, STREAM_RETRY_MS, type EventStream } from './event-stream';
 import { readBody, sendApiError, sendJson, sendText } from './http-io';
-import { parseLogQuery } from './log-query';
 import { matchApiRoute, toHttpAnswer } from './route-table';
 import {
   API_CACHE_CONTROL,
@@ -47,7 +48,7 @@ export interface ApiServerOptions {
   staticDir: string | null;
   /** interval of the stream's keep-alive comment; tests shorten it */
   streamPingMs?: number;
-  /** told about handler failures (answered 500) so the entry can log them to stderr */
+  /** told about handler failures (answered 500) so the entry can log them */
   onError?: (err: unknown) => void;
   /**
    * GET routes under /api/ that write their own (streamed) answer, e.g. the history export; the
@@ -65,7 +66,10 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-type CallArgParse = { ok: true; arg: unknown } | { ok: false; status: number; code: string; message: string };
+type CallArgParse =
+  | { ok: true; arg: unknown }
+  | { ok: false; code: Exclude<ErrorCode, 'aborted'>; message: string }
+  | { ok: false; code: 'aborted' };
 
 function splitUrl(rawUrl: string): { path: string; params: URLSearchParams } {
   // The raw path is matched as it is, never decoded or normalised: `/%2e%2e/x` and `/../x` are
@@ -76,23 +80,20 @@ function splitUrl(rawUrl: string): { path: string; params: URLSearchParams } {
     : { path: rawUrl.slice(0, q), params: new URLSearchParams(rawUrl.slice(q + 1)) };
 }
 
-async function callArgument(req: IncomingMessage, route: HttpRoute, params: URLSearchParams): Promise<CallArgParse> {
-  switch (route.arg) {
+async function callArgument(req: IncomingMessage, name: CallName, params: URLSearchParams): Promise<CallArgParse> {
+  switch (argumentPlace(name)) {
     case 'none':
       return { ok: true, arg: undefined };
     case 'query': {
-      // LogQuery is the only argument that travels in a query string (LOG_QUERY_KEYS).
-      const parsed = parseLogQuery(params);
-      return parsed.ok
-        ? { ok: true, arg: parsed.query }
-        : { ok: false, status: 400, code: 'bad_query', message: parsed.message };
+      const parsed = readQuery(name, params);
+      return parsed.ok ? { ok: true, arg: parsed.arg } : { ok: false, code: 'bad_query', message: parsed.message };
     }
     case 'body': {
       const body = await readBody(req, MAX_API_BODY_BYTES);
       if (!body.ok) {
         return body.reason === 'too_large'
-          ? { ok: false, status: 413, code: 'too_large', message: `request body is larger than ${MAX_API_BODY_BYTES} bytes` }
-          : { ok: false, status: 400, code: 'aborted', message: 'request body was cut off' };
+          ? { ok: false, code: 'too_large', message: `request body is larger than ${MAX_API_BODY_BYTES} bytes` }
+          : { ok: false, code: 'aborted' };
       }
       // Every body argument is an object whose fields are all optional or checked by the handler,
       // so an empty body means `{}` (handy for `curl -X POST …/api/test`).
@@ -101,10 +102,10 @@ async function callArgument(req: IncomingMessage, route: HttpRoute, params: URLS
       try {
         value = JSON.parse(body.text);
       } catch (err) {
-        return { ok: false, status: 400, code: 'bad_json', message: `request body is not valid JSON: ${(err as Error).message}` };
+        return { ok: false, code: 'bad_json', message: `request body is not valid JSON: ${(err as Error).message}` };
       }
       if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        return { ok: false, status: 400, code: 'bad_request', message: 'request body must be a JSON object' };
+        return { ok: false, code: 'bad_request', message: 'request body must be a JSON object' };
       }
       return { ok: true, arg: value };
     }
@@ -121,28 +122,22 @@ export function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
     req: IncomingMessage,
     res: ServerResponse,
     name: CallName,
-    route: HttpRoute,
     params: URLSearchParams,
   ): Promise<void> {
-    const parsed = await callArgument(req, route, params);
+    const parsed = await callArgument(req, name, params);
     if (!parsed.ok) {
       if (parsed.code === 'aborted') {
         res.destroy();
         return;
       }
       // After a 413 the rest of the body is not read: close the connection rather than drain it.
-      const headers: Record<string, string> = parsed.status === 413 ? { Connection: 'close' } : {};
-      sendApiError(res, parsed.status, { code: parsed.code, message: parsed.message }, headers);
+      const headers: Record<string, string> = parsed.code === 'too_large' ? { Connection: 'close' } : {};
+      sendApiError(res, { code: parsed.code, message: parsed.message }, headers);
       return;
     }
-    // The same per-call shape checks as the Electron IPC handlers: a bad field is the caller's 400.
-    const checked = checkCallArg(name, parsed.arg);
-    if (!checked.ok) {
-      sendApiError(res, 400, { code: 'invalid_argument', message: checked.message });
-      return;
-    }
-    const handler = opts.handlers[name] as (this: BridgeHandlers, arg: unknown) => Promise<unknown>;
-    const answer = toHttpAnswer(name, await handler.call(opts.handlers, checked.value));
+    // The same answer as over Electron IPC: the argument checked against the call's schema, a
+    // refusal or a throw turned into `{error}` with its code's status.
+    const answer = toHttpAnswer(await answerCall(name, opts.handlers, parsed.arg, opts.onError));
     sendJson(res, answer.status, answer.body);
   }
 
@@ -151,7 +146,6 @@ export function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
     if (streams.size + opening >= MAX_EVENT_STREAMS) {
       sendApiError(
         res,
-        429,
         {
           code: 'too_many_streams',
           message: `${MAX_EVENT_STREAMS} event streams are open already (one per open window or tab); close one and try again`,
@@ -183,7 +177,6 @@ export function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
     if (!tokenMatches(candidate, opts.token)) {
       sendApiError(
         res,
-        401,
         { code: 'unauthorized', message: 'missing or wrong API token: send Authorization: Bearer <token>' },
         { 'WWW-Authenticate': 'Bearer' },
       );
@@ -193,7 +186,7 @@ export function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
     const download = opts.downloads?.[path];
     if (download !== undefined && match.kind === 'not_found') {
       if (req.method !== 'GET') {
-        sendApiError(res, 405, { code: 'method_not_allowed', message: `${path} accepts GET` }, { Allow: 'GET' });
+        sendApiError(res, { code: 'method_not_allowed', message: `${path} accepts GET` }, { Allow: 'GET' });
         return;
       }
       await download(res);
@@ -202,21 +195,16 @@ export function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
 
     switch (match.kind) {
       case 'not_found':
-        sendApiError(res, 404, { code: 'not_found', message: `no API route ${path}` });
+        sendApiError(res, { code: 'not_found', message: `no API route ${path}` });
         return;
       case 'wrong_method':
-        sendApiError(
-          res,
-          405,
-          { code: 'method_not_allowed', message: `${path} accepts ${match.allow}` },
-          { Allow: match.allow },
-        );
+        sendApiError(res, { code: 'method_not_allowed', message: `${path} accepts ${match.allow}` }, { Allow: match.allow });
         return;
       case 'stream':
         await handleStream(res);
         return;
       case 'call':
-        await handleCall(req, res, match.name, match.route, params);
+        await handleCall(req, res, match.name, params);
         return;
     }
   }
@@ -247,24 +235,24 @@ export function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
     const { path, params } = splitUrl(req.url ?? '/');
     const isApi = path === '/api' || path.startsWith('/api/');
-    const refuse = (status: number, code: string, message: string): void => {
+    const refuse = (code: ErrorCode, message: string): void => {
       if (isApi) {
         res.setHeader('Cache-Control', API_CACHE_CONTROL);
-        sendApiError(res, status, { code, message });
+        sendApiError(res, { code, message });
       } else {
-        sendText(res, status, `${message}\n`);
+        sendText(res, httpStatusOf(code), `${message}\n`);
       }
     };
 
     // DNS rebinding: a hostile name pointed at 127.0.0.1 arrives with that name in Host.
     if (!isLoopbackHost(req.headers.host, port)) {
-      refuse(403, 'forbidden_host', `Host must be 127.0.0.1:${port} or localhost:${port}`);
+      refuse('forbidden_host', `Host must be 127.0.0.1:${port} or localhost:${port}`);
       return;
     }
     // Another site's page calling us from the user's browser: it cannot forge Origin.
     const origin = req.headers.origin;
     if (origin !== undefined && !isOwnOrigin(origin, port)) {
-      refuse(403, 'forbidden_origin', `requests from origin ${origin} are not allowed`);
+      refuse('forbidden_origin', `requests from origin ${origin} are not allowed`);
       return;
     }
 
@@ -287,7 +275,7 @@ export function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
       }
       const message = err instanceof Error ? err.message : String(err);
       res.setHeader('Cache-Control', API_CACHE_CONTROL);
-      sendApiError(res, 500, { code: 'internal', message });
+      sendApiError(res, { code: 'internal', message });
     });
   });
 

@@ -1,7 +1,7 @@
 // Small helpers to answer a request and to read its body, shared by the API and static parts.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ApiError } from '../../shared/bridge';
+import { httpStatusOf, type ApiError } from '../../shared/api-errors';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const TEXT_TYPE = 'text/plain; charset=utf-8';
@@ -18,13 +18,9 @@ export function sendJson(
   res.end(body);
 }
 
-export function sendApiError(
-  res: ServerResponse,
-  status: number,
-  error: ApiError,
-  headers: Readonly<Record<string, string>> = {},
-): void {
-  sendJson(res, status, { error }, headers);
+/** `{error}` with the status of its code (shared/api-errors.ts). */
+export function sendApiError(res: ServerResponse, error: ApiError, headers: Readonly<Record<string, string>> = {}): void {
+  sendJson(res, httpStatusOf(error.code), { error }, headers);
 }
 
 export function sendText(

@@ -4,6 +4,7 @@
 // in Host (and Origin, when the browser sends one), and every API call must carry the token.
 
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { CSP_HEADER_VALUE } from '../../shared/csp';
 
 /**
  * Sent with every response. The page loads only its own script and stylesheet and talks only to its
@@ -11,9 +12,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
  * the Referer header.
  */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'Content-Security-Policy':
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
-    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  // The window's one policy (shared/csp.ts), as the Electron shell sends it too.
+  'Content-Security-Policy': CSP_HEADER_VALUE,
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
   'X-Frame-Options': 'DENY',

@@ -1,0 +1,217 @@
+// Every bridge call, defined once: its argument's schema (the TypeScript type, the run-time check
+// with messages that name the field, and for GET calls how the query string becomes the argument),
+// its HTTP route on the headless host, and what it answers. Everything else is derived from this
+// table: the call names, the Electron IPC channels (`pilot:call:<name>`), the preload, the ipcMain
+// handlers, the headless API's routing and the window's web bridge. Adding a call: CONTRIBUTING.md,
+// "Adding a bridge call". Pure.
+
+import * as v from 'valibot';
+import type { Result } from './api-errors';
+import type { AppState, TestResult } from './bridge';
+import { OUTCOMES, REDELIVER_OUTCOMES, type DeliveryRecord } from './delivery';
+import { MAX_TOPIC_LENGTH } from './events';
+import { parseRfc3339 } from './rfc3339';
+import {
+  fields,
+  isPlainObject,
+  noArgument,
+  oneOf,
+  readParam,
+  text,
+  wholeNumber,
+  wholeNumberParam,
+  type NoArgument,
+} from './call-schemas';
+import { checkTopicFilters } from './topic-patterns';
+
+/** Longer than any usable webhook URL; stops a window from making main copy megabytes around. */
+export const MAX_URL_LENGTH = 8192;
+
+/** Longer than any sensible signing secret (Standard Webhooks secrets are ~50 characters). */
+export const MAX_SECRET_LENGTH = 1024;
+
+/** One resend may name at most this many records: a generous page of the log. */
+export const MAX_RESEND_IDS = 10_000;
+
+/** The log keeps a few thousand records; asking for more than this is a mistake, not a need. */
+export const MAX_LOG_LIMIT = 100_000;
+
+export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE';
+
+/** What a call answers: its value as it is, or a Result<T> whose refusal is an `{error}`. */
+export interface Answers<T, WrapsResult extends boolean> {
+  readonly result: WrapsResult;
+  /** type only: never set */
+  readonly type?: (value: T) => T;
+}
+/** The call answers its value (a failure is an exception). */
+function plain<T>(): Answers<T, false> {
+  return { result: false };
+}
+/** The call answers a Result<T>: a refusal is `{ ok: false, error }`, with the code's HTTP status. */
+function result<T>(): Answers<Result<T>, true> {
+  return { result: true };
+}
+
+export interface HttpRoute {
+  method: HttpMethod;
+  path: string;
+}
+
+export interface CallDefinition {
+  arg: v.GenericSchema;
+  /**
+   * GET calls with an argument: the query parameters (strings) read into the argument's fields.
+   * Unknown parameters are ignored (a cache-buster is harmless); a repeated one is refused.
+   */
+  query?: v.ObjectSchema<v.ObjectEntries, undefined>;
+  http: HttpRoute;
+  /**
+   * A well-formed argument (calls that take one): documents the call, and the contract tests send
+   * it over both transports, so a new call is exercised without writing a test for its shape.
+   */
+  example?: unknown;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any T: the phantom type is invariant
+  answers: Answers<any, boolean>;
+}
+
+const ids = v.pipe(
+  v.array(wholeNumber(0), 'must be a list of record ids'),
+  v.minLength(1, `must hold 1 to ${MAX_RESEND_IDS} record ids`),
+  v.maxLength(MAX_RESEND_IDS, `must hold 1 to ${MAX_RESEND_IDS} record ids`),
+);
+
+const since = v.pipe(
+  v.string('must be an RFC 3339 date-time such as 2024-05-01T12:00:00Z (or give "ids")'),
+  v.check(
+    (raw) => parseRfc3339(raw) !== null,
+    'must be an RFC 3339 date-time such as 2024-05-01T12:00:00Z (or give "ids")',
+  ),
+);
+
+const byIds = fields({ ids });
+const bySince = fields({ since, outcome: oneOf(REDELIVER_OUTCOMES) });
+
+const topicFilters = v.pipe(
+  v.array(v.string('must be a string'), 'must be a list of topic patterns such as ["tunnel.*"]'),
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    const problem = checkTopicFilters(dataset.value);
+    if (problem !== null) addIssue({ message: problem });
+  }),
+);
+
+const logQuery = fields({
+  limit: v.optional(wholeNumber(1, MAX_LOG_LIMIT)),
+  /** only records with id < before (paging, newest first) */
+  before: v.optional(wholeNumber(0)),
+  outcome: v.optional(oneOf(OUTCOMES)),
+  /** exact topic or pattern like `tunnel.*` */
+  topic: v.optional(text(MAX_TOPIC_LENGTH, 1)),
+  /** epoch ms: only records received at or after */
+  since: v.optional(wholeNumber(0)),
+});
+
+const DIGITS = /^\d+$/;
+const logQueryParams = v.object({
+  limit: v.optional(wholeNumberParam(1, MAX_LOG_LIMIT, `must be a positive integer up to ${MAX_LOG_LIMIT}`)),
+  before: v.optional(
+    wholeNumberParam(0, Number.MAX_SAFE_INTEGER, 'must be a non-negative integer (a record id)'),
+  ),
+  outcome: v.optional(v.string()),
+  topic: v.optional(v.string()),
+  since: v.optional(
+    readParam(
+      (raw) => (DIGITS.test(raw) ? Number(raw) : parseRfc3339(raw)),
+      'must be epoch milliseconds or an RFC 3339 timestamp (2024-05-01T12:00:00Z)',
+    ),
+  ),
+});
+
+const get = (path: string): HttpRoute => ({ method: 'GET', path });
+const put = (path: string): HttpRoute => ({ method: 'PUT', path });
+const post = (path: string): HttpRoute => ({ method: 'POST', path });
+const del = (path: string): HttpRoute => ({ method: 'DELETE', path });
+
+export const CALLS = {
+  getState: { arg: noArgument, http: get('/api/state'), answers: plain<AppState>() },
+  setUrl: {
+    arg: fields({ url: text(MAX_URL_LENGTH) }),
+    example: { url: 'https://hooks.example.com/pilot' },
+    http: put('/api/url'),
+    answers: result<{ url: string }>(),
+  },
+  clearUrl: { arg: noArgument, http: del('/api/url'), answers: result<{ url: null }>() },
+  /** sends one sample event now (to the given URL, or the primary destination), outside the counts */
+  sendTest: {
+    arg: fields({ url: v.optional(text(MAX_URL_LENGTH)) }),
+    example: { url: 'http://127.0.0.1:9/try' },
+    http: post('/api/test'),
+    answers: plain<TestResult>(),
+  },
+  getLog: {
+    arg: logQuery,
+    query: logQueryParams,
+    example: { limit: 50, outcome: 'failed', topic: 'tunnel.*', since: 1_714_564_800_000 },
+    http: get('/api/log'),
+    answers: plain<{ records: DeliveryRecord[] }>(),
+  },
+  pause: { arg: noArgument, http: post('/api/pause'), answers: result<{ paused: boolean }>() },
+  resume: { arg: noArgument, http: post('/api/resume'), answers: result<{ paused: boolean }>() },
+  resend: { arg: byIds, example: { ids: [3, 5] }, http: post('/api/resend'), answers: result<{ queued: number }>() },
+  setSecret: {
+    arg: fields({ secret: text(MAX_SECRET_LENGTH) }),
+    example: { secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' },
+    http: put('/api/secret'),
+    answers: result<{ hint: string }>(),
+  },
+  /** The new secret stays in the main process; the window gets its masked hint only. */
+  generateSecret: { arg: noArgument, http: post('/api/secret/generate'), answers: result<{ hint: string }>() },
+  clearSecret: { arg: noArgument, http: del('/api/secret'), answers: result<{ set: false }>() },
+  copySecret: { arg: noArgument, http: post('/api/secret/copy'), answers: result<{ copied: boolean }>() },
+  /**
+   * Sends stored undelivered events again (as new records, in order of acceptance): by id, or every
+   * one of a kind since a moment. Never both, so the meaning is plain.
+   */
+  redeliver: {
+    arg: v.lazy((input) => (isPlainObject(input) && 'ids' in input ? byIds : bySince)),
+    example: { since: '2024-05-01T12:00:00Z', outcome: 'any_undelivered' },
+    http: post('/api/redeliver'),
+    answers: result<{ queued: number }>(),
+  },
+  /** which topics are delivered; events of other topics are recorded as filtered */
+  setTopicFilters: {
+    arg: fields({ filters: topicFilters }),
+    example: { filters: ['tunnel.*', 'handshake.*'] },
+    http: put('/api/topic-filters'),
+    answers: result<{ filters: string[] }>(),
+  },
+  /**
+   * Writes the whole history as JSON Lines to a file: in the desktop app where the user picks in a
+   * save dialog, in the headless host into the data folder's exports/. Answers where and how many.
+   */
+  exportHistory: { arg: noArgument, http: post('/api/export-file'), answers: result<{ path: string; records: number }>() },
+} as const satisfies Record<string, CallDefinition>;
+
+export type Calls = typeof CALLS;
+export type CallName = keyof Calls;
+export type CallArg<K extends CallName> = v.InferOutput<Calls[K]['arg']>;
+export type CallResult<K extends CallName> = Calls[K]['answers'] extends Answers<infer T, boolean> ? T : never;
+export type TakesNoArgument<K extends CallName> = Calls[K]['arg'] extends NoArgument ? true : false;
+
+export type LogQuery = CallArg<'getLog'>;
+export type RedeliverArg = CallArg<'redeliver'>;
+
+/** Every call's name, in the table's order. */
+export const CALL_NAMES = Object.keys(CALLS) as readonly CallName[];
+
+export function definitionOf(name: CallName): CallDefinition {
+  return CALLS[name];
+}
+
+/** Where a call's argument travels over HTTP: nowhere, the query string (GET), or a JSON body. */
+export function argumentPlace(name: CallName): 'none' | 'query' | 'body' {
+  const def = definitionOf(name);
+  if (def.arg === noArgument) return 'none';
+  return def.http.method === 'GET' ? 'query' : 'body';
+}
