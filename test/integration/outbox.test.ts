@@ -3,13 +3,14 @@
 // of dropped, queried from the database, pruned by retention, exported, and a corrupt file set
 // aside with a warning.
 
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createController, type Controller, type ControllerOptions } from '../../src/main/core/controller';
+import { JOURNAL_SUFFIX } from '../../src/main/core/outbox/ack-journal';
 import { HISTORY_FILE, OutboxDb } from '../../src/main/core/outbox/outbox-db';
 import { writeJsonLines } from '../../src/main/core/outbox/history-export';
 import { SCHEMA_VERSION } from '../../src/main/core/outbox/schema';
@@ -78,17 +79,35 @@ function quiet(c: Controller): boolean {
 }
 
 describe('durable outbox', () => {
-  it('stores an event before the ingest answers 2xx (read by a second connection)', async () => {
+  it('an event is durable before the ingest answers 2xx (read from the files by a second reader)', async () => {
     const c = await start();
     await c.handlers.pause(undefined);
     const res = await post(c.ingestUrl, { event: 'tunnel.established', data: { seq: 1 } });
     expect(res.status).toBe(204);
-    // A separate reader sees the committed row the moment the answer came back.
+    // The moment the answer came back, the record is on disk: in the acknowledgement journal
+    // (one write per acknowledgement) or already in the database (written in batches).
+    const journal = join(dataDir, HISTORY_FILE + JOURNAL_SUFFIX);
+    const readRow = (): { event: string; outcome: string; record: string } | undefined => {
+      const reader = new Database(join(dataDir, HISTORY_FILE), { readonly: true });
+      try {
+        return reader.prepare('SELECT event, outcome, record FROM records').get() as { event: string; outcome: string; record: string } | undefined;
+      } finally {
+        reader.close();
+      }
+    };
+    const journaled = readFileSync(journal, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as DeliveryRecord);
+    const stored = readRow();
+    expect(journaled.length > 0 || stored !== undefined).toBe(true);
+    if (journaled.length > 0) expect(journaled[journaled.length - 1]).toMatchObject({ event: 'tunnel.established', outcome: 'queued', source: 'daemon' });
+    // Then the batch reaches the database, and the journal is emptied.
+    await waitUntil(() => readRow() !== undefined, 'the record written to the database');
+    const row = readRow()!;
+    expect(row).toMatchObject({ event: 'tunnel.established', outcome: 'queued' });
+    expect(JSON.parse(row.record)).toMatchObject({ source: 'daemon' });
+    expect(readFileSync(journal, 'utf8')).toBe('');
+    expect((statSync(journal).mode & 0o777).toString(8)).toBe('600');
     const reader = new Database(join(dataDir, HISTORY_FILE), { readonly: true });
     try {
-      const row = reader.prepare('SELECT event, outcome, record FROM records').get() as { event: string; outcome: string; record: string };
-      expect(row).toMatchObject({ event: 'tunnel.established', outcome: 'queued' });
-      expect(JSON.parse(row.record)).toMatchObject({ source: 'daemon' });
       expect(reader.pragma('journal_mode', { simple: true })).toBe('wal');
       expect(reader.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     } finally {

@@ -111,10 +111,11 @@ export async function createController(opts: ControllerOptions): Promise<Control
   const linkMemory = LinkMemory.inDataDir(opts.dataDir);
   const endpoint = linkMemory.ingestEndpoint();
   const ingest = await startIngestServer({
-    // With the outbox, the answer waits for the commit: an acknowledged event is on disk.
+    // With the outbox, the answer waits for the event to be durable (one journal write, now):
+    // an acknowledged event is on disk. Throws (-> 500, the daemon retries) when it could not be.
     onEvent: (ev) => {
       late.dispatcher!.submit(ev, 'daemon');
-      return history?.log.committed();
+      history?.log.commitNow();
     },
     onReject: (r) => {
       rejected++;
