@@ -165,6 +165,8 @@ describe('durable outbox', () => {
     const all = (await c.handlers.getLog({})).records;
     expect(all.map((r) => r.event)).toStrictEqual(['tunnel.rx_silence', 'conn.rst', 'tunnel.established']);
     expect((await c.handlers.getLog({ topic: 'tunnel.*' })).records.map((r) => r.event)).toStrictEqual(['tunnel.rx_silence', 'tunnel.established']);
+    // The same pattern language as the filters: a comma list, from the database too.
+    expect((await c.handlers.getLog({ topic: 'conn.rst, tunnel.established' })).records.map((r) => r.event)).toStrictEqual(['conn.rst', 'tunnel.established']);
     expect((await c.handlers.getLog({ outcome: 'client_error' })).records.map((r) => r.event)).toStrictEqual(['conn.rst']);
     expect((await c.handlers.getLog({ since: mid })).records.map((r) => r.event)).toStrictEqual(['tunnel.rx_silence']);
     expect((await c.handlers.getLog({ limit: 1, before: all[0]!.id })).records.map((r) => r.event)).toStrictEqual(['conn.rst']);
@@ -180,6 +182,10 @@ describe('durable outbox', () => {
       value: { filters: ['tunnel.*', 'handshake.*'] },
     });
     expect(await c.handlers.setTopicFilters({ filters: ['bad*pattern'] })).toMatchObject({ ok: false, error: { code: 'bad_topic_filter' } });
+    // A pattern that matches no topic the daemon publishes would silently filter everything.
+    for (const filters of [['tunnel'], ['Tunnel.*']]) {
+      expect(await c.handlers.setTopicFilters({ filters })).toMatchObject({ ok: false, error: { code: 'bad_topic_filter', message: expect.stringMatching(/did you mean tunnel\.\*/) } });
+    }
     for (const event of ['tunnel.established', 'conn.fin', 'handshake.request', 'message.received']) c.accept({ event, data: {} }, 'api');
     await waitUntil(() => quiet(c), 'settled');
     expect(receiver.requests.map((r) => (r.json() as { event: string }).event)).toStrictEqual(['tunnel.established', 'handshake.request']);

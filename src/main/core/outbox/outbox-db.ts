@@ -9,6 +9,7 @@
 // make every ingest wait for the disk. The daemon re-sends what got no answer, and a desktop app's
 // events are notifications, so a process crash is the failure worth paying for, not power loss.
 
+import { ALL_TOPICS, parseTopicList } from '../../../shared/topic-patterns';
 import { randomBytes } from 'node:crypto';
 import { existsSync, renameSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -226,16 +227,22 @@ export class OutboxDb {
       where.push('outcome = ?');
       params.push(q.outcome);
     }
-    if (q.topic !== undefined && q.topic !== '' && q.topic !== '*') {
-      if (q.topic.endsWith('.*')) {
-        // A prefix compared exactly (LIKE would ignore case and treat _ and % as wildcards).
-        const prefix = q.topic.slice(0, -1);
-        where.push('substr(event, 1, ?) = ?');
-        params.push(prefix.length, prefix);
-      } else {
-        where.push('event = ?');
-        params.push(q.topic);
+    // The topic query is a pattern list (`tunnel.*, conn.fin`): any of them matches.
+    const patterns = q.topic === undefined ? [] : parseTopicList(q.topic);
+    if (patterns.length > 0 && !patterns.includes(ALL_TOPICS)) {
+      const any: string[] = [];
+      for (const pattern of patterns) {
+        if (pattern.endsWith('.*')) {
+          // A prefix compared exactly (LIKE would ignore case and treat _ and % as wildcards).
+          const prefix = pattern.slice(0, -1);
+          any.push('substr(event, 1, ?) = ?');
+          params.push(prefix.length, prefix);
+        } else {
+          any.push('event = ?');
+          params.push(pattern);
+        }
       }
+      where.push(`(${any.join(' OR ')})`);
     }
     const limit = Math.max(0, Math.min(q.limit ?? DEFAULT_QUERY_LIMIT, maxLimit));
     const sql = `SELECT record FROM records ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
