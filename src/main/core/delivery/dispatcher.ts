@@ -11,7 +11,7 @@ import type { TestResult } from '../../../shared/bridge';
 import type { RecordLog } from './delivery-log';
 import { passesTopicFilters } from '../../../shared/topic-patterns';
 import { Tally } from './tally';
-import { DEFAULT_QUEUE_SIZE } from './queue';
+import { DEFAULT_QUEUE_BYTES, DEFAULT_QUEUE_SIZE } from './queue';
 import { INITIAL_BACKOFF_MS, MAX_ATTEMPTS, MAX_RETRY_AFTER_MS } from './backoff';
 import { CIRCUIT_COOLDOWN_MS, CIRCUIT_OPEN_THRESHOLD } from './breaker';
 import { DEFAULT_TIMEOUT_MS, sendAttempt } from './http-sender';
@@ -45,6 +45,7 @@ function testOutcome(status: number | undefined, ok: boolean): DeliveryRecord['o
 /** Every default, named, so the defaults can be shown and tested against the reference. */
 export const DISPATCHER_DEFAULTS = {
   queueSize: DEFAULT_QUEUE_SIZE,
+  queueBytes: DEFAULT_QUEUE_BYTES,
   timeoutMs: DEFAULT_TIMEOUT_MS,
   maxAttempts: MAX_ATTEMPTS,
   retryBackoffMs: INITIAL_BACKOFF_MS,
@@ -61,6 +62,11 @@ export interface DispatcherOptions {
   secret?: string | null;
   /** 1024: events waiting, the ones in flight not counted */
   queueSize?: number;
+  /**
+   * 32 MiB: payload bytes waiting in memory. Past it (or past queueSize) a durable outbox parks
+   * events in the log; reference mode drops and counts them.
+   */
+  queueBytes?: number;
   /** 5000 per attempt, headers and body together */
   timeoutMs?: number;
   /** 3 in all */
@@ -161,6 +167,7 @@ export class Dispatcher {
     this.ownAgent = opts.agent ? null : new Agent();
     this.options = {
       queueSize: positiveInt('queueSize', opts.queueSize ?? d.queueSize),
+      queueBytes: positiveInt('queueBytes', opts.queueBytes ?? d.queueBytes),
       timeoutMs: positiveInt('timeoutMs', opts.timeoutMs ?? d.timeoutMs),
       maxAttempts: positiveInt('maxAttempts', opts.maxAttempts ?? d.maxAttempts),
       retryBackoffMs: nonNegative('retryBackoffMs', opts.retryBackoffMs ?? d.retryBackoffMs),
@@ -235,11 +242,11 @@ export class Dispatcher {
       rec.outcome = 'no_url';
       rec.detail = 'not sent: no URL';
     } else {
-      verdict = client.verdict();
+      verdict = client.verdict(rec);
       rec.outcome = verdict;
       rec.detail =
         verdict === 'dropped'
-          ? `dropped: the queue was full (${this.options.queueSize} events waiting)`
+          ? `dropped: the queue was full (${client.fullDetail()})`
           : verdict === 'circuit_skipped'
             ? client.skipDetail()
             : this.isPaused
