@@ -60,6 +60,7 @@ export function createAppService(p: ServiceParts): AppService {
     for (const listener of listeners) listener();
   };
 
+  const startedAt = Date.now();
   function getState(): AppState {
     const stats: Stats = { ...d.stats(), rejected: p.rejected() };
     return {
@@ -83,6 +84,7 @@ export function createAppService(p: ServiceParts): AppService {
         retentionRemoved: p.retention?.removed ?? 0,
         records: log.size(),
       },
+      startedAt,
     };
   }
 

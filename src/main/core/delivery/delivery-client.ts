@@ -35,6 +35,8 @@ const REFUSAL_REASON_CHARS = 80;
 
 export interface ResolvedOptions {
   queueSize: number;
+  /** payload bytes the in-memory queue holds at most (see queue.ts) */
+  queueBytes: number;
   timeoutMs: number;
   maxAttempts: number;
   retryBackoffMs: number;
@@ -124,7 +126,7 @@ export class DeliveryClient {
     const o = (this.o = parts.options);
     this.gate = parts.gate;
     this.events = parts.events;
-    this.pending = new PendingQueue(o.queueSize, (id) => this.load(id));
+    this.pending = new PendingQueue(o.queueSize, o.queueBytes, (id) => this.load(id));
     this.breaker = new CircuitBreaker({ threshold: o.circuitThreshold, cooldownMs: o.circuitCooldownMs, now: o.now });
     this.turn = new AttemptTurn(url, o, parts.signer, parts.events, this.stop.signal, () => this.gate.suspended);
   }
@@ -136,12 +138,17 @@ export class DeliveryClient {
    * dequeue, applied at once so the record shows its fate immediately. Pure, so the caller can
    * store the record first and only then commit with take().
    */
-  verdict(): Verdict {
+  verdict(rec: DeliveryRecord): Verdict {
     const idleWorker = this.started && this.inFlight.size < this.o.concurrency;
     const open = this.breaker.state === 'open';
     if (!this.o.durable && open && this.pending.size === 0 && idleWorker && !this.gate.paused) return 'circuit_skipped';
-    if (this.pending.hasRoom) return 'queued';
+    if (this.pending.hasRoomFor(rec)) return 'queued';
     return this.o.outbox ? 'queued' : 'dropped';
+  }
+
+  /** Why the queue is full, for a dropped record's detail. */
+  fullDetail(): string {
+    return this.pending.fullDetail();
   }
 
   /** Commits the verdict just given for `rec` (same tick): counts it, or queues or parks it. */

@@ -2,7 +2,7 @@
 // shown and tested against it), and the checks that turn a bad value into a clear RangeError.
 
 import type { Dispatcher as UndiciDispatcher } from 'undici';
-import { DEFAULT_QUEUE_SIZE } from './queue';
+import { DEFAULT_QUEUE_BYTES, DEFAULT_QUEUE_SIZE } from './queue';
 import { INITIAL_BACKOFF_MS, MAX_ATTEMPTS, MAX_RETRY_AFTER_MS } from './backoff';
 import { CIRCUIT_COOLDOWN_MS, CIRCUIT_OPEN_THRESHOLD } from './breaker';
 import { DEFAULT_TIMEOUT_MS } from './http-sender';
@@ -18,6 +18,7 @@ export const DEFAULT_CONCURRENCY = 1;
 /** Every default, named, so the defaults can be shown and tested against the reference. */
 export const DISPATCHER_DEFAULTS = {
   queueSize: DEFAULT_QUEUE_SIZE,
+  queueBytes: DEFAULT_QUEUE_BYTES,
   timeoutMs: DEFAULT_TIMEOUT_MS,
   maxAttempts: MAX_ATTEMPTS,
   retryBackoffMs: INITIAL_BACKOFF_MS,
@@ -37,6 +38,11 @@ export interface DispatcherOptions {
   secret?: string | null;
   /** 1024: events waiting, the ones in flight not counted */
   queueSize?: number;
+  /**
+   * 32 MiB: payload bytes waiting in memory. Past it (or past queueSize) a durable outbox parks
+   * events in the log; reference mode drops and counts them.
+   */
+  queueBytes?: number;
   /** 5000 per attempt, headers and body together */
   timeoutMs?: number;
   /** 3 in all */
@@ -108,6 +114,7 @@ export function resolveOptions(opts: DispatcherOptions, agent: UndiciDispatcher)
   for (const step of opts.retrySchedule ?? []) positiveInt('a retry schedule step', step);
   const resolved: ResolvedOptions = {
     queueSize: positiveInt('queueSize', opts.queueSize ?? d.queueSize),
+    queueBytes: positiveInt('queueBytes', opts.queueBytes ?? d.queueBytes),
     timeoutMs: positiveInt('timeoutMs', opts.timeoutMs ?? d.timeoutMs),
     maxAttempts: positiveInt('maxAttempts', opts.maxAttempts ?? d.maxAttempts),
     retryBackoffMs: nonNegative('retryBackoffMs', opts.retryBackoffMs ?? d.retryBackoffMs),

@@ -21,6 +21,14 @@ import { RequestSigner } from './request-headers';
 
 export { DEFAULT_CONCURRENCY, DISPATCHER_DEFAULTS, DRAIN_MS, type DispatcherOptions } from './dispatcher-options';
 
+/** What a test event's answer reads as in the log (the same words as a real event's). */
+function testOutcome(status: number | undefined, ok: boolean): DeliveryRecord['outcome'] {
+  if (ok) return 'delivered';
+  if (status !== undefined && status >= 300 && status < 400) return 'redirect';
+  if (status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429) return 'client_error';
+  return 'failed';
+}
+
 /** The destination a Dispatcher delivers to when none is named: the primary one. */
 export const PRIMARY_DESTINATION_ID = 'primary';
 
@@ -98,6 +106,7 @@ export class Dispatcher {
       source,
       destinationId: this.destinationId,
     };
+    rec.webhookId = this.signer.messageId(id);
     if (ev.daemonEventId !== undefined) rec.daemonEventId = ev.daemonEventId;
     if (resendOf !== undefined) rec.resendOf = resendOf;
 
@@ -113,11 +122,11 @@ export class Dispatcher {
       rec.outcome = 'no_url';
       rec.detail = 'not sent: no URL';
     } else {
-      verdict = client.verdict();
+      verdict = client.verdict(rec);
       rec.outcome = verdict;
       rec.detail =
         verdict === 'dropped'
-          ? `dropped: the queue was full (${this.options.queueSize} events waiting)`
+          ? `dropped: the queue was full (${client.fullDetail()})`
           : verdict === 'circuit_skipped'
             ? client.skipDetail()
             : this.gate.paused
@@ -174,7 +183,8 @@ export class Dispatcher {
     if (ids.length > 0) this.current?.breaker.probeNow();
     for (const id of ids) {
       const rec = this.log.get(id);
-      if (!rec || !RESENDABLE.has(rec.outcome)) continue;
+      // A test event is a sample, not one of the node's events: never sent again as one.
+      if (!rec || !RESENDABLE.has(rec.outcome) || rec.source === 'test') continue;
       const ev = eventOf(rec);
       if (!ev) continue;
       const copy = this.submit(ev, 'resend', id);
@@ -279,6 +289,24 @@ export class Dispatcher {
     const result: TestResult = { ok: record.error === undefined, durationMs: record.durationMs };
     if (record.status !== undefined) result.status = record.status;
     if (record.error !== undefined) result.error = record.message ?? record.error;
+    if (record.responseSnippet !== undefined) result.responseSnippet = record.responseSnippet;
+    // Recorded in the log (source 'test') so the user sees what was sent and answered, but never
+    // counted and never sent again: the accounting invariant is about real events.
+    const rec: DeliveryRecord = {
+      id: this.log.nextId(),
+      event: TEST_EVENT_TOPIC,
+      receivedAt: record.startedAt,
+      outcome: testOutcome(record.status, record.error === undefined),
+      url: check.url,
+      attempts: [record],
+      payload: body,
+      source: 'test',
+      webhookId: msgId,
+      destinationId: this.destinationId,
+      detail: `test event to ${check.url}: not counted, not sent again`,
+    };
+    this.keeper.addUncounted(rec);
+    result.recordId = rec.id;
     return result;
   }
 

@@ -6,6 +6,13 @@
 import type { DeliveryRecord } from '../../../shared/delivery';
 import { BoundedQueue } from './queue';
 
+/** What a record weighs in the queue: its payload's length (characters, about bytes for JSON). */
+function payloadBytes(rec: DeliveryRecord): number {
+  return rec.payload.length;
+}
+
+const BYTES_PER_MIB = 1_048_576;
+
 export class PendingQueue {
   private readonly queue: BoundedQueue<DeliveryRecord>;
   private parked: number[] = [];
@@ -13,10 +20,11 @@ export class PendingQueue {
 
   constructor(
     capacity: number,
+    maxBytes: number,
     /** the stored record of a parked id; only ones still queued are taken up */
     private readonly load: (id: number) => DeliveryRecord | undefined,
   ) {
-    this.queue = new BoundedQueue(capacity);
+    this.queue = new BoundedQueue<DeliveryRecord>(capacity, maxBytes, payloadBytes);
   }
 
   /** Events waiting, in memory and parked. */
@@ -24,9 +32,17 @@ export class PendingQueue {
     return this.queue.size + this.parkedSize;
   }
 
-  /** A newcomer would go into memory (nothing parked ahead of it, room left). */
-  get hasRoom(): boolean {
-    return this.parkedSize === 0 && this.queue.size < this.queue.capacity;
+  /** `rec` would go into memory (nothing parked ahead of it, room left by count and bytes). */
+  hasRoomFor(rec: DeliveryRecord): boolean {
+    return this.parkedSize === 0 && this.queue.hasRoomFor(rec);
+  }
+
+  /** Why the in-memory queue is full, for a "dropped: the queue was full (…)" detail: count or bytes. */
+  fullDetail(): string {
+    const q = this.queue;
+    if (q.size === q.capacity) return `${q.size} events waiting`;
+    const mib = (n: number): string => (n >= BYTES_PER_MIB ? `${(n / BYTES_PER_MIB).toFixed(1)} MiB` : `${Math.ceil(n / 1024)} KiB`);
+    return `${q.size} events of ${mib(q.bytes)} waiting; at most ${mib(q.maxBytes)} wait in memory`;
   }
 
   /** At the tail; parked once anything is parked already, so the order of acceptance holds. */
@@ -65,8 +81,13 @@ export class PendingQueue {
   /** Moves parked events into the queue while it has room, oldest first. */
   private refill(): void {
     while (this.parkedSize > 0 && this.queue.size < this.queue.capacity) {
-      const rec = this.load(this.parked[this.parkedHead++]!);
-      if (rec?.outcome === 'queued') this.queue.push(rec);
+      const rec = this.load(this.parked[this.parkedHead]!);
+      if (rec?.outcome === 'queued') {
+        // Full by bytes: it stays parked (in the log) until deliveries make room.
+        if (!this.queue.hasRoomFor(rec)) break;
+        this.queue.push(rec);
+      }
+      this.parkedHead++;
     }
     // Drop the consumed prefix once it is as long as the rest: amortised O(1) per event.
     if (this.parkedHead > 0 && this.parkedHead >= this.parkedSize) {

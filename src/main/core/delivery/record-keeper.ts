@@ -40,7 +40,13 @@ export class RecordKeeper implements ClientEvents {
   /** A new record, counted under its first outcome. Logged first: a log that throws leaves no trace. */
   add(rec: DeliveryRecord): void {
     this.log.add(rec);
-    this.tally.receive(rec.outcome as Exclude<Outcome, 'rejected'>);
+    this.tally.receive(rec.outcome as Exclude<Outcome, 'rejected'>, rec.source === 'resend');
+  }
+
+  /** A record outside every count (a test event): logged and shown, never tallied. */
+  addUncounted(rec: DeliveryRecord): void {
+    this.log.add(rec);
+    this.changed();
   }
 
   /** An event pending in the outbox when the app started: received in this run, queued. */
