@@ -9,7 +9,55 @@ import type { BreakerView, DeliveryRecord, Stats } from './delivery';
 export { CALL_NAMES, type CallArg, type CallName, type CallResult, type LogQuery, type RedeliverArg } from './bridge-calls';
 export type { ApiError, ErrorCode, Result } from './api-errors';
 
+/**
+ * Where the daemon link is, as one value (the link is a state machine):
+ * off — no daemon for this run (--no-daemon, Windows); searching — no socket at the path yet;
+ * untrusted — something at the path the app will not talk to (`error` says what and whose);
+ * connecting — connecting, learning the daemon's URL, SetWebhook on the wire; linked — the
+ * daemon posts to our ingest; refused — the daemon refused the ingest URL; taken-over — the
+ * daemon's webhook was pointed elsewhere while linked (`takenBy`); other-app — another running
+ * instance of this app holds the daemon, not taken from it; backoff — lost, retrying;
+ * stopping — handing delivery back; stopped.
+ */
+export type DaemonPhase =
+  | 'off'
+  | 'searching'
+  | 'untrusted'
+  | 'connecting'
+  | 'linked'
+  | 'refused'
+  | 'taken-over'
+  | 'other-app'
+  | 'backoff'
+  | 'stopping'
+  | 'stopped';
+
+/** Events the daemon lost while this app was not linked to it (its own counters, read before each SetWebhook). */
+export interface DaemonLoss {
+  /** epoch ms the link was last seen alive, or null when not known */
+  from: number | null;
+  /** epoch ms the loss was read (the start of the re-link) */
+  to: number;
+  dropped: number;
+  circuitSkips: number;
+  /** the whole finding in words, for the panel and the notification */
+  text: string;
+}
+
+/** What the daemon will be given back at quit, and whether the user must say. */
+export interface DaemonRestore {
+  /** the URL handed back at quit ('' or null: cleared) */
+  url: string | null;
+  /** where it comes from, in words */
+  why: string;
+  /** true: what the daemon delivered to before could not be known and the user has not said yet */
+  ask: boolean;
+  /** the best guess offered with the question */
+  guess: string | null;
+}
+
 export interface DaemonView {
+  phase: DaemonPhase;
   connected: boolean;
   /** socket path in use, or null when the link is off */
   socket: string | null;
@@ -27,6 +75,15 @@ export interface DaemonView {
    * SetWebhook, these do not.
    */
   hop: { dropped: number; circuitSkips: number };
+  /** what the daemon lost while the app was not linked (found at this run's first link), or null */
+  loss: DaemonLoss | null;
+  /** who has the daemon's webhook now, when someone else took it (phase taken-over / other-app) */
+  takenBy: { url: string | null; text: string } | null;
+  /** the last daemon restart's start events went to another URL before the re-link */
+  startEventsElsewhere: string | null;
+  restore: DaemonRestore | null;
+  /** warnings about the daemon's files (a corrupt config.json, …) */
+  warnings: string[];
 }
 
 export interface AppState {

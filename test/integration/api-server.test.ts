@@ -16,6 +16,7 @@ import {
   type PushSubscribe,
 } from '../../src/shared/bridge';
 import { emptyStats, type DeliveryRecord } from '../../src/shared/delivery';
+import { daemonOffView } from '../../src/main/core/daemon/daemon-link';
 import { argumentPlace, CALLS } from '../../src/shared/bridge-calls';
 import { MAX_API_BODY_BYTES } from '../../src/shared/http-routes';
 import { startApiServer, type ApiServer, type ApiServerOptions } from '../../src/main/headless/api-server';
@@ -29,7 +30,7 @@ const STATE: AppState = {
   breaker: { state: 'closed', openUntil: null, consecutiveFailures: 0 },
   stats: emptyStats(),
   client: { dropped: 0, circuitSkips: 0 },
-  daemon: { connected: false, socket: null, nodeId: null, address: null, health: null, error: 'off', enabled: false, hop: { dropped: 0, circuitSkips: 0 } },
+  daemon: { ...daemonOffView(), error: 'off' },
   ingest: { url: null },
   secret: { set: false, hint: null },
   warnings: [],

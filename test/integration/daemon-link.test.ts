@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -41,6 +42,7 @@ function startDaemon(): Promise<FakeDaemon> {
 function startLink(over: Partial<DaemonLinkOptions> = {}): DaemonLink {
   link = new DaemonLink({
     socketPath,
+    daemonHome: dir,
     ingestUrl: ingest.url,
     userUrl: () => USER_URL,
     healthIntervalMs: 40,
@@ -93,7 +95,8 @@ describe('DaemonLink', () => {
     expect(v).toMatchObject({ connected: true, socket: socketPath, nodeId: 42, address: '0:0000.0000.002a', error: null, enabled: true });
     expect(v.lastEvent).toBe(`linked to daemon at ${socketPath} (node 42)`);
     expect(daemon.webhook()).toBe(ingest.url);
-    expect(daemon.received.slice(0, 3)).toEqual([0x0d, 0x1b, 0x21]);
+    expect(daemon.received.slice(0, 4)).toEqual([0x0d, 0x21, 0x1b, 0x21]); // Info, Health (the counters before SetWebhook), SetWebhook, Health
+    expect(v.phase).toBe('linked');
 
     daemon.emit('tunnel.established', { peer_node_id: 12 });
     daemon.emit('message.received', { bytes: 42 });
@@ -137,13 +140,48 @@ describe('DaemonLink', () => {
     expect(daemon.webhook()).toBe(ingest.url);
   });
 
-  it('says "connection refused" for a socket path nobody listens on, and keeps retrying', async () => {
-    writeFileSync(socketPath, 'not a socket');
+  it('says "stale socket" for a socket nobody listens on, and keeps retrying', async () => {
+    // bound but never listening, and left behind: what a daemon killed with SIGKILL leaves
+    execFileSync('python3', ['-c', 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])', socketPath]);
     startLink();
-    await waitFor(() => /connection refused at .*retrying in/.test(link!.view().error ?? ''), 'refused');
+    await waitFor(() => /^stale socket at .*no daemon is listening.*retrying in/.test(link!.view().error ?? ''), 'stale');
+    expect(link!.view().phase).toBe('backoff');
     rmSync(socketPath);
     daemon = await startDaemon();
     await waitFor(() => link!.view().connected, 'connected after the stale file is replaced');
+  });
+
+  it('says what a regular file or a directory at the socket path is, and links once the daemon replaces it', async () => {
+    writeFileSync(socketPath, 'not a socket');
+    startLink();
+    await waitFor(() => link!.view().phase === 'untrusted', 'untrusted file');
+    expect(link!.view().error).toMatch(/ is a regular file \(12 bytes, owned by .*uid \d+\)\), not the daemon's socket/);
+    rmSync(socketPath);
+    await link!.stop();
+
+    mkdirSync(socketPath);
+    startLink();
+    await waitFor(() => link!.view().phase === 'untrusted', 'untrusted directory');
+    expect(link!.view().error).toBe(`${socketPath} is a directory, not the daemon's socket: point the app at the socket file inside it, or remove it`);
+    rmSync(socketPath, { recursive: true });
+    await link!.stop();
+  });
+
+  it("refuses a socket owned by another user: names the owner, sends nothing, hands nothing back", async () => {
+    daemon = await startDaemon();
+    chownSync(socketPath, 65534, 65534); // nobody
+    startLink({ uid: process.getuid!() === 65534 ? 0 : process.getuid!() });
+    await waitFor(() => link!.view().phase === 'untrusted', 'untrusted');
+    expect(link!.view().error).toMatch(/^refusing the socket at .*: it is owned by (nobody \()?uid 65534\)?, not by .* who runs this app.*nothing was sent to it$/);
+    await link!.stop();
+    expect(daemon.received).toEqual([]);
+    expect(daemon.webhook()).toBeNull();
+  });
+
+  it('says plainly when the daemon closes the connection at once (it refuses another user)', async () => {
+    daemon = await startFakeDaemon({ socketPath, home: dir, rejectPeers: true });
+    startLink();
+    await waitFor(() => /closed the connection before answering: it accepts only its own user, and this app runs as .*uid \d+/.test(link!.view().error ?? ''), 'refused as another user');
   });
 
   it('on stop hands the user URL back to the daemon (persisted like the daemon does)', async () => {

@@ -12,7 +12,8 @@ import { parseRfc3339 } from '../../shared/rfc3339';
 import { checkTopicFilters, normaliseTopicFilters } from '../../shared/topic-patterns';
 import { maskUrlCredentials } from '../../shared/url-mask';
 import { checkWebhookUrl, type UrlCheck } from '../../shared/url-rules';
-import { DaemonLink } from './daemon/daemon-link';
+import { DaemonLink, daemonOffView } from './daemon/daemon-link';
+import { LinkMemory } from './daemon/link-memory';
 import { ensureOwnerOnlyFolder } from './data-folder';
 import { startDemoReceiver, type DemoReceiver } from './demo/demo-receiver';
 import { startDemoSource } from './demo/demo-events';
@@ -48,6 +49,8 @@ export interface DaemonOptions {
   daemonWebhookUrl?: string | null;
   healthIntervalMs?: number;
   reconnectMaxMs?: number;
+  /** a listening ingest socket passed by systemd (socket activation), see headless/socket-activation.ts */
+  ingestFd?: number;
 }
 
 export interface ControllerOptions {
@@ -103,6 +106,10 @@ export async function createController(opts: ControllerOptions): Promise<Control
   // The dispatcher is created after the ingest (it needs the ingest's port to refuse it), but the
   // ingest cannot receive anything before the daemon is told its URL, which happens later still.
   const late: { dispatcher?: Dispatcher } = {};
+  // The ingest keeps its port and token across runs (data folder): a restarted app has the URL the
+  // daemon already posts to, so the daemon's own retries of the gap reach it.
+  const linkMemory = LinkMemory.inDataDir(opts.dataDir);
+  const endpoint = linkMemory.ingestEndpoint();
   const ingest = await startIngestServer({
     // With the outbox, the answer waits for the commit: an acknowledged event is on disk.
     onEvent: (ev) => {
@@ -124,7 +131,9 @@ export async function createController(opts: ControllerOptions): Promise<Control
       });
       batcher.stateChanged();
     },
-  });
+  }, { port: endpoint.port, token: endpoint.token, ...(opts.daemon.ingestFd !== undefined && { fd: opts.daemon.ingestFd }) });
+  if (ingest.portTaken !== null) warnings.push(`The ingest port ${ingest.portTaken} of the last run is taken; the ingest moved to ${ingest.port}.`);
+  if (!ingest.activated) linkMemory.update({ ingest: { port: ingest.port, token: ingest.token } });
 
   const ownPorts = (): number[] => [ingest.port, ...(opts.ownPorts?.() ?? [])];
   // The sender checks the rules before every event; almost always for the same URL, so the last
@@ -209,6 +218,7 @@ export async function createController(opts: ControllerOptions): Promise<Control
         healthIntervalMs: opts.daemon.healthIntervalMs,
         reconnectMaxMs: opts.daemon.reconnectMaxMs,
         isOwnIngestUrl,
+        memory: linkMemory,
       })
     : null;
 
@@ -222,7 +232,7 @@ export async function createController(opts: ControllerOptions): Promise<Control
       client: d.client(),
       daemon: link
         ? link.view()
-        : { connected: false, socket: null, nodeId: null, address: null, health: null, error: null, enabled: false, hop: { dropped: 0, circuitSkips: 0 } },
+        : daemonOffView(),
       ingest: { url: ingest.url },
       secret: { set: secret !== null, hint: secret === null ? null : secretHint(secret) },
       // Masked again as they leave: a warning added anywhere may quote a URL with a password.

@@ -20,10 +20,10 @@ export const OWN_SUBFOLDERS: readonly string[] = ['exports'];
 
 /**
  * Files of ours in the data folder, by name prefix: settings (and settings set aside as broken),
- * the history database with its -wal/-shm and set-aside copies, the lock and its holder note, logs.
+ * the history database with its -wal/-shm and set-aside copies, the lock and its holder note, logs, the daemon link's memory (its ingest token).
  * Only these are repaired, so a --data-dir pointed at a folder with other files leaves theirs alone.
  */
-const OWN_FILE_PREFIXES: readonly string[] = ['settings.', 'history.', 'instance.', 'main.', 'headless.'];
+const OWN_FILE_PREFIXES: readonly string[] = ['settings.', 'history.', 'instance.', 'main.', 'headless.', 'daemon-link.'];
 
 const modesApply = (platform: NodeJS.Platform): boolean => platform !== 'win32';
 

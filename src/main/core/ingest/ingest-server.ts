@@ -44,12 +44,28 @@ export interface IngestServer {
   url: string;
   port: number;
   token: string;
+  /** the port asked for was taken: this one was chosen instead */
+  portTaken: number | null;
+  /** listening on a socket passed by the service manager */
+  activated: boolean;
   close(): Promise<void>;
 }
 
 export interface IngestServerOptions {
   host?: string;
+  /**
+   * The port to listen on (0: any). The app keeps its port and token across runs (see
+   * daemon/link-memory.ts) so a restart has the same URL; a port now taken by someone else is
+   * re-chosen (`portTaken` says so), never fatal.
+   */
   port?: number;
+  /** the path token to keep (a fresh random one when absent) */
+  token?: string;
+  /**
+   * A listening socket handed over by the service manager (systemd socket activation): the
+   * kernel holds connections on it while the app restarts. Used instead of `port`.
+   */
+  fd?: number;
   /** default INGEST_REQUEST_TIMEOUT_MS; tests shorten it */
   requestTimeoutMs?: number;
 }
@@ -57,7 +73,7 @@ export interface IngestServerOptions {
 export function startIngestServer(h: IngestHandlers, opts: IngestServerOptions = {}): Promise<IngestServer> {
   const host = opts.host ?? '127.0.0.1';
   const requestTimeout = opts.requestTimeoutMs ?? INGEST_REQUEST_TIMEOUT_MS;
-  const token = randomBytes(INGEST_TOKEN_BYTES).toString('base64url');
+  const token = opts.token ?? randomBytes(INGEST_TOKEN_BYTES).toString('base64url');
   const path = `/ingest/${token}`;
   const pathDigest = digest(path);
 
@@ -80,24 +96,43 @@ export function startIngestServer(h: IngestHandlers, opts: IngestServerOptions =
     void receive(req, res, h);
   });
 
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
-      const port = (server.address() as AddressInfo).port;
-      resolve({
-        url: `http://${host}:${port}${path}`,
+  const listen = (port: number): Promise<void> =>
+    new Promise((resolve, reject) => {
+      server.once('error', reject);
+      const done = (): void => {
+        server.off('error', reject);
+        resolve();
+      };
+      if (opts.fd !== undefined) server.listen({ fd: opts.fd }, done);
+      else server.listen(port, host, done);
+    });
+
+  return (async () => {
+    let portTaken: number | null = null;
+    try {
+      await listen(opts.port ?? 0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || opts.fd !== undefined || !opts.port) throw err;
+      portTaken = opts.port;
+      await listen(0);
+    }
+    const address = server.address() as AddressInfo;
+    const port = address.port;
+    const urlHost = opts.fd !== undefined ? (address.family === 'IPv6' ? `[${address.address}]` : address.address) : host;
+    return {
+        url: `http://${urlHost}:${port}${path}`,
         port,
         token,
+        portTaken,
+        activated: opts.fd !== undefined,
         close: () =>
           new Promise<void>((done) => {
             server.close(() => done());
             // Keep-alive sockets would hold close() open until they time out.
             server.closeAllConnections();
           }),
-      });
-    });
-  });
+    };
+  })();
 }
 
 /** How long, and for how many discarded bytes, a refused oversized body is read before the drop. */

@@ -1,0 +1,92 @@
+// What the link finds out about the time it was not linked, and who holds the daemon's webhook,
+// put into words a user can act on. Pure: every input comes in as an argument.
+
+import type { DaemonLoss } from '../../../shared/bridge';
+import { HEALTH_DROPPED_KEY, HEALTH_SKIPS_KEY } from './hop-counters';
+import type { OriginSource } from './daemon-webhook-files';
+
+/**
+ * The plugin opens its breaker after this many events in a row used up their attempts; those
+ * events failed without being counted in either counter. So a loss read from the counters is
+ * a lower bound: "at least".
+ */
+export const PLUGIN_UNCOUNTED_PER_BREAKER_OPENING = 5;
+
+function count(health: Record<string, unknown>, key: string): number {
+  const v = health[key];
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : 0;
+}
+
+export function formatSpan(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 120) return `${s} s`;
+  if (s < 7200) return `${Math.round(s / 60)} min`;
+  return `${(s / 3600).toFixed(1)} h`;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+export interface LossInput {
+  /** the daemon's Health right before our first SetWebhook of this run */
+  health: Record<string, unknown>;
+  /** the link was last seen alive (previous run), or null */
+  lastAliveAt: number | null;
+  /** the previous run quit cleanly and handed delivery back */
+  handedBack: boolean;
+  /** where the daemon's current webhook client posts: our (dead) ingest, or someone's URL */
+  postingTo: 'our-ingest' | { url: string };
+  now: number;
+}
+
+/** The loss to report at the first link of a run, or null when there is nothing to tell. */
+export function lossBeforeLink(input: LossInput): DaemonLoss | null {
+  const dropped = count(input.health, HEALTH_DROPPED_KEY);
+  const circuitSkips = count(input.health, HEALTH_SKIPS_KEY);
+  const uptimeS = count(input.health, 'uptime_seconds');
+  const lost = dropped + circuitSkips;
+  const from = input.lastAliveAt;
+  const daemonStart = input.now - uptimeS * 1000;
+  const counters = `${dropped} dropped from its queue, ${circuitSkips} skipped by its circuit breaker`;
+  if (input.postingTo === 'our-ingest') {
+    if (input.handedBack && lost === 0) return null;
+    const span = from === null ? 'while the app was not running' : `from ${iso(from)} to ${iso(input.now)} (${formatSpan(input.now - from)})`;
+    const restarted = from !== null && daemonStart > from ? ` The daemon restarted at ${iso(daemonStart)}: its counters cover only the time since, and what it held at its stop is not counted.` : '';
+    const text =
+      lost === 0
+        ? `The app was not linked to the daemon ${span}; the daemon posted to the app's closed ingest meanwhile and reports no loss (it does not count events that failed before its breaker opened, up to ${PLUGIN_UNCOUNTED_PER_BREAKER_OPENING} per opening).${restarted}`
+        : `Lost while the app was not linked ${span}: at least ${lost} events (${counters}); the daemon posted them to the app's closed ingest, they cannot be recovered.${restarted}`;
+    return { from, to: input.now, dropped, circuitSkips, text };
+  }
+  if (lost === 0) return null;
+  const text = `Before the app linked, the daemon's own webhook to ${input.postingTo.url} lost at least ${lost} events (${counters}).`;
+  return { from, to: input.now, dropped, circuitSkips, text };
+}
+
+const SOURCE_WORDS: Record<OriginSource, string> = {
+  flag: "its -webhook flag",
+  config: '"webhook" in config.json',
+  webhook_url: 'webhook_url',
+  none: 'nothing',
+};
+
+export function sourceWords(source: OriginSource): string {
+  return SOURCE_WORDS[source];
+}
+
+/** After a daemon restart: its start events went to its start URL, not to us, until the re-link. */
+export function startEventsElsewhere(start: { url: string | null; source: OriginSource }, ingestUrl: string, daemonStartedAt: number, relinkedAt: number): string | null {
+  if (start.url === ingestUrl) return null;
+  const where = start.url === null ? 'nowhere (the daemon had no URL at its start)' : `${start.url} (${sourceWords(start.source)}, which the daemon prefers at start)`;
+  return `The daemon restarted at ${iso(daemonStartedAt)}; for ${formatSpan(relinkedAt - daemonStartedAt)} until the app re-linked, its events (node.registered, agent.registered and any others) went to ${where}, not through the app.`;
+}
+
+/** The daemon's webhook_url no longer names our ingest: someone else set it. */
+export function takeoverText(url: string | null, configWebhook: string | null): string {
+  const who = url === null ? 'Someone cleared the daemon\'s webhook' : `The daemon now delivers to ${url}`;
+  const config = configWebhook !== null && configWebhook !== url ? ` (config.json names ${configWebhook} for its next start)` : '';
+  return `${who}${config}, set outside this app (pilotctl, a script, another app): events no longer come through the app. Take it back to resume.`;
+}
+
+export function otherAppText(url: string): string {
+  return `Another running instance of Pilot Webhook receives this daemon's events (its ingest ${url} answers). This one does not take the daemon from it; take it over only if that instance should stop receiving.`;
+}
