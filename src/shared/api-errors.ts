@@ -55,6 +55,8 @@ export const ERROR_CODES = {
   bad_topic_filter: 'input',
   no_url: 'state',
   no_secret: 'state',
+  /** fleet mode: the cluster or its configuration cannot be reached (or the fleet key is wrong) */
+  fleet_unavailable: 'state',
   /** the user closed the save dialog */
   cancelled: 'state',
   internal: 'host',

@@ -22,7 +22,7 @@ import {
   wholeNumberParam,
   type NoArgument,
 } from './call-schemas';
-import { checkTopicFilters } from './topic-patterns';
+import { checkTopicFiltersToSave, parseTopicList } from './topic-patterns';
 
 /** Longer than any usable webhook URL; stops a window from making main copy megabytes around. */
 export const MAX_URL_LENGTH = 8192;
@@ -96,7 +96,17 @@ const topicFilters = v.pipe(
   v.array(v.string('must be a string'), 'must be a list of topic patterns such as ["tunnel.*"]'),
   v.rawCheck(({ dataset, addIssue }) => {
     if (!dataset.typed) return;
-    const problem = checkTopicFilters(dataset.value);
+    const problem = checkTopicFiltersToSave(dataset.value);
+    if (problem !== null) addIssue({ message: problem });
+  }),
+);
+
+/** The log's topic query: the same pattern language as the filters, as a comma list. */
+const topicQuery = v.pipe(
+  text(MAX_TOPIC_LENGTH, 1),
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    const problem = checkTopicFiltersToSave(parseTopicList(dataset.value));
     if (problem !== null) addIssue({ message: problem });
   }),
 );
@@ -106,8 +116,8 @@ const logQuery = fields({
   /** only records with id < before (paging, newest first) */
   before: v.optional(wholeNumber(0)),
   outcome: v.optional(oneOf(OUTCOMES)),
-  /** exact topic or pattern like `tunnel.*` */
-  topic: v.optional(text(MAX_TOPIC_LENGTH, 1)),
+  /** topic patterns like `tunnel.*, conn.fin` */
+  topic: v.optional(topicQuery),
   /** epoch ms: only records received at or after */
   since: v.optional(wholeNumber(0)),
 });

@@ -6,6 +6,7 @@
 // credentials.ts.
 
 import { parseArgs } from 'node:util';
+import { checkFleetName, DEFAULT_FLEET, FLEET_ROLES } from '../core/fleet/fleet-names';
 import { DEFAULT_SETTINGS, INT_BOUNDS, type IntSetting } from '../core/settings/settings-schema';
 
 export interface HeadlessArgs {
@@ -29,12 +30,30 @@ export interface HeadlessArgs {
   circuitCooldownMs?: number;
   queueSize?: number;
   concurrency?: number;
+  /** fleet mode: comma-separated NATS server URLs (absent = the embedded SQLite default) */
+  nats?: string;
+  natsCreds?: string;
+  fleet?: string;
+  role?: string;
+  fleetKeyFile?: string;
   help: boolean;
 }
 
 export type HeadlessArgsParse = { ok: true; args: HeadlessArgs } | { ok: false; message: string };
 
-type StringKey = 'token' | 'tokenFile' | 'dataDir' | 'url' | 'secret' | 'secretFile' | 'daemonSocket';
+type StringKey =
+  | 'token'
+  | 'tokenFile'
+  | 'dataDir'
+  | 'url'
+  | 'secret'
+  | 'secretFile'
+  | 'daemonSocket'
+  | 'nats'
+  | 'natsCreds'
+  | 'fleet'
+  | 'role'
+  | 'fleetKeyFile';
 type RunSetting = Extract<IntSetting, 'timeoutMs' | 'retryBackoffMs' | 'circuitCooldownMs' | 'queueSize' | 'concurrency'>;
 type BoolKey = 'noDaemon' | 'noOutbox' | 'demo' | 'help';
 
@@ -55,6 +74,15 @@ const TOKEN_CHARS = /^[A-Za-z0-9._~-]+$/;
 
 export function checkToken(value: string): string | null {
   return TOKEN_CHARS.test(value) ? null : 'may contain only letters, digits and . _ ~ -';
+}
+
+function checkNatsUrls(value: string): string | null {
+  const bad = value.split(',').find((u) => !/^(nats|tls):\/\/[^\s,/]+\/?$/.test(u.trim()));
+  return bad === undefined ? null : `needs nats:// URLs separated by commas, got "${bad}"`;
+}
+
+function checkRole(value: string): string | null {
+  return (FLEET_ROLES as readonly string[]).includes(value) ? null : `must be one of ${FLEET_ROLES.join(', ')}, got "${value}"`;
 }
 
 /** A run-only override of a setting: its usage line shows the setting's default and bounds. */
@@ -81,6 +109,11 @@ const FLAG_SPECS: readonly FlagSpec[] = [
   settingFlag('--circuit-cooldown-ms', 'circuitCooldownMs', 'circuit breaker cool-down in ms'),
   settingFlag('--queue-size', 'queueSize', 'events that may wait, the one in flight not counted'),
   settingFlag('--concurrency', 'concurrency', 'deliveries in flight at once'),
+  { flag: '--nats', kind: 'string', key: 'nats', check: checkNatsUrls, usage: '--nats URLS', describe: 'fleet mode: the NATS JetStream servers, comma-separated (nats://h1:4222,nats://h2:4222)' },
+  { flag: '--nats-creds', kind: 'string', key: 'natsCreds', usage: '--nats-creds F', describe: 'fleet mode: NATS credentials file (.creds)' },
+  { flag: '--fleet', kind: 'string', key: 'fleet', check: checkFleetName, usage: '--fleet NAME', describe: `fleet mode: the fleet's name (default ${DEFAULT_FLEET})` },
+  { flag: '--role', kind: 'string', key: 'role', check: checkRole, usage: '--role R', describe: 'fleet mode: ingest, deliver or all (default all)' },
+  { flag: '--fleet-key-file', kind: 'string', key: 'fleetKeyFile', usage: '--fleet-key-file F', describe: 'fleet mode: the fleet key (base64 of 32 random bytes, mode 0600), the same on every process' },
   { flag: '--help', kind: 'bool', key: 'help', short: 'h', usage: '--help, -h', describe: 'print this help and exit' },
 ];
 
@@ -194,6 +227,16 @@ export function parseHeadlessArgs(argv: readonly string[]): HeadlessArgsParse {
     }
   }
 
+  const fleetOnly = (['natsCreds', 'fleet', 'role', 'fleetKeyFile'] as const).find((k) => args[k] !== undefined);
+  if (args.nats === undefined && fleetOnly !== undefined) {
+    return fail(`--${fleetOnly.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs --nats (fleet mode)`);
+  }
+  if (args.nats !== undefined && args.fleetKeyFile === undefined) {
+    return fail("--nats needs --fleet-key-file: the fleet key encrypts the destinations' secrets in the cluster");
+  }
+  if (args.nats !== undefined && args.noOutbox) {
+    return fail('--no-outbox and --nats cannot be used together (fleet mode keeps events in JetStream)');
+  }
   if (args.noDaemon && args.daemonSocket !== undefined) return fail('--daemon-socket and --no-daemon cannot be used together');
   if (args.token !== undefined && args.tokenFile !== undefined) return fail('--token and --token-file cannot be used together');
   if (args.secret !== undefined && args.secretFile !== undefined) return fail('--secret and --secret-file cannot be used together');
