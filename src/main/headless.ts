@@ -17,6 +17,7 @@ import { DEFAULT_FLEET, type FleetRole } from './core/fleet/fleet-names';
 import { prepareDataFolder } from './core/data-folder';
 import { lockDataFolder } from './core/data-folder-lock';
 import { RefusedUrlError } from './core/url-policy';
+import { checkRetryPlan, parseMaxEventAge } from './core/delivery/retry-schedule';
 import { readDaemonWebhookUrl, resolveSocketPath } from './core/daemon/socket-discovery';
 import { openConfStore } from './core/settings/conf-store';
 import { SettingsService } from './core/settings/settings';
@@ -96,6 +97,17 @@ async function main(): Promise<void> {
   const settings = new SettingsService(opened.kv, opened.warnings);
   for (const w of settings.warnings) warn(w);
 
+  // Each retry flag is valid alone; together with the timings they must leave the first attempts room.
+  if (args.maxEventAge !== undefined || args.timeoutMs !== undefined || args.retryBackoffMs !== undefined) {
+    const plan = { ...settings.get(), ...(args.timeoutMs !== undefined && { timeoutMs: args.timeoutMs }), ...(args.retryBackoffMs !== undefined && { retryBackoffMs: args.retryBackoffMs }) };
+    const age = parseMaxEventAge(args.maxEventAge ?? plan.maxEventAge);
+    const problem = age.ok ? checkRetryPlan({ ...plan, maxEventAgeMs: age.value }) : age.message;
+    if (problem && !args.noOutbox) {
+      process.stderr.write(`--max-event-age refused: ${problem}\n`);
+      process.exit(EXIT_USAGE);
+    }
+  }
+
   const discovery = resolveSocketPath({
     env: process.env,
     homedir: homedir(),
@@ -120,6 +132,8 @@ async function main(): Promise<void> {
       ...(args.circuitCooldownMs !== undefined && { circuitCooldownMs: args.circuitCooldownMs }),
       ...(args.queueSize !== undefined && { queueSize: args.queueSize }),
       ...(args.concurrency !== undefined && { concurrency: args.concurrency }),
+      ...(args.retrySchedule !== undefined && { retrySchedule: args.retrySchedule }),
+      ...(args.maxEventAge !== undefined && { maxEventAge: args.maxEventAge }),
     },
     daemon: {
       enabled: linkDaemon,

@@ -87,6 +87,16 @@ export interface DaemonView {
   warnings: string[];
 }
 
+export interface RetryPlanView {
+  mode: 'durable' | 'reference';
+  /** the later attempts as written (`10s,1m,5m,…`), or `none` */
+  schedule: string;
+  /** e.g. `24h` */
+  maxEventAge: string;
+  /** the machine sleeps or is offline: attempts wait instead of being used up */
+  suspended: boolean;
+}
+
 export interface AppState {
   url: string | null;
   paused: boolean;
@@ -106,6 +116,11 @@ export interface AppState {
   history: HistoryView;
   /** epoch ms this process started: `stats` count from here, the history goes further back */
   startedAt?: number;
+  /**
+   * how delivery gives up (the window's settings show it): durable mode retries on the schedule
+   * until maxEventAge; reference mode (--no-outbox) makes the plugin's attempts only
+   */
+  retry?: RetryPlanView;
   /** present in fleet mode only (--nats): the fleet, this process's role and the cluster's reach */
   fleet?: FleetView;
 }

@@ -14,7 +14,15 @@ import { DaemonLink } from './daemon/daemon-link';
 import { LinkMemory } from './daemon/link-memory';
 import { startDemo, type Demo } from './demo/demo-wiring';
 import { DeliveryLog, type RecordLog } from './delivery/delivery-log';
-import { Dispatcher } from './delivery/dispatcher';
+import { Dispatcher, type DispatcherOptions } from './delivery/dispatcher';
+import {
+  checkRetryPlan,
+  DEFAULT_MAX_EVENT_AGE_MS,
+  firstAttemptsSpanMs,
+  formatDuration,
+  parseMaxEventAge,
+  parseRetrySchedule,
+} from './delivery/retry-schedule';
 import { createEgressAgent } from './egress-guard';
 import { startIngestServer, type IngestRejection } from './ingest/ingest-server';
 import { PushBatcher } from './push-batcher';
@@ -54,7 +62,9 @@ export interface DaemonOptions {
 export interface ControllerOptions {
   settings: SettingsService;
   /** values for this run only (CLI flags), not saved */
-  runOverrides?: Partial<Pick<Settings, 'url' | 'secret' | 'timeoutMs' | 'retryBackoffMs' | 'circuitCooldownMs' | 'queueSize' | 'concurrency'>>;
+  runOverrides?: Partial<
+    Pick<Settings, 'url' | 'secret' | 'timeoutMs' | 'retryBackoffMs' | 'circuitCooldownMs' | 'queueSize' | 'concurrency' | 'retrySchedule' | 'maxEventAge'>
+  >;
   daemon: DaemonOptions;
   demo?: boolean;
   /** ports the app serves on loopback besides the ingest (the headless UI): never delivered to */
@@ -102,6 +112,21 @@ export interface Controller {
  * the URL policy refuses (after closing what it had started), so a URL is never taken for a run
  * only to be blocked on every event.
  */
+/** The dispatcher's retry plan from the settings (already checked field by field). */
+function retryOptions(s: Settings, durable: boolean, warnings: string[]): Pick<DispatcherOptions, 'durable' | 'retrySchedule' | 'maxEventAgeMs'> {
+  if (!durable) return { durable: false };
+  const schedule = parseRetrySchedule(s.retrySchedule);
+  const age = parseMaxEventAge(s.maxEventAge);
+  let maxEventAgeMs = age.ok ? age.value : DEFAULT_MAX_EVENT_AGE_MS;
+  const problem = checkRetryPlan({ ...s, maxEventAgeMs });
+  if (problem) {
+    // Each value is valid alone (the settings file's or a flag's); together they are not.
+    maxEventAgeMs = firstAttemptsSpanMs(s);
+    warnings.push(`Setting "maxEventAge": ${problem}; using ${formatDuration(maxEventAgeMs)} for now.`);
+  }
+  return { durable: true, retrySchedule: schedule.ok ? schedule.value : [], maxEventAgeMs };
+}
+
 export async function createController(opts: ControllerOptions): Promise<Controller> {
   const { settings } = opts;
   const s = { ...settings.get(), ...opts.runOverrides };
@@ -137,6 +162,8 @@ export async function createController(opts: ControllerOptions): Promise<Control
       checkUrl: policy.check,
       topicFilters: s.topicFilters,
       outbox: history !== null,
+      // Durable mode comes with the outbox: the schedule keeps events for hours, on disk.
+      ...retryOptions(s, history !== null, warnings),
       ...(history && { messageIdPrefix: history.log.db.instanceId }),
     },
     log,
@@ -196,7 +223,7 @@ export async function createController(opts: ControllerOptions): Promise<Control
   const retention: Retention | null = history
     ? scheduleRetention(history, () => settings.get(), opts.retentionIntervalMs)
     : null;
-  if (history) d.resumePending(history.log.db.pendingIds());
+  if (history) d.resumePending(history.log.db.pendingEntries());
 
   const link = opts.daemon.enabled
     ? new DaemonLink({

@@ -8,6 +8,7 @@
 import { parseArgs } from 'node:util';
 import { checkFleetName, DEFAULT_FLEET, FLEET_ROLES } from '../core/fleet/fleet-names';
 import { DEFAULT_SETTINGS, INT_BOUNDS, type IntSetting } from '../core/settings/settings-schema';
+import { parseMaxEventAge, parseRetrySchedule } from '../core/delivery/retry-schedule';
 
 export interface HeadlessArgs {
   /** UI/API port on 127.0.0.1; 0 picks a free one */
@@ -30,6 +31,10 @@ export interface HeadlessArgs {
   circuitCooldownMs?: number;
   queueSize?: number;
   concurrency?: number;
+  /** durable mode's later attempts for this run: `10s,1m,1h` or `none` (checked) */
+  retrySchedule?: string;
+  /** how long an undelivered event keeps being retried, for this run (checked) */
+  maxEventAge?: string;
   /** fleet mode: comma-separated NATS server URLs (absent = the embedded SQLite default) */
   nats?: string;
   natsCreds?: string;
@@ -53,7 +58,9 @@ type StringKey =
   | 'natsCreds'
   | 'fleet'
   | 'role'
-  | 'fleetKeyFile';
+  | 'fleetKeyFile'
+  | 'retrySchedule'
+  | 'maxEventAge';
 type RunSetting = Extract<IntSetting, 'timeoutMs' | 'retryBackoffMs' | 'circuitCooldownMs' | 'queueSize' | 'concurrency'>;
 type BoolKey = 'noDaemon' | 'noOutbox' | 'demo' | 'help';
 
@@ -91,6 +98,16 @@ function settingFlag(flag: string, key: RunSetting, describe: string): FlagSpec 
   return { flag, kind: 'setting', key, usage: `${flag} N`, describe: `${describe} (${min}-${max}, default ${DEFAULT_SETTINGS[key]})` };
 }
 
+function checkSchedule(value: string): string | null {
+  const r = parseRetrySchedule(value);
+  return r.ok ? null : r.message;
+}
+
+function checkAge(value: string): string | null {
+  const r = parseMaxEventAge(value);
+  return r.ok ? null : r.message;
+}
+
 /** In usage order. */
 const FLAG_SPECS: readonly FlagSpec[] = [
   { flag: '--port', kind: 'port', key: 'port', usage: '--port N', describe: 'UI/API port on 127.0.0.1; 0 (default) picks a free one' },
@@ -109,6 +126,8 @@ const FLAG_SPECS: readonly FlagSpec[] = [
   settingFlag('--circuit-cooldown-ms', 'circuitCooldownMs', 'circuit breaker cool-down in ms'),
   settingFlag('--queue-size', 'queueSize', 'events that may wait, the one in flight not counted'),
   settingFlag('--concurrency', 'concurrency', 'deliveries in flight at once'),
+  { flag: '--retry-schedule', kind: 'string', key: 'retrySchedule', check: checkSchedule, usage: '--retry-schedule L', describe: `later attempts after the first ones (durable mode): durations like 500ms,2s,1m,1h, or none (default ${DEFAULT_SETTINGS.retrySchedule})` },
+  { flag: '--max-event-age', kind: 'string', key: 'maxEventAge', check: checkAge, usage: '--max-event-age D', describe: `how long an undelivered event keeps being retried (default ${DEFAULT_SETTINGS.maxEventAge})` },
   { flag: '--nats', kind: 'string', key: 'nats', check: checkNatsUrls, usage: '--nats URLS', describe: 'fleet mode: the NATS JetStream servers, comma-separated (nats://h1:4222,nats://h2:4222)' },
   { flag: '--nats-creds', kind: 'string', key: 'natsCreds', usage: '--nats-creds F', describe: 'fleet mode: NATS credentials file (.creds)' },
   { flag: '--fleet', kind: 'string', key: 'fleet', check: checkFleetName, usage: '--fleet NAME', describe: `fleet mode: the fleet's name (default ${DEFAULT_FLEET})` },

@@ -13,6 +13,7 @@ import { ensureOwnerOnlyFolder } from '../data-folder';
 import { daemonOffView, type DaemonLink } from '../daemon/daemon-link';
 import type { RecordLog } from '../delivery/delivery-log';
 import type { Dispatcher } from '../delivery/dispatcher';
+import { formatDuration } from '../delivery/retry-schedule';
 import { generateSecret, secretHint } from '../delivery/signing';
 import type { History } from '../outbox/history';
 import { exportFileName } from '../outbox/history-export';
@@ -85,6 +86,12 @@ export function createAppService(p: ServiceParts): AppService {
         records: log.size(),
       },
       startedAt,
+      retry: {
+        mode: d.retryPlan.durable ? 'durable' : 'reference',
+        schedule: d.retryPlan.durable ? (d.retryPlan.scheduleMs.length === 0 ? 'none' : d.retryPlan.scheduleMs.map(formatDuration).join(',')) : 'none',
+        maxEventAge: formatDuration(d.retryPlan.maxEventAgeMs),
+        suspended: d.suspended,
+      },
     };
   }
 

@@ -20,6 +20,14 @@ export const DEFAULT_TIMEOUT_MS = 5000;
  */
 export const MAX_DRAINED_BODY_BYTES = 64 * 1024;
 
+/**
+ * How long the body may take after the status line, read only for the snippet. The outcome is
+ * the status line's (the plugin's: a receiver that answers 200 at once and trickles its body is
+ * a success); a webhook answer's body normally follows in the same packet, so this bound only
+ * cuts off slow ones — the connection is then closed instead of reused.
+ */
+export const SNIPPET_WAIT_MS = 250;
+
 export interface AttemptRequest {
   url: string;
   body: string;
@@ -111,6 +119,9 @@ class AttemptHandler implements Dispatcher.DispatchHandler, Abortable {
   private keptBytes = 0;
   private total = 0;
   private readonly timer: NodeJS.Timeout;
+  private snippetTimer: NodeJS.Timeout | null = null;
+  /** when the status line arrived: the attempt's outcome and duration are decided there */
+  private statusAt: number | null = null;
   private readonly unwatch: (() => void) | null;
   private readonly startedAt: number;
 
@@ -155,6 +166,13 @@ class AttemptHandler implements Dispatcher.DispatchHandler, Abortable {
     if (statusCode < 200) return;
     this.status = statusCode;
     this.headers = headers;
+    // Decided: the deadline no longer applies; the body gets a short while for its snippet.
+    this.statusAt = this.now();
+    clearTimeout(this.timer);
+    this.snippetTimer = setTimeout(() => {
+      this.cutOff = true;
+      _controller.abort(new Error('answer cut off: its body was too slow'));
+    }, SNIPPET_WAIT_MS);
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -175,7 +193,9 @@ class AttemptHandler implements Dispatcher.DispatchHandler, Abortable {
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
-    if (this.cutOff && this.status !== 0) this.answered();
+    // After the status line nothing changes the outcome: a body cut off, reset or aborted only
+    // shortens the snippet.
+    if (this.status !== 0) this.answered();
     else this.fail(err);
   }
 
@@ -221,10 +241,12 @@ class AttemptHandler implements Dispatcher.DispatchHandler, Abortable {
     if (this.settled) return;
     this.settled = true;
     clearTimeout(this.timer);
+    if (this.snippetTimer) clearTimeout(this.snippetTimer);
     this.unwatch?.();
     const startedAt = this.startedAt;
+    const endedAt = this.statusAt ?? this.now();
     this.resolve({
-      record: { startedAt, durationMs: Math.max(0, this.now() - startedAt), ...fields },
+      record: { startedAt, durationMs: Math.max(0, endedAt - startedAt), ...fields },
       aborted: false,
       ...extra,
     });

@@ -205,6 +205,17 @@ export class OutboxDb {
     return this.stmt("SELECT id FROM records WHERE outcome = 'queued' ORDER BY id", true).all() as number[];
   }
 
+  /**
+   * The outbox with each event's attempt state, in order of acceptance: the next-attempt time of
+   * one waiting for a later attempt (its attempt count is in the record itself), so a restart
+   * continues the schedule instead of starting it again.
+   */
+  pendingEntries(): { id: number; nextAttemptAt: number | null }[] {
+    return this.db
+      .prepare("SELECT id, json_extract(record, '$.nextAttemptAt') AS nextAttemptAt FROM records WHERE outcome = 'queued' ORDER BY id")
+      .all() as { id: number; nextAttemptAt: number | null }[];
+  }
+
   /** How many records the database holds per outcome: the accounting invariant recomputed. */
   countByOutcome(): Partial<Record<Outcome, number>> {
     const rows = this.stmt('SELECT outcome, count(*) AS n FROM records GROUP BY outcome').all() as { outcome: Outcome; n: number }[];

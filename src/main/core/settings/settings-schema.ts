@@ -7,6 +7,7 @@
 // user's URL and everything else, and the bad value is reported and replaced by its default.
 
 import { checkTopicFilters } from '../../../shared/topic-patterns';
+import { DEFAULT_MAX_EVENT_AGE, DEFAULT_RETRY_SCHEDULE, parseMaxEventAge, parseRetrySchedule } from '../delivery/retry-schedule';
 
 /** Bumped when a stored field changes meaning; migrations in settings.ts bring old files up. */
 export const SETTINGS_VERSION = 1;
@@ -40,6 +41,10 @@ export interface Settings {
   historyDays: number;
   /** …and past this size the oldest records go first */
   historyMaxMB: number;
+  /** durable mode's later attempts: comma list of durations (`10s,1m,1h`), or `none` */
+  retrySchedule: string;
+  /** how long an undelivered event keeps being retried (`24h`) */
+  maxEventAge: string;
 }
 
 /** Reference values: identical to the daemon's webhook plugin (docs/architecture.md, "Delivery"). */
@@ -61,6 +66,8 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   topicFilters: [],
   historyDays: 30,
   historyMaxMB: 100,
+  retrySchedule: DEFAULT_RETRY_SCHEDULE,
+  maxEventAge: DEFAULT_MAX_EVENT_AGE,
 });
 
 export type IntSetting =
@@ -120,6 +127,16 @@ export const FIELD_CHECKS: Readonly<Record<keyof Settings, FieldCheck>> = {
   topicFilters: (v) => (Array.isArray(v) ? checkTopicFilters(v) : 'must be a list of topic patterns'),
   historyDays: boundedInt('historyDays'),
   historyMaxMB: boundedInt('historyMaxMB'),
+  retrySchedule: (v) => {
+    if (typeof v !== 'string') return 'must be a comma list of durations (10s,1m,1h) or "none"';
+    const r = parseRetrySchedule(v);
+    return r.ok ? null : r.message;
+  },
+  maxEventAge: (v) => {
+    if (typeof v !== 'string') return 'must be a duration such as 24h';
+    const r = parseMaxEventAge(v);
+    return r.ok ? null : r.message;
+  },
 };
 
 export const SETTINGS_KEYS = Object.keys(DEFAULT_SETTINGS) as (keyof Settings)[];
