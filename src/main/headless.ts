@@ -149,6 +149,8 @@ async function main(): Promise<void> {
     ownPorts: () => (uiPort ? [uiPort] : args.port ? [args.port] : []),
     dataDir,
     outbox: !args.noOutbox,
+    // No powerMonitor without Electron: a jump of the wall clock says the machine slept.
+    watchClock: true,
   }).catch((err: unknown): Controller => {
     if (!(err instanceof RefusedUrlError)) throw err;
     process.stderr.write(`--url refused: ${err.reason}\n`);

@@ -4,7 +4,29 @@
 import type { AppState } from './bridge';
 import type { Outcome } from './delivery';
 
-export type StatusKind = 'delivering' | 'failing' | 'circuit_open' | 'paused' | 'no_url' | 'daemon_disconnected';
+/** The states that have an icon of their own (build/tray/tray-<kind>.png). */
+export type IconKind = 'delivering' | 'failing' | 'circuit_open' | 'paused' | 'no_url' | 'daemon_disconnected';
+
+/** catching_up: a backlog drains (never green over undelivered events); refusing: every event gets a 4xx. */
+export type StatusKind = IconKind | 'catching_up' | 'refusing';
+
+/** The icon a state is shown with: a backlog draining looks like the breaker (attention), a refusal like failing. */
+export function iconOf(kind: StatusKind): IconKind {
+  if (kind === 'catching_up') return 'circuit_open';
+  if (kind === 'refusing') return 'failing';
+  return kind;
+}
+
+/** Events waiting beyond the one in flight: past this the badge says "Catching up", not "Delivering". */
+const CATCHING_UP_FROM = 2;
+
+/** The name a destination goes by in a status line: its host until destinations have names. */
+export function destinationLabel(url: string | null): string {
+  if (url === null) return 'The webhook';
+  // The authority without any credentials (never shown): what a user recognises the receiver by.
+  const authority = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]+)/i.exec(url)?.[1];
+  return authority ? authority.slice(authority.lastIndexOf('@') + 1) : 'The webhook';
+}
 
 export interface Status {
   kind: StatusKind;
@@ -55,31 +77,65 @@ export function statusOf(state: AppState, now: number, lastFinished?: Outcome | 
     };
   }
   const breaker = state.breaker;
+  const durable = state.retry?.mode === 'durable';
+  if (state.retry?.suspended) {
+    return {
+      kind: 'catching_up',
+      label: `Waiting for the network — ${state.stats.queued} waiting`,
+      detail: 'The computer is asleep or offline: attempts wait instead of being used up, and go out when it is back.',
+    };
+  }
   if (breaker.state === 'open') {
+    const held = breaker.held > 0 ? `, ${breaker.held} held` : '';
     const label =
       breaker.openUntil === null
-        ? 'Circuit open'
-        : `Circuit open, retrying in ${secondsUntil(breaker.openUntil, now)} s`;
+        ? `Circuit open${held}`
+        : `Circuit open${held}, retrying in ${secondsUntil(breaker.openUntil, now)} s`;
     return {
       kind: 'circuit_open',
       label,
-      detail:
-        'The webhook failed again and again, so events are skipped rather than sent until the cool-down ends. ' +
-        'Skipped events stay in the log and can be sent again.',
+      detail: durable
+        ? 'The webhook failed again and again, so events are held, in order, until a probe after the cool-down succeeds; then they all go out.'
+        : 'The webhook failed again and again, so events are skipped rather than sent until the cool-down ends. ' +
+          'Skipped events stay in the log and can be sent again.',
     };
   }
   if (breaker.state === 'half-open') {
-    return {
-      kind: 'circuit_open',
-      label: 'Circuit open, probing',
-      detail: 'The cool-down is over: the next event is the probe. Success closes the circuit, failure reopens it.',
-    };
+    return breaker.probing
+      ? {
+          kind: 'circuit_open',
+          label: 'Circuit open, probing',
+          detail: 'One event is probing the webhook: success closes the circuit, failure reopens it.',
+        }
+      : {
+          kind: 'circuit_open',
+          label: 'Circuit half-open, waiting for an event to probe',
+          detail: 'The cool-down is over: the next event is the probe. Success closes the circuit, failure reopens it.',
+        };
   }
   if (state.daemon.enabled && !state.daemon.connected) {
     return {
       kind: 'daemon_disconnected',
       label: 'Daemon not connected',
       detail: state.daemon.error ?? 'Waiting for the Pilot daemon. Is pilot-daemon running?',
+    };
+  }
+  if (breaker.refusing) {
+    return {
+      kind: 'refusing',
+      label: `${destinationLabel(state.url)} refuses every event: ${breaker.refusing.reason}`,
+      detail: `The last ${breaker.refusing.count} events were answered HTTP ${breaker.refusing.status}. They are not retried: fix the destination (format, token, URL), then send them again.`,
+    };
+  }
+  const waiting = state.stats.queued;
+  if (state.stats.retrying > 0 || waiting >= CATCHING_UP_FROM) {
+    return {
+      kind: 'catching_up',
+      label: `Catching up — ${waiting} waiting`,
+      detail:
+        state.stats.retrying > 0
+          ? `${state.stats.retrying} of them wait for their next attempt on the retry schedule; the rest are queued. Nothing is given up while there is a reasonable chance.`
+          : 'Events are queued and going out in the order they arrived.',
     };
   }
   if (breaker.consecutiveFailures > 0) {

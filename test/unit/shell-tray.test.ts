@@ -4,13 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { STATUS_KINDS, createTray, trayIconPath } from '../../src/main/shell/tray';
 import { TRAY_ITEM_IDS, buildTrayMenu, type TrayActions } from '../../src/main/shell/tray-menu';
 import type { AppState } from '../../src/shared/bridge';
-import type { StatusKind } from '../../src/shared/status';
+import type { IconKind } from '../../src/shared/status';
 import { FakeTray, createFakeElectron } from '../fixtures/fake-electron';
 import { sampleState } from '../fixtures/sample-state';
 
 const NOW = 1_700_000_000_000;
 
-const STATES: Record<StatusKind, AppState> = {
+const STATES: Record<IconKind, AppState> = {
   delivering: sampleState(),
   failing: sampleState({ breaker: { state: 'closed', openUntil: null, consecutiveFailures: 2, held: 0, probing: false, refusing: null } }),
   circuit_open: sampleState({ breaker: { state: 'open', openUntil: NOW + 12_000, consecutiveFailures: 5, held: 0, probing: false, refusing: null } }),

@@ -10,6 +10,7 @@ import type { DeliveryRecord, Outcome } from '../../shared/delivery';
 import type { AcceptedEvent } from '../../shared/events';
 import { createAppService } from './app/app-service';
 import { importDaemonUrl } from './app/first-run-import';
+import { watchClockJumps } from './clock-watch';
 import { DaemonLink } from './daemon/daemon-link';
 import { LinkMemory } from './daemon/link-memory';
 import { startDemo, type Demo } from './demo/demo-wiring';
@@ -79,6 +80,11 @@ export interface ControllerOptions {
   outbox?: boolean;
   /** how often retention runs (it also runs at start); tests shorten it */
   retentionIntervalMs?: number;
+  /**
+   * Notice sleep by jumps of the wall clock (the headless host). The Electron shell reports
+   * sleep and offline itself, through setSuspended.
+   */
+  watchClock?: boolean;
 }
 
 export interface Controller {
@@ -103,6 +109,8 @@ export interface Controller {
   readonly closeBudgetMs: number;
   /** the URL policy of this run (strict mode and own ports) */
   readonly urlPolicy: UrlPolicy;
+  /** the machine sleeps or is offline (true) or is back: delivery attempts wait meanwhile */
+  setSuspended(suspended: boolean): void;
   /** drains the dispatcher (bounded) and hands the daemon its URL back */
   close(): Promise<void>;
 }
@@ -272,6 +280,7 @@ export async function createController(opts: ControllerOptions): Promise<Control
 
   demo?.startEvents((ev) => d.submit(ev, 'demo'));
   link?.start();
+  const stopClockWatch = opts.watchClock ? watchClockJumps((suspended) => d.setSuspended(suspended)) : null;
 
   let closing: Promise<void> | null = null;
   return {
@@ -280,6 +289,7 @@ export async function createController(opts: ControllerOptions): Promise<Control
     getState: service.getState,
     getSecret: service.getSecret,
     accept: (ev, source) => d.submit(ev, source),
+    setSuspended: (suspended) => d.setSuspended(suspended),
     ingestUrl: ingest.url,
     urlPolicy: policy,
     closeBudgetMs: (link ? DaemonLink.stopBudgetMs : 0) + d.drainMs + CLOSE_MARGIN_MS,
@@ -303,6 +313,7 @@ export async function createController(opts: ControllerOptions): Promise<Control
     close: () =>
       (closing ??= (async () => {
         demo?.stopEvents();
+        stopClockWatch?.();
         // Hand delivery back to the daemon first, so it stops posting to an ingest about to close.
         await link?.stop();
         await ingest.close();

@@ -16,6 +16,8 @@ export interface ControllerLike {
   historyPages(): Iterable<DeliveryRecord[]>;
   /** the longest close() takes (daemon hand-back + drain + margin): the quit waits this long */
   readonly closeBudgetMs?: number;
+  /** the machine sleeps or is offline (true) or is back: delivery attempts wait meanwhile */
+  setSuspended?(suspended: boolean): void;
   /** drains the dispatcher (bounded) and hands the daemon its URL back */
   close(): Promise<void>;
 }

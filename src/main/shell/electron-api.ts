@@ -10,7 +10,9 @@ import type {
   IpcMain,
   Menu,
   NativeImage,
+  Net,
   Notification,
+  PowerMonitor,
   SafeStorage,
   Tray,
 } from 'electron';
@@ -26,4 +28,8 @@ export interface ShellElectron {
   dialog: Pick<Dialog, 'showSaveDialog'>;
   safeStorage: Pick<SafeStorage, 'isEncryptionAvailable' | 'encryptString' | 'decryptString' | 'getSelectedStorageBackend'>;
   nativeImage: { createFromPath(path: string): NativeImage };
+  /** sleep and wake-up: delivery attempts wait while the machine sleeps */
+  powerMonitor?: Pick<PowerMonitor, 'on' | 'removeListener'>;
+  /** offline: delivery attempts wait while there is no network */
+  net?: Pick<Net, 'isOnline'>;
 }

@@ -13,6 +13,8 @@ import {
   dialog,
   ipcMain,
   nativeImage,
+  net,
+  powerMonitor,
   safeStorage,
 } from 'electron';
 import ElectronStore from 'electron-store';
@@ -38,7 +40,7 @@ function readFileOrNull(path: string): string | null {
 const log = (message: string): void => void process.stderr.write(`${maskUrlCredentials(message)}\n`);
 
 async function main(): Promise<void> {
-  const electron = { app, BrowserWindow, Tray, Menu, ipcMain, Notification, clipboard, dialog, safeStorage, nativeImage };
+  const electron = { app, BrowserWindow, Tray, Menu, ipcMain, Notification, clipboard, dialog, safeStorage, nativeImage, powerMonitor, net };
   const env = process.env;
   const running = await startShell({
     electron,

@@ -5,16 +5,19 @@
 
 import type { AppState } from '../../shared/bridge';
 
-export type NoticeKind = 'breaker_opened' | 'breaker_recovered' | 'daemon_lost' | 'daemon_found';
+export type NoticeKind = 'breaker_opened' | 'breaker_recovered' | 'daemon_lost' | 'daemon_found' | 'refusing' | 'accepting';
 
 /** Each pair of notices tells one story; the debounce applies per story. */
-type Topic = 'breaker' | 'daemon';
+type Topic = 'breaker' | 'daemon' | 'refusal';
 
 const TOPIC_OF: Readonly<Record<NoticeKind, Topic>> = {
   breaker_opened: 'breaker',
   breaker_recovered: 'breaker',
   daemon_lost: 'daemon',
   daemon_found: 'daemon',
+  // A destination answering 4xx to every event: the breaker never opens for it, so it is its own story.
+  refusing: 'refusal',
+  accepting: 'refusal',
 };
 
 /** At most one notice per topic per minute: enough to learn of a problem, not enough to nag. */
@@ -36,6 +39,7 @@ function breakerTransition(prev: AppState, next: AppState): NoticeKind | null {
 /** Where each story stands now: what a notice about it would say if shown at this moment. */
 function currentKind(topic: Topic, state: AppState): NoticeKind {
   if (topic === 'breaker') return state.breaker.state === 'closed' ? 'breaker_recovered' : 'breaker_opened';
+  if (topic === 'refusal') return state.breaker.refusing ? 'refusing' : 'accepting';
   return state.daemon.connected ? 'daemon_found' : 'daemon_lost';
 }
 
@@ -58,6 +62,7 @@ export class NoticeTracker {
     if (prev !== null) {
       const b = breakerTransition(prev, next);
       if (b) kinds.push(b);
+      if (!prev.breaker.refusing && next.breaker.refusing) kinds.push('refusing');
       if (next.daemon.enabled && prev.daemon.connected && !next.daemon.connected) kinds.push('daemon_lost');
       if (this.daemonSeen && !prev.daemon.connected && next.daemon.connected) kinds.push('daemon_found');
     }

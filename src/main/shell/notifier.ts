@@ -2,7 +2,7 @@
 // debounce held back. The texts say what happened and what the app does about it.
 
 import type { AppState } from '../../shared/bridge';
-import { secondsUntil } from '../../shared/status';
+import { destinationLabel, secondsUntil } from '../../shared/status';
 import type { ShellElectron } from './electron-api';
 import { NoticeTracker, type Notice, type NoticeKind } from './notice-tracker';
 
@@ -20,8 +20,23 @@ export function noticeText(kind: NoticeKind, state: AppState, now: number): Noti
         body: `Events failed ${state.breaker.consecutiveFailures} times in a row, so the circuit breaker opened. Events are kept in the log.${wait}`,
       };
     }
-    case 'breaker_recovered':
-      return { title: 'Webhook deliveries recovered', body: 'The webhook answered again; events are being delivered.' };
+    case 'breaker_recovered': {
+      const waiting = state.stats.queued;
+      const body =
+        waiting > 0
+          ? `The webhook answered again. ${waiting} ${waiting === 1 ? 'event waited and is' : 'events waited and are'} going out now, in the order they arrived.`
+          : 'The webhook answered again; events are being delivered.';
+      return { title: 'Webhook deliveries recovered', body };
+    }
+    case 'refusing': {
+      const r = state.breaker.refusing;
+      return {
+        title: `${destinationLabel(state.url)} refuses every event`,
+        body: `${r?.reason ?? 'refused'} (HTTP ${r?.status ?? '4xx'}, ${r?.count ?? 0} in a row). The events are kept in the log: fix the destination, then send them again.`,
+      };
+    }
+    case 'accepting':
+      return { title: `${destinationLabel(state.url)} accepts events again`, body: 'The last event was delivered.' };
     case 'daemon_lost':
       return {
         title: 'Pilot daemon disconnected',

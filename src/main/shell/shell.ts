@@ -14,6 +14,7 @@ import type { LoginItem } from './login-item';
 import { createNotifier, type Clock } from './notifier';
 import { forwardPushes } from './push-forwarder';
 import type { ExpectedSender } from './sender-check';
+import { watchPower } from './power-watch';
 import { shellHandlers } from './shell-handlers';
 import { createTray, type TrayHandle } from './tray';
 import { REDELIVER_FAILED, type TrayActions } from './tray-menu';
@@ -148,6 +149,12 @@ export async function startShell(opts: ShellOptions): Promise<RunningShell | nul
     window.isDestroyed() ? null : { webContentsId: window.webContents.id, appFileUrl: opts.files.appFileUrl };
   disposers.push(registerIpcHandlers(opts.electron.ipcMain, handlers, expected));
   disposers.push(forwardPushes(controller.subscribe, () => (window.isDestroyed() ? null : window.webContents)));
+
+  // Sleep and offline: attempts wait instead of being used up against a receiver that is fine.
+  if (opts.electron.powerMonitor && opts.electron.net && controller.setSuspended) {
+    const power = { powerMonitor: opts.electron.powerMonitor, net: opts.electron.net };
+    disposers.push(watchPower(power, (suspended) => controller.setSuspended?.(suspended)));
+  }
 
   const notifier = createNotifier(opts.electron, { onClick: show, clock: opts.clock });
   notifier.observe(state);

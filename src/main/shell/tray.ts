@@ -6,11 +6,14 @@ import { join } from 'node:path';
 import type { MenuItemConstructorOptions, NativeImage, Tray } from 'electron';
 import type { AppState } from '../../shared/bridge';
 import type { Outcome } from '../../shared/delivery';
-import type { StatusKind } from '../../shared/status';
+import { iconOf, type IconKind } from '../../shared/status';
 import type { ShellElectron } from './electron-api';
 import { buildTrayMenu, type TrayActions } from './tray-menu';
 
-export const STATUS_KINDS: readonly StatusKind[] = [
+/** How often the open breaker's countdown is redrawn. */
+export const COUNTDOWN_TICK_MS = 1000;
+
+export const STATUS_KINDS: readonly IconKind[] = [
   'delivering',
   'failing',
   'circuit_open',
@@ -20,7 +23,7 @@ export const STATUS_KINDS: readonly StatusKind[] = [
 ];
 
 /** build/tray/tray-<kind>.png (16 px) with tray-<kind>@2x.png beside it for HiDPI screens. */
-export function trayIconPath(dir: string, kind: StatusKind): string {
+export function trayIconPath(dir: string, kind: IconKind): string {
   return join(dir, `tray-${kind}.png`);
 }
 
@@ -47,8 +50,8 @@ export function createTray(
   e: Pick<ShellElectron, 'Tray' | 'Menu' | 'nativeImage'>,
   opts: TrayOptions,
 ): TrayHandle | null {
-  const images = new Map<StatusKind, NativeImage>();
-  const imageFor = (kind: StatusKind): NativeImage => {
+  const images = new Map<IconKind, NativeImage>();
+  const imageFor = (kind: IconKind): NativeImage => {
     let img = images.get(kind);
     if (img === undefined) {
       img = e.nativeImage.createFromPath(trayIconPath(opts.iconDir, kind));
@@ -60,20 +63,33 @@ export function createTray(
   let tray: Tray;
   const first = buildTrayMenu(opts.initialState, opts.now(), opts.isLoginItemEnabled(), opts.actions);
   try {
-    tray = new e.Tray(imageFor(first.status.kind));
+    tray = new e.Tray(imageFor(iconOf(first.status.kind)));
   } catch {
     return null;
   }
-  let shownKind: StatusKind | null = null;
+  let shownKind: IconKind | null = null;
+  let last: { state: AppState; lastFinished: Outcome | null } = { state: opts.initialState, lastFinished: null };
+  // While the breaker is open the tooltip counts down: redrawn every second, not only on a push.
+  let ticker: NodeJS.Timeout | null = null;
   let shownMenu = '';
   let shownTooltip = '';
 
   const render = (state: AppState, lastFinished: Outcome | null): void => {
     if (tray.isDestroyed()) return;
+    last = { state, lastFinished };
     const view = buildTrayMenu(state, opts.now(), opts.isLoginItemEnabled(), opts.actions, lastFinished);
-    if (view.status.kind !== shownKind) {
-      tray.setImage(imageFor(view.status.kind));
-      shownKind = view.status.kind;
+    const icon = iconOf(view.status.kind);
+    if (icon !== shownKind) {
+      tray.setImage(imageFor(icon));
+      shownKind = icon;
+    }
+    const counting = state.breaker.state === 'open' && state.breaker.openUntil !== null;
+    if (counting && ticker === null) {
+      ticker = setInterval(() => render(last.state, last.lastFinished), COUNTDOWN_TICK_MS);
+      ticker.unref();
+    } else if (!counting && ticker !== null) {
+      clearInterval(ticker);
+      ticker = null;
     }
     if (view.tooltip !== shownTooltip) {
       tray.setToolTip(view.tooltip);
@@ -93,6 +109,8 @@ export function createTray(
     tray,
     update: render,
     destroy: () => {
+      if (ticker !== null) clearInterval(ticker);
+      ticker = null;
       if (!tray.isDestroyed()) tray.destroy();
     },
   };

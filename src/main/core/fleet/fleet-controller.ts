@@ -355,6 +355,9 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
     },
     applyRetention: () => 0,
     urlPolicy: policy,
+    setSuspended: (suspended) => {
+      for (const d of deliverers.values()) d.dispatcher.setSuspended(suspended);
+    },
     closeBudgetMs: DaemonLink.stopBudgetMs + DRAIN_MS + CLOSE_MARGIN_MS,
     close: () =>
       (closing ??= (async () => {
