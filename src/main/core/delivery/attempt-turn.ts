@@ -119,12 +119,12 @@ export class AttemptTurn {
     const now = o.now();
     const step = countedAttempts(rec) - o.maxAttempts;
     const total = o.retrySchedule.length;
+    const deadline = rec.receivedAt + o.maxEventAgeMs;
+    if (now >= deadline) return { giveUp: `older than the maximum event age (${formatDuration(o.maxEventAgeMs)}): given up` };
     const delay = scheduleDelay(o.retrySchedule, step, o.random);
     if (delay === undefined) {
       return { giveUp: total === 0 ? 'no retry schedule' : `the retry schedule is used up (${plural(total, 'later attempt')})` };
     }
-    const deadline = rec.receivedAt + o.maxEventAgeMs;
-    if (now >= deadline) return { giveUp: `older than the maximum event age (${formatDuration(o.maxEventAgeMs)}): given up` };
     const wait = Math.max(delay, end.retryAfterMs ?? 0);
     // The last try is at the deadline, not past it.
     const at = Math.min(now + wait, deadline);
