@@ -24,7 +24,7 @@ beforeAll(async () => {
   session = await openAppSession({
     colorScheme: 'dark',
     receiver: { reply: { status: 500, body: 'boom' } },
-    host: (rx) => ({ url: rx.url, args: [...FAST_DELIVERY, '--circuit-cooldown-ms', String(COOLDOWN_MS)] }),
+    host: (rx) => ({ url: rx.url, args: [...FAST_DELIVERY, '--circuit-cooldown-ms', String(COOLDOWN_MS), '--no-outbox'] }),
   });
   ({ host, receiver, page } = session);
 });
@@ -45,13 +45,14 @@ describe('the state badge', () => {
     const first = await badge();
     // The countdown is live: the number goes down while we watch.
     await eventually(badge).not.toBe(first);
-    expect(await badge()).toMatch(/^Circuit open, (retrying in [1-3] s|probing)$/);
+    expect(await badge()).toMatch(/^Circuit (open, retrying in [1-3] s|half-open, waiting for an event to probe)$/);
     await eventually(() => page.getByLabel('Circuit skips', { exact: true }).textContent()).not.toBe('0');
     await screenshot(page, 'badge-circuit-open-dark');
 
-    // After the cool-down the next event is the probe; the receiver has recovered.
+    // After the cool-down the next event is the probe ("probing" only once one is in flight); the
+    // receiver has recovered.
     receiver.reply({ status: 200 });
-    await eventually(badge).toBe('Circuit open, probing');
+    await eventually(badge).toBe('Circuit half-open, waiting for an event to probe');
     await host.inject([daemonEvent(99, 'tunnel.path_recovered')]);
     await eventually(badge).toBe('Delivering');
 

@@ -98,7 +98,7 @@ describe('chaos run', () => {
     settings.update({ daemonUrlImported: true });
     let controller: Controller | null = await createController({
       settings,
-      runOverrides: { url: receiver.url, timeoutMs: 300, retryBackoffMs: 20, circuitCooldownMs: 500, queueSize: 64, concurrency: 2 },
+      runOverrides: { url: receiver.url, timeoutMs: 300, retryBackoffMs: 20, circuitCooldownMs: 500, queueSize: 64, concurrency: 2, retrySchedule: 'none' },
       daemon: { enabled: true, socketPath, healthIntervalMs: 100, reconnectMaxMs: 300 },
       pushIntervalMs: 50,
       ...(DURABLE ? { dataDir: join(dir, 'data') } : {}),

@@ -117,7 +117,12 @@ export function daemonEvent(eventId: number, event: string, data: unknown = { pe
 /** Fast delivery settings for tests (DESIGN.md section 5 flags). */
 // Short waits keep the tests quick; the attempt timeout stays well above a loaded machine's slowest
 // local answer, or a slow reply would be retried and counted twice by the receiver.
-export const FAST_DELIVERY = ['--timeout-ms', '2000', '--retry-backoff-ms', '20'];
+/**
+ * Quick first attempts and no later ones: these window tests watch events fail and come back by
+ * "Send again", which durable mode's retry schedule would otherwise do by itself (see the
+ * self-healing integration tests for that).
+ */
+export const FAST_DELIVERY = ['--timeout-ms', '2000', '--retry-backoff-ms', '20', '--retry-schedule', 'none'];
 
 export async function startHost(opts: HostOptions = {}): Promise<Host> {
   await buildOnce();
