@@ -5,6 +5,7 @@ import type { AppState, Bridge } from '../shared/bridge';
 import type { DeliveryRecord } from '../shared/delivery';
 import { Counters } from './counters';
 import { DaemonPanel } from './daemon-panel';
+import { FleetPanel } from './fleet-panel';
 import { DetailsPanel } from './details-panel';
 import { byId } from './dom';
 import { FrameBatch } from './frame-batch';
@@ -46,6 +47,7 @@ function start(): void {
   const urlForm = new UrlForm(bridge);
   const secret = new SecretPanel(bridge);
   const daemon = new DaemonPanel();
+  const fleet = new FleetPanel();
   const pause = new PauseButton(bridge, (message) => notices.setConnection(message));
   const demoTag = byId('demo-tag', HTMLElement);
   const historyPanel = new HistoryPanel(bridge, web === null ? null : historyDownloader(token));
@@ -64,6 +66,7 @@ function start(): void {
     urlForm.update(s);
     secret.update(s);
     daemon.update(s.daemon);
+    fleet.update(s.fleet);
     historyPanel.update(s);
     pause.update(s);
     details.setSecretSet(s.secret.set);

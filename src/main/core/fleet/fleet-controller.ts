@@ -1,6 +1,6 @@
 // Fleet mode's controller (--nats): the same bridge contract as the embedded controller, over the
-// fleet's NATS JetStream cluster instead of the local SQLite outbox (docs/architecture.md, "Fleet
-// mode"). By role:
+// fleet's NATS JetStream cluster instead of the local SQLite outbox (the README's
+// "Fleet" section). By role:
 //   ingest  the daemon link and the ingest; each accepted event published (fleet-ingest.ts)
 //   deliver one engine per destination in the fleet's KV bucket (fleet-deliverer.ts)
 //   all     both
