@@ -12,6 +12,7 @@ import { parseRfc3339 } from '../../shared/rfc3339';
 import { checkTopicFiltersToSave, normaliseTopicFilters } from '../../shared/topic-patterns';
 import { maskUrlCredentials } from '../../shared/url-mask';
 import { checkWebhookUrl, type UrlCheck } from '../../shared/url-rules';
+import { previewBody } from './destinations/destination-preview';
 import { DaemonLink, daemonOffView } from './daemon/daemon-link';
 import { LinkMemory } from './daemon/link-memory';
 import { ensureOwnerOnlyFolder } from './data-folder';
@@ -354,6 +355,7 @@ export async function createController(opts: ControllerOptions): Promise<Control
     // The headless host has no clipboard of the user's; the Electron shell overrides this.
     copySecret: async () =>
       fail('unsupported', 'The headless host cannot reach your clipboard; the secret is in the settings file of the data folder.'),
+    previewDestination: (arg) => previewBody(arg),
     // The headless host cannot ask where to save (the Electron shell overrides this with a save
     // dialog): the file goes into the data folder, where the history itself lives.
     exportHistory: async () => {
