@@ -5,6 +5,7 @@
 
 import type { CallArg, CallName, CallResult } from './bridge-calls';
 import type { BreakerView, DeliveryRecord, Stats } from './delivery';
+import type { FleetView } from './fleet';
 
 export { CALL_NAMES, type CallArg, type CallName, type CallResult, type LogQuery, type RedeliverArg } from './bridge-calls';
 export type { ApiError, ErrorCode, Result } from './api-errors';
@@ -103,6 +104,10 @@ export interface AppState {
   /** topic patterns events must match to be delivered; empty = every topic */
   topicFilters: string[];
   history: HistoryView;
+  /** epoch ms this process started: `stats` count from here, the history goes further back */
+  startedAt?: number;
+  /** present in fleet mode only (--nats): the fleet, this process's role and the cluster's reach */
+  fleet?: FleetView;
 }
 
 /** The durable outbox and history (SQLite in the data folder), or why it is off. */
@@ -125,6 +130,12 @@ export interface TestResult {
   status?: number;
   durationMs: number;
   error?: string;
+  /** the first bytes of the receiver's answer */
+  responseSnippet?: string;
+  /** why a known receiver refuses it and what to do (e.g. Slack's `no_text`), when known */
+  hint?: string;
+  /** the log record of this test (source 'test'), when it was sent */
+  recordId?: number;
 }
 
 /** Pushes main → window. Batched: `records` carries new or changed records since the last push. */

@@ -224,6 +224,7 @@ export async function createController(opts: ControllerOptions): Promise<Control
       })
     : null;
 
+  const startedAt = Date.now();
   function getState(): AppState {
     const stats: Stats = { ...d.stats(), rejected };
     return {
@@ -249,6 +250,7 @@ export async function createController(opts: ControllerOptions): Promise<Control
         retentionRemoved,
         records: log.size(),
       },
+      startedAt,
     };
   }
 

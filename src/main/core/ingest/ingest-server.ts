@@ -220,8 +220,11 @@ async function receive(req: http.IncomingMessage, res: http.ServerResponse, h: I
     const pending = h.onEvent(check.event);
     if (pending) await pending;
   } catch (err) {
-    // A 5xx makes the daemon retry the event, which is what a passing fault deserves.
-    reply(res, 500, 'internal', `event not accepted: ${(err as Error).message}`);
+    // A 5xx makes the daemon retry the event, which is what a passing fault deserves. A handler
+    // may name its status: fleet mode answers 503 while its cluster cannot store the event.
+    const status = (err as { httpStatus?: unknown }).httpStatus === 503 ? 503 : 500;
+    if (status === 503) res.setHeader('Retry-After', '1');
+    reply(res, status, status === 503 ? 'unavailable' : 'internal', `event not accepted: ${(err as Error).message}`);
     return;
   }
   res.statusCode = 204;
