@@ -14,10 +14,11 @@ import { join } from 'node:path';
 import type { AppState, BridgeHandlers, BridgePushes, ErrorCode, PushName, Result } from '../../../shared/bridge';
 import { CLOSED_BREAKER, emptyStats, outcomesFor, RESENDABLE, type Stats } from '../../../shared/delivery';
 import type { FleetView } from '../../../shared/fleet';
-import { checkTopicFilters, normaliseTopicFilters } from '../../../shared/topic-patterns';
+import { checkTopicFiltersToSave, normaliseTopicFilters } from '../../../shared/topic-patterns';
 import type { Controller, ControllerOptions } from '../controller';
 import { CLOSE_MARGIN_MS, LOG_CAPACITY, PUSH_INTERVAL_MS } from '../controller';
 import { DaemonLink, daemonOffView } from '../daemon/daemon-link';
+import { previewBody } from '../destinations/destination-preview';
 import { LinkMemory } from '../daemon/link-memory';
 import { DeliveryLog } from '../delivery/delivery-log';
 import { Dispatcher } from '../delivery/dispatcher';
@@ -336,7 +337,7 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
     },
     setTopicFilters: async ({ filters }) => {
       const clean = normaliseTopicFilters(filters);
-      const problem = checkTopicFilters(clean);
+      const problem = checkTopicFiltersToSave(clean);
       if (problem) return fail('bad_topic_filter', problem);
       const r = await putPrimary({ topics: clean });
       return r.ok ? { ok: true, value: { filters: clean } } : r;
@@ -357,6 +358,8 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
       return r.ok ? { ok: true, value: { set: false } } : r;
     },
     copySecret: async () => unsupported('Copying the secret from the headless host'),
+    // Pure rendering, the same in fleet mode: nothing is sent.
+    previewDestination: (arg) => previewBody(arg),
     exportHistory: async () => {
       if (opts.dataDir === undefined) return fail('unsupported', 'There is no data folder to export into.');
       const dir = join(opts.dataDir, EXPORTS_DIR);
