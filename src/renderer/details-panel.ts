@@ -152,7 +152,7 @@ export class DetailsPanel {
   }
 
   private async copyCurl(command: string): Promise<void> {
-    const ok = await copyText(command);
+    const ok = await copyText(command, this.bridge);
     if (this.status) {
       setText(this.status, ok ? 'curl command copied (unsigned).' : 'The clipboard is not available here.');
     }

@@ -74,6 +74,7 @@ function defaultBehaviours(): Record<CallName, Behaviour> {
     generateSecret: async () => ok({ secret: 'whsec_AAAA', hint: '…AAAA' }),
     clearSecret: async () => ok({ set: false }),
     copySecret: async () => ok({ copied: true }),
+    copyText: async () => ok({ copied: true }),
     redeliver: async () => ok({ queued: 4 }),
     setTopicFilters: async (a) => ok({ filters: (a as { filters: string[] }).filters }),
     exportHistory: async () => ok({ path: '/data/exports/history.jsonl', records: 7 }),
@@ -264,6 +265,7 @@ describe('API routes', () => {
     setSecret: { secret: 's3cret' },
     redeliver: { since: '2024-05-01T12:00:00Z', outcome: 'any_undelivered' },
     setTopicFilters: { filters: ['tunnel.*'] },
+    copyText: { text: 'curl -X POST http://127.0.0.1:9/hook' },
   };
   const expectedValues: Record<CallName, unknown> = {
     getState: STATE,
@@ -278,6 +280,7 @@ describe('API routes', () => {
     generateSecret: { secret: 'whsec_AAAA', hint: '…AAAA' },
     clearSecret: { set: false },
     copySecret: { copied: true },
+    copyText: { copied: true },
     redeliver: { queued: 4 },
     setTopicFilters: { filters: ['tunnel.*'] },
     exportHistory: { path: '/data/exports/history.jsonl', records: 7 },

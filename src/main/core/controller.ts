@@ -352,6 +352,8 @@ export async function createController(opts: ControllerOptions): Promise<Control
       return { ok: true, value: { set: false } };
     },
     // The headless host has no clipboard of the user's; the Electron shell overrides this.
+    // The page on the headless host writes to the clipboard itself (navigator.clipboard).
+    copyText: async () => fail('unsupported', 'The headless host has no clipboard of yours; the page copies the text itself.'),
     copySecret: async () =>
       fail('unsupported', 'The headless host cannot reach your clipboard; the secret is in the settings file of the data folder.'),
     // The headless host cannot ask where to save (the Electron shell overrides this with a save

@@ -13,6 +13,7 @@ import {
   dialog,
   ipcMain,
   nativeImage,
+  protocol,
   safeStorage,
 } from 'electron';
 import ElectronStore from 'electron-store';
@@ -38,7 +39,7 @@ function readFileOrNull(path: string): string | null {
 const log = (message: string): void => void process.stderr.write(`${maskUrlCredentials(message)}\n`);
 
 async function main(): Promise<void> {
-  const electron = { app, BrowserWindow, Tray, Menu, ipcMain, Notification, clipboard, dialog, safeStorage, nativeImage };
+  const electron = { app, BrowserWindow, Tray, Menu, ipcMain, Notification, clipboard, dialog, safeStorage, nativeImage, protocol };
   const env = process.env;
   const running = await startShell({
     electron,

@@ -325,6 +325,7 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
       return r.ok ? { ok: true, value: { set: false } } : r;
     },
     copySecret: async () => unsupported('Copying the secret from the headless host'),
+    copyText: async () => unsupported('Copying from the headless host'),
     exportHistory: async () => {
       if (opts.dataDir === undefined) return fail('unsupported', 'There is no data folder to export into.');
       const dir = join(opts.dataDir, EXPORTS_DIR);
