@@ -1,5 +1,5 @@
 // Headless host: the same controller as the Electron app, with the window served as a web page on
-// 127.0.0.1 (DESIGN.md section 5). Prints exactly one stdout line when ready:
+// 127.0.0.1 (docs/architecture.md, "The headless host"). Prints exactly one stdout line when ready:
 //   listening http://127.0.0.1:<port>/
 // Everything meant for a person goes to stderr.
 
@@ -22,6 +22,7 @@ import { openConfStore } from './core/settings/conf-store';
 import { SettingsService } from './core/settings/settings';
 import { exportFileName, JSON_LINES_TYPE, writeJsonLines } from './core/outbox/history-export';
 import { EXPORT_PATH } from '../shared/http-routes';
+import { readCredentials } from './headless/credentials';
 import { HEADLESS_USAGE, parseHeadlessArgs } from './headless/headless-args';
 import { startApiServer } from './headless/api-server';
 
@@ -58,6 +59,14 @@ async function main(): Promise<void> {
     process.stdout.write(`${HEADLESS_USAGE}\n`);
     return;
   }
+
+  const creds = readCredentials(args, process.env, (path) => readFileSync(path, 'utf8'));
+  if (!creds.ok) {
+    process.stderr.write(`${creds.message}\n`);
+    process.exit(EXIT_USAGE);
+  }
+  const { token: givenToken, tokenSource, secret } = creds.credentials;
+  for (const w of creds.credentials.warnings) warn(w);
 
   if (args.url !== undefined) {
     const check = checkWebhookUrl(args.url);
@@ -112,7 +121,7 @@ async function main(): Promise<void> {
     settings,
     runOverrides: {
       ...(args.url !== undefined && { url: args.url }),
-      ...(args.secret !== undefined && { secret: args.secret }),
+      ...(secret !== undefined && { secret }),
       ...(args.timeoutMs !== undefined && { timeoutMs: args.timeoutMs }),
       ...(args.retryBackoffMs !== undefined && { retryBackoffMs: args.retryBackoffMs }),
       ...(args.circuitCooldownMs !== undefined && { circuitCooldownMs: args.circuitCooldownMs }),
@@ -136,7 +145,7 @@ async function main(): Promise<void> {
   // The controller's own warnings (history, daemon URL import, demo), after the settings' ones above.
   for (const w of controller.getState().warnings.filter((w) => !settings.warnings.map(maskUrlCredentials).includes(w))) warn(w);
 
-  const token = args.token ?? randomBytes(TOKEN_BYTES).toString('base64url');
+  const token = givenToken ?? randomBytes(TOKEN_BYTES).toString('base64url');
   const here = dirname(fileURLToPath(import.meta.url));
   const server = await startApiServer({
     handlers: controller.handlers,
@@ -159,7 +168,12 @@ async function main(): Promise<void> {
 
   process.stdout.write(`listening http://127.0.0.1:${server.port}/\n`);
   if (fleet) process.stderr.write(`fleet mode: fleet "${fleet.name}", role ${fleet.role}, NATS ${fleet.servers.join(', ')}\n`);
-  process.stderr.write(`open http://127.0.0.1:${server.port}/#token=${token}\n`);
+  // A generated token is shown (there is no other way to learn it); one the user gave is not echoed.
+  process.stderr.write(
+    tokenSource === undefined
+      ? `open http://127.0.0.1:${server.port}/#token=${token}\n`
+      : `open http://127.0.0.1:${server.port}/#token=<the token from ${tokenSource}>\n`,
+  );
 
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
