@@ -3,7 +3,7 @@
 // and the Electron shell both drive the app through this one object.
 
 import { join } from 'node:path';
-import type { Agent } from 'undici';
+import type { Dispatcher as UndiciDispatcher } from 'undici';
 import { fail } from '../../shared/api-errors';
 import type { AppState, BridgeHandlers, BridgePushes, PushName, PushSubscribe } from '../../shared/bridge';
 import { outcomesFor, type DeliveryRecord, type Outcome, type Stats } from '../../shared/delivery';
@@ -20,7 +20,7 @@ import { startDemoSource } from './demo/demo-events';
 import { DeliveryLog, type RecordLog } from './delivery/delivery-log';
 import { Dispatcher } from './delivery/dispatcher';
 import { generateSecret, secretHint } from './delivery/signing';
-import { createEgressAgent } from './egress-guard';
+import { createEgressAgent, type EgressGuardOptions } from './egress-guard';
 import { startIngestServer } from './ingest/ingest-server';
 import { PushBatcher } from './push-batcher';
 import type { Settings } from './settings/settings-schema';
@@ -61,6 +61,11 @@ export interface ControllerOptions {
   demo?: boolean;
   /** ports the app serves on loopback besides the ingest (the headless UI): never delivered to */
   ownPorts?: () => readonly number[];
+  /**
+   * Builds the connection pool deliveries go through, around the guard's options: the host's
+   * proxy support (core/egress-proxy.ts). Default: the guarded agent, no proxy.
+   */
+  egress?: (guard: EgressGuardOptions) => UndiciDispatcher;
   pushIntervalMs?: number;
   /**
    * The data folder: the durable outbox and history live there (history.sqlite3). Absent, or
@@ -147,7 +152,8 @@ export async function createController(opts: ControllerOptions): Promise<Control
     if (lastRule?.key !== key) lastRule = { key, check: checkWebhookUrl(url, { strict, ownPorts: ports }) };
     return lastRule.check;
   };
-  const agent: Agent = createEgressAgent({ strict: settings.get().strictEgress, ownPorts });
+  const guard: EgressGuardOptions = { strict: settings.get().strictEgress, ownPorts };
+  const agent: UndiciDispatcher = opts.egress?.(guard) ?? createEgressAgent(guard);
 
   // First run with a daemon: take over the URL the user had already given it.
   let url = s.url;
