@@ -77,6 +77,7 @@ function defaultBehaviours(): Record<CallName, Behaviour> {
     copyText: async () => ok({ copied: true }),
     redeliver: async () => ok({ queued: 4 }),
     setTopicFilters: async (a) => ok({ filters: (a as { filters: string[] }).filters }),
+    previewDestination: async () => ok({ contentType: 'application/json', body: '{"text":"x"}', headers: {} }),
     exportHistory: async () => ok({ path: '/data/exports/history.jsonl', records: 7 }),
   };
 }
@@ -266,6 +267,7 @@ describe('API routes', () => {
     redeliver: { since: '2024-05-01T12:00:00Z', outcome: 'any_undelivered' },
     setTopicFilters: { filters: ['tunnel.*'] },
     copyText: { text: 'curl -X POST http://127.0.0.1:9/hook' },
+    previewDestination: { format: 'slack' },
   };
   const expectedValues: Record<CallName, unknown> = {
     getState: STATE,
@@ -283,6 +285,7 @@ describe('API routes', () => {
     copyText: { copied: true },
     redeliver: { queued: 4 },
     setTopicFilters: { filters: ['tunnel.*'] },
+    previewDestination: { contentType: 'application/json', body: '{"text":"x"}', headers: {} },
     exportHistory: { path: '/data/exports/history.jsonl', records: 7 },
   };
 
