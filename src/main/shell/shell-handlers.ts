@@ -26,7 +26,7 @@ export function shellHandlers(
       if (secret === null) {
         return { ok: false, error: { code: 'no_secret', message: 'No signing secret is set: set or generate one first.' } };
       }
-      electron.clipboard.writeText(secret);
+      await electron.clipboard.writeText(secret);
       return { ok: true, value: { copied: true } };
     },
     exportHistory: async (): Promise<Result<{ path: string; records: number }>> => {

@@ -109,7 +109,8 @@ export async function startShell(opts: ShellOptions): Promise<RunningShell | nul
         else notifyOnce('Sending failed events again', r.value.queued === 0 ? 'There was nothing left to send.' : `${r.value.queued} queued, in the order they arrived.`);
       }),
     copyUrl: () => {
-      if (state.url !== null) opts.electron.clipboard.writeText(state.url);
+      const url = state.url;
+      if (url !== null) run('copy the URL', async () => opts.electron.clipboard.writeText(url));
     },
     setStartAtLogin: (enabled) => {
       try {
