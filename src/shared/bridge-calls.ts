@@ -201,6 +201,11 @@ export const CALLS = {
    * save dialog, in the headless host into the data folder's exports/. Answers where and how many.
    */
   exportHistory: { arg: noArgument, http: post('/api/export-file'), answers: result<{ path: string; records: number }>() },
+  /**
+   * Shows the main process's log file: the desktop app opens it in the system's viewer, the
+   * headless host answers where it is (`opened: false`).
+   */
+  openLogFile: { arg: noArgument, http: post('/api/log-file/open'), answers: result<{ path: string; opened: boolean }>() },
 } as const satisfies Record<string, CallDefinition>;
 
 export type Calls = typeof CALLS;

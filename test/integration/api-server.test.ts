@@ -77,6 +77,7 @@ function defaultBehaviours(): Record<CallName, Behaviour> {
     redeliver: async () => ok({ queued: 4 }),
     setTopicFilters: async (a) => ok({ filters: (a as { filters: string[] }).filters }),
     exportHistory: async () => ok({ path: '/data/exports/history.jsonl', records: 7 }),
+    openLogFile: async () => ok({ path: '/data/main.log', opened: false }),
   };
 }
 
@@ -281,6 +282,7 @@ describe('API routes', () => {
     redeliver: { queued: 4 },
     setTopicFilters: { filters: ['tunnel.*'] },
     exportHistory: { path: '/data/exports/history.jsonl', records: 7 },
+    openLogFile: { path: '/data/main.log', opened: false },
   };
 
   it.each(CALL_NAMES.map((n) => [n]))('%s maps to its handler with the right argument', async (name) => {

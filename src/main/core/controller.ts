@@ -4,7 +4,7 @@
 
 import { join } from 'node:path';
 import type { Agent } from 'undici';
-import { fail } from '../../shared/api-errors';
+import { fail, type Result } from '../../shared/api-errors';
 import type { AppState, BridgeHandlers, BridgePushes, PushName, PushSubscribe } from '../../shared/bridge';
 import { outcomesFor, type DeliveryRecord, type Outcome, type Stats } from '../../shared/delivery';
 import type { AcceptedEvent } from '../../shared/events';
@@ -71,6 +71,8 @@ export interface ControllerOptions {
   outbox?: boolean;
   /** how often retention runs (it also runs at start); tests shorten it */
   retentionIntervalMs?: number;
+  /** the host's log file (headless: main.log in the data folder), for the openLogFile call */
+  logFile?: string;
 }
 
 export interface Controller {
@@ -90,6 +92,14 @@ export interface Controller {
   applyRetention(): number;
   /** drains the dispatcher (bounded) and hands the daemon its URL back */
   close(): Promise<void>;
+}
+
+/**
+ * The headless host cannot open a viewer on the user's screen: it says where its log is (the
+ * Electron shell overrides openLogFile with shell.openPath). Shared with the fleet controller.
+ */
+export function logFileAnswer(logFile: string | undefined): Result<{ path: string; opened: boolean }> {
+  return logFile === undefined ? fail('unsupported', 'This host keeps no log file.') : { ok: true, value: { path: logFile, opened: false } };
 }
 
 export async function createController(opts: ControllerOptions): Promise<Controller> {
@@ -370,6 +380,7 @@ export async function createController(opts: ControllerOptions): Promise<Control
       }
       return exportHistoryTo(join(dir, exportFileName(Date.now())), () => log.pages());
     },
+    openLogFile: async () => logFileAnswer(opts.logFile),
   };
 
   let closing: Promise<void> | null = null;

@@ -12,6 +12,7 @@ import type {
   NativeImage,
   Notification,
   SafeStorage,
+  Shell,
   Tray,
 } from 'electron';
 
@@ -24,6 +25,7 @@ export interface ShellElectron {
   Notification: typeof Notification;
   clipboard: Pick<Clipboard, 'writeText'>;
   dialog: Pick<Dialog, 'showSaveDialog'>;
+  shell: Pick<Shell, 'openPath'>;
   safeStorage: Pick<SafeStorage, 'isEncryptionAvailable' | 'encryptString' | 'decryptString' | 'getSelectedStorageBackend'>;
   nativeImage: { createFromPath(path: string): NativeImage };
 }

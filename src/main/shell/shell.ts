@@ -145,7 +145,7 @@ export async function startShell(opts: ShellOptions): Promise<RunningShell | nul
 
   const expected = (): ExpectedSender | null =>
     window.isDestroyed() ? null : { webContentsId: window.webContents.id, appFileUrl: opts.files.appFileUrl };
-  disposers.push(registerIpcHandlers(opts.electron.ipcMain, handlers, expected));
+  disposers.push(registerIpcHandlers(opts.electron.ipcMain, handlers, expected, (err) => opts.log(`a bridge call failed: ${describe(err)}`)));
   disposers.push(forwardPushes(controller.subscribe, () => (window.isDestroyed() ? null : window.webContents)));
 
   const notifier = createNotifier(opts.electron, { onClick: show, clock: opts.clock });

@@ -16,7 +16,7 @@ import { emptyStats, type Stats } from '../../../shared/delivery';
 import type { FleetView } from '../../../shared/fleet';
 import { checkTopicFilters, normaliseTopicFilters } from '../../../shared/topic-patterns';
 import { checkWebhookUrl } from '../../../shared/url-rules';
-import type { Controller, ControllerOptions } from '../controller';
+import { logFileAnswer, type Controller, type ControllerOptions } from '../controller';
 import { LOG_CAPACITY, PUSH_INTERVAL_MS } from '../controller';
 import { DaemonLink, daemonOffView } from '../daemon/daemon-link';
 import { LinkMemory } from '../daemon/link-memory';
@@ -331,6 +331,7 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
       await mkdir(dir, { recursive: true });
       return exportHistoryTo(join(dir, exportFileName(Date.now())), () => fleetLog.pages());
     },
+    openLogFile: async () => logFileAnswer(opts.logFile),
   };
 
   let closing: Promise<void> | null = null;
