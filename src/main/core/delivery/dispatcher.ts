@@ -1,6 +1,6 @@
 // The delivery core: accepts events, records each in the log at once, and hands it to the
 // current URL's DeliveryClient (queue, retries, breaker). Defaults are the daemon plugin's;
-// DESIGN.md section 3 lists where the app deliberately differs (3xx not followed, 408/429
+// docs/architecture.md ("Delivery") lists where the app deliberately differs (3xx not followed, 408/429
 // retried, signing, no-URL and dropped events recorded, lifetime totals beside the per-URL counters).
 
 import { randomBytes } from 'node:crypto';
