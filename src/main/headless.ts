@@ -9,14 +9,14 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { maskUrlCredentials } from '../shared/url-mask';
-import { checkWebhookUrl } from '../shared/url-rules';
 import { defaultDataDir } from './core/app-paths';
-import { createController, type ControllerOptions } from './core/controller';
+import { createController, type Controller, type ControllerOptions } from './core/controller';
 import { createFleetController, type FleetOptions } from './core/fleet/fleet-controller';
 import { readFleetKeyFile } from './core/fleet/fleet-key';
 import { DEFAULT_FLEET, type FleetRole } from './core/fleet/fleet-names';
 import { prepareDataFolder } from './core/data-folder';
 import { lockDataFolder } from './core/data-folder-lock';
+import { RefusedUrlError } from './core/url-policy';
 import { readDaemonWebhookUrl, resolveSocketPath } from './core/daemon/socket-discovery';
 import { openConfStore } from './core/settings/conf-store';
 import { SettingsService } from './core/settings/settings';
@@ -79,14 +79,6 @@ async function main(): Promise<void> {
   const { token: givenToken, tokenSource, secret } = creds.credentials;
   for (const w of creds.credentials.warnings) warn(w);
 
-  if (args.url !== undefined) {
-    const check = checkWebhookUrl(args.url);
-    if (!check.ok) {
-      process.stderr.write(`--url refused: ${check.message}\n`);
-      process.exit(EXIT_USAGE);
-    }
-  }
-
   // Fleet mode (--nats): the key is checked before anything starts, so a bad file stops us here.
   let fleet: FleetOptions | undefined;
   if (args.nats !== undefined) {
@@ -131,6 +123,7 @@ async function main(): Promise<void> {
   const linkDaemon = !args.noDaemon && (!args.demo || args.daemonSocket !== undefined);
 
   let uiPort = 0;
+  // --url is judged by the run's URL policy (strict mode, own ports) once the ingest is up.
   const controller = await (fleet ? (o: ControllerOptions) => createFleetController({ ...o, fleet: fleet! }) : createController)({
     settings,
     logFile: hostLog.path,
@@ -153,9 +146,14 @@ async function main(): Promise<void> {
         : readDaemonWebhookUrl({ env: process.env, homedir: homedir(), readFile: readFileOrNull }),
     },
     demo: args.demo,
-    ownPorts: () => (uiPort ? [uiPort] : []),
+    // The UI's port once listening; before that the one asked for, so --url is judged against it too.
+    ownPorts: () => (uiPort ? [uiPort] : args.port ? [args.port] : []),
     dataDir,
     outbox: !args.noOutbox,
+  }).catch((err: unknown): Controller => {
+    if (!(err instanceof RefusedUrlError)) throw err;
+    process.stderr.write(`--url refused: ${err.reason}\n`);
+    process.exit(EXIT_USAGE);
   });
   // The controller's own warnings (history, daemon URL import, demo), after the settings' ones above.
   for (const w of controller.getState().warnings.filter((w) => !settings.warnings.map(maskUrlCredentials).includes(w))) warn(w);

@@ -27,7 +27,7 @@ const AUTH = { authorization: `Bearer ${TOKEN}` };
 const STATE: AppState = {
   url: 'http://127.0.0.1:9/hook',
   paused: false,
-  breaker: { state: 'closed', openUntil: null, consecutiveFailures: 0 },
+  breaker: { state: 'closed', openUntil: null, consecutiveFailures: 0, held: 0, probing: false, refusing: null },
   stats: emptyStats(),
   client: { dropped: 0, circuitSkips: 0 },
   daemon: { ...daemonOffView(), error: 'off' },

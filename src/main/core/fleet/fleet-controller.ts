@@ -12,12 +12,11 @@ import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { AppState, BridgeHandlers, BridgePushes, ErrorCode, PushName, Result } from '../../../shared/bridge';
-import { emptyStats, type Stats } from '../../../shared/delivery';
+import { CLOSED_BREAKER, emptyStats, type Stats } from '../../../shared/delivery';
 import type { FleetView } from '../../../shared/fleet';
 import { checkTopicFilters, normaliseTopicFilters } from '../../../shared/topic-patterns';
-import { checkWebhookUrl } from '../../../shared/url-rules';
-import { logFileAnswer, type Controller, type ControllerOptions } from '../controller';
-import { LOG_CAPACITY, PUSH_INTERVAL_MS } from '../controller';
+import type { Controller, ControllerOptions } from '../controller';
+import { CLOSE_MARGIN_MS, LOG_CAPACITY, PUSH_INTERVAL_MS } from '../controller';
 import { DaemonLink, daemonOffView } from '../daemon/daemon-link';
 import { LinkMemory } from '../daemon/link-memory';
 import { DeliveryLog } from '../delivery/delivery-log';
@@ -28,7 +27,10 @@ import { startIngestServer, type IngestServer } from '../ingest/ingest-server';
 import { isOwnIngestUrl } from '../own-ingest-url';
 import { exportFileName } from '../outbox/history-export';
 import { EXPORTS_DIR, exportHistoryTo } from '../outbox/history-file';
+import { logFileAnswer } from '../app/app-service';
 import { PushBatcher } from '../push-batcher';
+import { DRAIN_MS } from '../delivery/dispatcher';
+import { UrlPolicy } from '../url-policy';
 import { FleetConfig, openConfigBucket, type FleetDestination } from './fleet-config';
 import { FleetDeliverer } from './fleet-deliverer';
 import { FleetIngest } from './fleet-ingest';
@@ -75,9 +77,11 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
   let configProblem: string | null = 'reading the fleet configuration…';
 
   const late: { ingest?: IngestServer } = {};
-  const ownPorts = (): number[] => [...(late.ingest ? [late.ingest.port] : []), ...(opts.ownPorts?.() ?? [])];
-  const rules = (url: string) => checkWebhookUrl(url, { strict: settings.get().strictEgress, ownPorts: ownPorts() });
-  const agent = createEgressAgent({ strict: settings.get().strictEgress, ownPorts });
+  // The run's one URL policy (strict mode, own ports), as in the embedded mode.
+  const policy = new UrlPolicy({ strict: settings.get().strictEgress });
+  if (opts.ownPorts) policy.addOwnPorts(opts.ownPorts);
+  const rules = policy.check;
+  const agent = createEgressAgent({ strict: policy.strict, ownPorts: policy.ownPorts });
   // "Send test event" goes straight to the receiver from this process, outside the fleet.
   const tester = new Dispatcher({ url: null, agent, checkUrl: rules, timeoutMs: s.timeoutMs }, new DeliveryLog({ capacity: 1 }));
 
@@ -104,6 +108,7 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
     if (ingest.portTaken !== null) warnings.push(`The ingest port ${ingest.portTaken} of the last run is taken; the ingest moved to ${ingest.port}.`);
     if (!ingest.activated) linkMemory.update({ ingest: { port: ingest.port, token: ingest.token } });
     late.ingest = ingest;
+    policy.addOwnPort(ingest.port);
   }
 
   const primary = (): FleetDestination | undefined => config?.get(PRIMARY_ID);
@@ -227,7 +232,7 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
     return {
       url: p?.url ?? null,
       paused: pd?.paused ?? false,
-      breaker: pd?.breaker() ?? { state: 'closed', openUntil: null, consecutiveFailures: 0 },
+      breaker: pd?.breaker() ?? { ...CLOSED_BREAKER },
       stats,
       client: pd?.client() ?? { dropped: 0, circuitSkips: 0 },
       daemon: daemon ? daemon.view() : daemonOffView(),
@@ -351,6 +356,8 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
       return counts;
     },
     applyRetention: () => 0,
+    urlPolicy: policy,
+    closeBudgetMs: DaemonLink.stopBudgetMs + DRAIN_MS + CLOSE_MARGIN_MS,
     close: () =>
       (closing ??= (async () => {
         await daemon?.stop();
