@@ -77,6 +77,7 @@ function defaultBehaviours(): Partial<Record<CallName, Behaviour>> {
     copySecret: async () => ok({ copied: true }),
     redeliver: async () => ok({ queued: 4 }),
     setTopicFilters: async (a) => ok({ filters: (a as { filters: string[] }).filters }),
+    previewDestination: async () => ok({ contentType: 'application/json', body: '{"text":"x"}', headers: {} }),
     exportHistory: async () => ok({ path: '/data/exports/history.jsonl', records: 7 }),
   };
 }
@@ -270,6 +271,7 @@ describe('API routes', () => {
     setSecret: { secret: 's3cret' },
     redeliver: { since: '2024-05-01T12:00:00Z', outcome: 'any_undelivered' },
     setTopicFilters: { filters: ['tunnel.*'] },
+    previewDestination: { format: 'slack' },
   };
   const expectedValues: Partial<Record<CallName, unknown>> = {
     getState: STATE,
@@ -286,6 +288,7 @@ describe('API routes', () => {
     copySecret: { copied: true },
     redeliver: { queued: 4 },
     setTopicFilters: { filters: ['tunnel.*'] },
+    previewDestination: { contentType: 'application/json', body: '{"text":"x"}', headers: {} },
     exportHistory: { path: '/data/exports/history.jsonl', records: 7 },
   };
 

@@ -20,6 +20,7 @@ import { EXPORTS_DIR, exportHistoryTo } from '../outbox/history-file';
 import type { Retention } from '../outbox/retention';
 import type { SettingsService } from '../settings/settings';
 import type { UrlPolicy } from '../url-policy';
+import { previewBody } from '../destinations/destination-preview';
 
 /** What the service works over: built, started and closed by the composition root. */
 export interface ServiceParts {
@@ -190,6 +191,8 @@ export function createAppService(p: ServiceParts): AppService {
     // The headless host has no clipboard of the user's; the Electron shell overrides this.
     copySecret: async () =>
       fail('unsupported', 'The headless host cannot reach your clipboard; the secret is in the settings file of the data folder.'),
+    // Pure rendering: what a destination of that format would send, nothing sent.
+    previewDestination: (arg) => previewBody(arg),
     // The headless host cannot ask where to save (the Electron shell overrides this with a save
     // dialog): the file goes into the data folder, where the history itself lives.
     exportHistory: async () => {
