@@ -14,7 +14,9 @@ import {
   dialog,
   ipcMain,
   nativeImage,
+  protocol,
   safeStorage,
+  session,
   shell,
 } from 'electron';
 import electronLog from 'electron-log/main';
@@ -23,6 +25,7 @@ import { maskUrlCredentials } from '../../shared/url-mask';
 import { createController } from '../core/controller';
 import { prepareDataFolder } from '../core/data-folder';
 import { lockDataFolder } from '../core/data-folder-lock';
+import { ResolvingProxyDispatcher } from '../core/egress-proxy';
 import { readDaemonWebhookUrl, resolveSocketPath } from '../core/daemon/socket-discovery';
 import { SettingsService } from '../core/settings/settings';
 import { appFiles } from './app-files';
@@ -55,7 +58,7 @@ const log = (message: string): void => {
 };
 
 async function main(): Promise<void> {
-  const electron = { app, BrowserWindow, Tray, Menu, ipcMain, Notification, clipboard, dialog, shell, safeStorage, nativeImage };
+  const electron = { app, BrowserWindow, Tray, Menu, ipcMain, Notification, clipboard, dialog, shell, safeStorage, nativeImage, protocol };
   const env = process.env;
   const running = await startShell({
     electron,
@@ -95,6 +98,8 @@ async function main(): Promise<void> {
         // The durable outbox and history live beside the settings, as in the headless host.
         dataDir,
         logFile: electronLog.transports.file.getFile().path,
+        // The system's proxy settings (PAC files included), per origin; the guard's checks still run.
+        egress: (guard) => new ResolvingProxyDispatcher(guard, (url) => session.defaultSession.resolveProxy(url)),
         daemon: {
           enabled: true,
           socketPath: discovery.path,
