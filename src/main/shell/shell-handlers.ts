@@ -33,7 +33,7 @@ export function shellHandlers(
     },
     // The window may not write the clipboard itself (it is granted no permission); main does it.
     copyText: async ({ text }): Promise<Result<{ copied: boolean }>> => {
-      electron.clipboard.writeText(text);
+      await electron.clipboard.writeText(text);
       return { ok: true, value: { copied: true } };
     },
     exportHistory: async (): Promise<Result<{ path: string; records: number }>> => {
