@@ -5,6 +5,9 @@
 // handlers, the headless API's routing and the window's web bridge. Adding a call: CONTRIBUTING.md,
 // "Adding a bridge call". Pure.
 
+import { TEMPLATE_MAX_CHARS } from './formats/custom-template';
+import { FORMATS } from './formats/format-names';
+import type { RenderedBody } from './formats/rendered';
 import * as v from 'valibot';
 import type { Result } from './api-errors';
 import type { AppState, TestResult } from './bridge';
@@ -29,6 +32,12 @@ export const MAX_URL_LENGTH = 8192;
 
 /** Longer than any sensible signing secret (Standard Webhooks secrets are ~50 characters). */
 export const MAX_SECRET_LENGTH = 1024;
+
+/**
+ * Longest text the window may ask main to put on the clipboard: a "Copy as curl" command carries
+ * the request body (the ingest takes up to 1 MiB) with shell quoting around it.
+ */
+export const MAX_COPY_TEXT_LENGTH = 4 * 1024 * 1024;
 
 /** One resend may name at most this many records: a generous page of the log. */
 export const MAX_RESEND_IDS = 10_000;
@@ -180,6 +189,17 @@ export const CALLS = {
   clearSecret: { arg: noArgument, http: del('/api/secret'), answers: result<{ set: false }>() },
   copySecret: { arg: noArgument, http: post('/api/secret/copy'), answers: result<{ copied: boolean }>() },
   /**
+   * Puts text from the window (a "Copy as curl" command) on the clipboard, from main: the window
+   * is granted no permission, clipboard writes included. The headless host answers unsupported and
+   * the page writes with navigator.clipboard itself.
+   */
+  copyText: {
+    arg: fields({ text: text(MAX_COPY_TEXT_LENGTH) }),
+    example: { text: "curl -X POST 'http://127.0.0.1:9/hook'" },
+    http: post('/api/clipboard'),
+    answers: result<{ copied: boolean }>(),
+  },
+  /**
    * Sends stored undelivered events again (as new records, in order of acceptance): by id, or every
    * one of a kind since a moment. Never both, so the meaning is plain.
    */
@@ -197,10 +217,29 @@ export const CALLS = {
     answers: result<{ filters: string[] }>(),
   },
   /**
+   * The body (content type, headers, text) a destination of this format and template would send
+   * for the event (default: the test sample) — nothing is sent.
+   */
+  previewDestination: {
+    arg: fields({
+      format: oneOf(FORMATS),
+      template: v.optional(text(TEMPLATE_MAX_CHARS)),
+      event: v.optional(v.record(v.string(), v.unknown(), 'must be an event object such as {"event": "tunnel.established"}')),
+    }),
+    example: { format: 'slack', event: { event: 'handshake.approved', node_id: 42, data: { peer_node_id: 7 } } },
+    http: post('/api/destinations/preview'),
+    answers: result<RenderedBody>(),
+  },
+  /**
    * Writes the whole history as JSON Lines to a file: in the desktop app where the user picks in a
    * save dialog, in the headless host into the data folder's exports/. Answers where and how many.
    */
   exportHistory: { arg: noArgument, http: post('/api/export-file'), answers: result<{ path: string; records: number }>() },
+  /**
+   * Shows the main process's log file: the desktop app opens it in the system's viewer, the
+   * headless host answers where it is (`opened: false`).
+   */
+  openLogFile: { arg: noArgument, http: post('/api/log-file/open'), answers: result<{ path: string; opened: boolean }>() },
 } as const satisfies Record<string, CallDefinition>;
 
 export type Calls = typeof CALLS;

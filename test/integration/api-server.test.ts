@@ -59,7 +59,8 @@ function ok<T>(value: T): { ok: true; value: T } {
   return { ok: true, value };
 }
 
-function defaultBehaviours(): Record<CallName, Behaviour> {
+/** What the fake answers; a call without an entry here answers `{ call: <name> }` (as a Result if it is one). */
+function defaultBehaviours(): Partial<Record<CallName, Behaviour>> {
   return {
     getState: async () => STATE,
     setUrl: async (a) => ok({ url: (a as { url: string }).url }),
@@ -74,10 +75,16 @@ function defaultBehaviours(): Record<CallName, Behaviour> {
     generateSecret: async () => ok({ secret: 'whsec_AAAA', hint: '…AAAA' }),
     clearSecret: async () => ok({ set: false }),
     copySecret: async () => ok({ copied: true }),
+    copyText: async () => ok({ copied: true }),
     redeliver: async () => ok({ queued: 4 }),
     setTopicFilters: async (a) => ok({ filters: (a as { filters: string[] }).filters }),
+    previewDestination: async () => ok({ contentType: 'application/json', body: '{"text":"x"}', headers: {} }),
     exportHistory: async () => ok({ path: '/data/exports/history.jsonl', records: 7 }),
   };
+}
+
+function genericAnswer(name: CallName): unknown {
+  return CALLS[name].answers.result ? ok({ call: name }) : { call: name };
 }
 
 function fakeController() {
@@ -88,7 +95,8 @@ function fakeController() {
       name,
       async (arg: unknown) => {
         calls.push({ name, arg });
-        return behaviours[name](arg);
+        const behaviour = behaviours[name];
+        return behaviour ? behaviour(arg) : genericAnswer(name);
       },
     ]),
   ) as unknown as BridgeHandlers;
@@ -264,8 +272,10 @@ describe('API routes', () => {
     setSecret: { secret: 's3cret' },
     redeliver: { since: '2024-05-01T12:00:00Z', outcome: 'any_undelivered' },
     setTopicFilters: { filters: ['tunnel.*'] },
+    copyText: { text: 'curl -X POST http://127.0.0.1:9/hook' },
+    previewDestination: { format: 'slack' },
   };
-  const expectedValues: Record<CallName, unknown> = {
+  const expectedValues: Partial<Record<CallName, unknown>> = {
     getState: STATE,
     setUrl: { url: 'http://127.0.0.1:9/new' },
     clearUrl: { url: null },
@@ -278,8 +288,10 @@ describe('API routes', () => {
     generateSecret: { secret: 'whsec_AAAA', hint: '…AAAA' },
     clearSecret: { set: false },
     copySecret: { copied: true },
+    copyText: { copied: true },
     redeliver: { queued: 4 },
     setTopicFilters: { filters: ['tunnel.*'] },
+    previewDestination: { contentType: 'application/json', body: '{"text":"x"}', headers: {} },
     exportHistory: { path: '/data/exports/history.jsonl', records: 7 },
   };
 
@@ -287,15 +299,16 @@ describe('API routes', () => {
     const { fake, port } = await start();
     const route = CALLS[name].http;
     const place = argumentPlace(name);
-    const body = place === 'body' ? JSON.stringify(bodies[name]) : undefined;
+    const arg = bodies[name] ?? (CALLS[name] as { example?: unknown }).example;
+    const body = place === 'body' ? JSON.stringify(arg) : undefined;
     const path = place === 'query' ? `${route.path}?limit=5&outcome=failed` : route.path;
     const headers = { ...AUTH, ...(body !== undefined && { 'content-type': 'application/json' }) };
     const reply = await send(port, { method: route.method, path, headers, body });
 
     expect(reply.status).toBe(200);
     expect(reply.headers['content-type']).toMatch(/^application\/json/);
-    expect(reply.json()).toEqual(expectedValues[name]);
-    const expectedArg = place === 'body' ? bodies[name] : place === 'query' ? { limit: 5, outcome: 'failed' } : undefined;
+    expect(reply.json()).toEqual(name in expectedValues ? expectedValues[name] : { call: name });
+    const expectedArg = place === 'body' ? arg : place === 'query' ? { limit: 5, outcome: 'failed' } : undefined;
     expect(fake.calls).toEqual([{ name, arg: expectedArg }]);
   });
 

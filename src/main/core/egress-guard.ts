@@ -1,4 +1,4 @@
-// Connect-time URL safety (DESIGN.md section 4): the URL rules judge what the user typed, but a
+// Connect-time URL safety (docs/architecture.md, "URL rules"): the URL rules judge what the user typed, but a
 // DNS name can point anywhere and can change its answer between two requests (DNS rebinding).
 // So every new connection resolves the host here, refuses if any answer is a refused address,
 // and then connects to exactly the address it checked, never to a name resolved a second time.
@@ -120,8 +120,8 @@ export function createGuardedConnector(opts: EgressGuardOptions = {}): buildConn
   };
 }
 
-/** Resolves and judges; resolves to the addresses that may be connected to, in resolver order. */
-async function checkDestination(
+/** Resolves and judges; resolves to the addresses that may be connected to, in resolver order (also the pre-check of a proxied connection, egress-proxy.ts). */
+export async function checkDestination(
   options: buildConnector.Options,
   opts: EgressGuardOptions,
 ): Promise<ResolvedAddress[]> {

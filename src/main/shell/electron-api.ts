@@ -13,7 +13,9 @@ import type {
   Net,
   Notification,
   PowerMonitor,
+  Protocol,
   SafeStorage,
+  Shell,
   Tray,
 } from 'electron';
 
@@ -21,11 +23,13 @@ export interface ShellElectron {
   app: App;
   BrowserWindow: typeof BrowserWindow;
   Tray: typeof Tray;
-  Menu: Pick<typeof Menu, 'buildFromTemplate'>;
+  Menu: Pick<typeof Menu, 'buildFromTemplate' | 'setApplicationMenu'>;
+  protocol: Pick<Protocol, 'registerSchemesAsPrivileged' | 'handle'>;
   ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>;
   Notification: typeof Notification;
   clipboard: Pick<Clipboard, 'writeText'>;
   dialog: Pick<Dialog, 'showSaveDialog'>;
+  shell: Pick<Shell, 'openPath'>;
   safeStorage: Pick<SafeStorage, 'isEncryptionAvailable' | 'encryptString' | 'decryptString' | 'getSelectedStorageBackend'>;
   nativeImage: { createFromPath(path: string): NativeImage };
   /** sleep and wake-up: delivery attempts wait while the machine sleeps */

@@ -5,6 +5,8 @@
 import type { BrowserWindow } from 'electron';
 import type { AppState } from '../../shared/bridge';
 import { claimSingleInstance, installQuitSequence, keepWindowOnClose } from './app-lifecycle';
+import { installApplicationMenu } from './app-menu';
+import { registerAppScheme, serveAppProtocol } from './app-protocol';
 import type { AppFiles } from './app-files';
 import type { ControllerLike } from './controller-like';
 import type { ShellElectron } from './electron-api';
@@ -58,6 +60,8 @@ export async function startShell(opts: ShellOptions): Promise<RunningShell | nul
     if (win !== null) showWindow(win);
   };
 
+  // Before the app is ready, or Electron refuses it.
+  registerAppScheme(opts.electron.protocol);
   if (!claimSingleInstance(app, show)) {
     app.quit();
     return null;
@@ -79,6 +83,8 @@ export async function startShell(opts: ShellOptions): Promise<RunningShell | nul
 
   await app.whenReady();
   if (opts.platform === 'win32') app.setAppUserModelId(APP_USER_MODEL_ID);
+  serveAppProtocol(opts.electron.protocol, opts.files.rendererDir);
+  installApplicationMenu(opts.electron, opts.platform, app.isPackaged);
 
   controllerStarting = opts.createController();
   const controller = await controllerStarting;
@@ -112,7 +118,8 @@ export async function startShell(opts: ShellOptions): Promise<RunningShell | nul
         else notifyOnce('Sending failed events again', r.value.queued === 0 ? 'There was nothing left to send.' : `${r.value.queued} queued, in the order they arrived.`);
       }),
     copyUrl: () => {
-      if (state.url !== null) opts.electron.clipboard.writeText(state.url);
+      const url = state.url;
+      if (url !== null) run('copy the URL', async () => opts.electron.clipboard.writeText(url));
     },
     setStartAtLogin: (enabled) => {
       try {
@@ -139,6 +146,7 @@ export async function startShell(opts: ShellOptions): Promise<RunningShell | nul
   const window = createMainWindow(opts.electron.BrowserWindow, {
     files: opts.files,
     showWhenReady: !opts.startHidden || tray === null,
+    devTools: !app.isPackaged,
     onLoadError: (err) => opts.log(`the window's page did not load: ${describe(err)}`),
   });
   win = window;
@@ -146,8 +154,8 @@ export async function startShell(opts: ShellOptions): Promise<RunningShell | nul
   app.on('activate', show);
 
   const expected = (): ExpectedSender | null =>
-    window.isDestroyed() ? null : { webContentsId: window.webContents.id, appFileUrl: opts.files.appFileUrl };
-  disposers.push(registerIpcHandlers(opts.electron.ipcMain, handlers, expected));
+    window.isDestroyed() ? null : { webContentsId: window.webContents.id, pageUrl: opts.files.pageUrl };
+  disposers.push(registerIpcHandlers(opts.electron.ipcMain, handlers, expected, (err) => opts.log(`a bridge call failed: ${describe(err)}`)));
   disposers.push(forwardPushes(controller.subscribe, () => (window.isDestroyed() ? null : window.webContents)));
 
   // Sleep and offline: attempts wait instead of being used up against a receiver that is fine.

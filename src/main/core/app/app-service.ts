@@ -21,6 +21,7 @@ import { EXPORTS_DIR, exportHistoryTo } from '../outbox/history-file';
 import type { Retention } from '../outbox/retention';
 import type { SettingsService } from '../settings/settings';
 import type { UrlPolicy } from '../url-policy';
+import { previewBody } from '../destinations/destination-preview';
 
 /** What the service works over: built, started and closed by the composition root. */
 export interface ServiceParts {
@@ -38,6 +39,8 @@ export interface ServiceParts {
   warnings: readonly string[];
   demo: boolean;
   dataDir?: string;
+  /** the host's log file (headless: main.log in the data folder), for openLogFile */
+  logFile?: string;
   /** bodies the ingest refused so far */
   rejected(): number;
   /** true once the history database is closed: the log then answers an empty page */
@@ -51,6 +54,14 @@ export interface AppService {
   getSecret(): string | null;
   /** something the state shows changed by a call (not batched: the caller batches) */
   onChange(listener: () => void): () => void;
+}
+
+/**
+ * The headless host cannot open a viewer on the user's screen: it says where its log is (the
+ * Electron shell overrides openLogFile with shell.openPath). Shared with the fleet controller.
+ */
+export function logFileAnswer(logFile: string | undefined): Result<{ path: string; opened: boolean }> {
+  return logFile === undefined ? fail('unsupported', 'This host keeps no log file.') : { ok: true, value: { path: logFile, opened: false } };
 }
 
 export function createAppService(p: ServiceParts): AppService {
@@ -184,9 +195,14 @@ export function createAppService(p: ServiceParts): AppService {
       useSecret(null);
       return { ok: true, value: { set: false } };
     },
+    // The page on the headless host writes to the clipboard itself (navigator.clipboard); the
+    // Electron shell overrides this.
+    copyText: async () => fail('unsupported', 'The headless host has no clipboard of yours; the page copies the text itself.'),
     // The headless host has no clipboard of the user's; the Electron shell overrides this.
     copySecret: async () =>
       fail('unsupported', 'The headless host cannot reach your clipboard; the secret is in the settings file of the data folder.'),
+    // Pure rendering: what a destination of that format would send, nothing sent.
+    previewDestination: (arg) => previewBody(arg),
     // The headless host cannot ask where to save (the Electron shell overrides this with a save
     // dialog): the file goes into the data folder, where the history itself lives.
     exportHistory: async () => {
@@ -201,6 +217,7 @@ export function createAppService(p: ServiceParts): AppService {
       }
       return exportHistoryTo(join(dir, exportFileName(Date.now())), () => log.pages());
     },
+    openLogFile: async () => logFileAnswer(p.logFile),
   };
 
   return {
