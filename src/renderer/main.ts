@@ -45,7 +45,7 @@ function start(): void {
   const counters = new Counters(byId('counters', HTMLElement).closest('section') ?? document);
   const urlForm = new UrlForm(bridge);
   const secret = new SecretPanel(bridge);
-  const daemon = new DaemonPanel();
+  const daemon = new DaemonPanel(bridge);
   const pause = new PauseButton(bridge, (message) => notices.setConnection(message));
   const demoTag = byId('demo-tag', HTMLElement);
   const historyPanel = new HistoryPanel(bridge, web === null ? null : historyDownloader(token));

@@ -55,6 +55,8 @@ export const ERROR_CODES = {
   bad_topic_filter: 'input',
   no_url: 'state',
   no_secret: 'state',
+  /** the daemon link is not connected (or off) */
+  daemon_unavailable: 'state',
   /** the user closed the save dialog */
   cancelled: 'state',
   internal: 'host',

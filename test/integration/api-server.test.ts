@@ -77,6 +77,8 @@ function defaultBehaviours(): Record<CallName, Behaviour> {
     redeliver: async () => ok({ queued: 4 }),
     setTopicFilters: async (a) => ok({ filters: (a as { filters: string[] }).filters }),
     exportHistory: async () => ok({ path: '/data/exports/history.jsonl', records: 7 }),
+    takeBackDaemon: async () => ok({ message: 're-linked' }),
+    chooseDaemonRestore: async (a) => ok({ mode: (a as { mode: string }).mode }),
   };
 }
 
@@ -264,6 +266,7 @@ describe('API routes', () => {
     setSecret: { secret: 's3cret' },
     redeliver: { since: '2024-05-01T12:00:00Z', outcome: 'any_undelivered' },
     setTopicFilters: { filters: ['tunnel.*'] },
+    chooseDaemonRestore: { mode: 'app' },
   };
   const expectedValues: Record<CallName, unknown> = {
     getState: STATE,
@@ -281,6 +284,8 @@ describe('API routes', () => {
     redeliver: { queued: 4 },
     setTopicFilters: { filters: ['tunnel.*'] },
     exportHistory: { path: '/data/exports/history.jsonl', records: 7 },
+    takeBackDaemon: { message: 're-linked' },
+    chooseDaemonRestore: { mode: 'app' },
   };
 
   it.each(CALL_NAMES.map((n) => [n]))('%s maps to its handler with the right argument', async (name) => {

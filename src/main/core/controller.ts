@@ -355,6 +355,18 @@ export async function createController(opts: ControllerOptions): Promise<Control
       fail('unsupported', 'The headless host cannot reach your clipboard; the secret is in the settings file of the data folder.'),
     // The headless host cannot ask where to save (the Electron shell overrides this with a save
     // dialog): the file goes into the data folder, where the history itself lives.
+    takeBackDaemon: async () => {
+      if (!link) return fail('daemon_unavailable', 'The daemon link is off for this run.');
+      const r = await link.takeBack();
+      batcher.stateChanged();
+      return r.ok ? { ok: true, value: { message: r.message } } : fail('daemon_unavailable', r.message);
+    },
+    chooseDaemonRestore: async ({ mode }) => {
+      if (!link) return fail('daemon_unavailable', 'The daemon link is off for this run.');
+      link.chooseRestore(mode);
+      batcher.stateChanged();
+      return { ok: true, value: { mode } };
+    },
     exportHistory: async () => {
       if (opts.dataDir === undefined) {
         return fail('unsupported', 'There is no data folder to export into: download the history with GET /api/export instead.');

@@ -21,6 +21,7 @@ import { lossBeforeLink, otherAppText, startEventsElsewhere, takeoverText } from
 import { LinkMemory, type RestoreMode } from './link-memory';
 import { describeRestore, type RestoreInput } from './restore-target';
 import { isOwnIngestUrl, probeIngest } from '../own-ingest-url';
+import { maskUrlCredentials } from '../../../shared/url-mask';
 
 export { HAND_BACK_BUDGET_MS };
 /** How often Health is polled while linked: cheap and local on the daemon's side. */
@@ -168,8 +169,22 @@ export class DaemonLink {
     this.later(0, () => this.connectOnce());
   }
 
+  /** The state for the window: every URL in it with its credentials masked (they are the user's secrets). */
   view(): DaemonLinkView {
-    return { ...this.state, health: this.state.health ? { ...this.state.health } : null, restore: this.restoreView() };
+    const m = (t: string | null): string | null => (t === null ? null : maskUrlCredentials(t));
+    const st = this.state;
+    const restore = this.restoreView();
+    return {
+      ...st,
+      health: st.health ? { ...st.health } : null,
+      error: m(st.error),
+      lastEvent: m(st.lastEvent),
+      loss: st.loss && { ...st.loss, text: maskUrlCredentials(st.loss.text) },
+      takenBy: st.takenBy && { url: m(st.takenBy.url), text: maskUrlCredentials(st.takenBy.text) },
+      startEventsElsewhere: m(st.startEventsElsewhere),
+      restore: restore && { ...restore, url: m(restore.url), why: maskUrlCredentials(restore.why), guess: m(restore.guess) },
+      warnings: st.warnings.map(maskUrlCredentials),
+    };
   }
 
   onChange(listener: () => void): () => void {
@@ -189,9 +204,9 @@ export class DaemonLink {
     if (!s) return { ok: false, message: this.state.error ?? 'not connected to the daemon' };
     if (this.state.phase !== 'taken-over' && this.state.phase !== 'other-app') return { ok: true, message: 'already linked' };
     this.filesConfirmed = false;
-    this.state = { ...this.state, phase: 'connecting' };
-    await this.subscribe(s);
-    return this.view().phase === 'linked' ? { ok: true, message: this.state.lastEvent ?? 'linked' } : { ok: false, message: this.state.error ?? 'not linked' };
+    await this.subscribe(s, true);
+    const v = this.view();
+    return v.phase === 'linked' ? { ok: true, message: v.lastEvent ?? 'linked' } : { ok: false, message: v.error ?? 'not linked' };
   }
 
   /**
@@ -220,7 +235,7 @@ export class DaemonLink {
       return;
     }
     this.update({ phase: 'stopping' });
-    const target = this.restoreView()?.url ?? '';
+    const target = this.restoreView()?.url ?? ''; // unmasked: the daemon gets the URL as it was
     const result = await handBack({
       socketPath: path,
       client: s?.client ?? null,
@@ -302,12 +317,12 @@ export class DaemonLink {
   }
 
   /** Reads what the daemon had and lost, then SetWebhook(ingest) — unless someone else holds it. */
-  private async subscribe(s: Session): Promise<void> {
+  private async subscribe(s: Session, userAsked = false): Promise<void> {
     const files = await readDaemonWebhookFiles(this.daemonHome);
     this.update({ warnings: [...(this.memory.problem ? [this.memory.problem] : []), ...(files.configProblem ? [files.configProblem] : [])] });
     const firstOfRun = !this.subscribed;
     const current = firstOfRun ? deliveredBefore(files, this.proc, this.isOwn) : null;
-    if (this.state.phase !== 'taken-over' && this.state.phase !== 'other-app') {
+    if (!userAsked) {
       // Someone else's live ingest (another instance of this app): told, not taken.
       const held = current?.url ?? files.persisted;
       if (held && held !== this.opts.ingestUrl && /\/ingest\//.test(held) && (await (this.opts.probeIngest ?? probeIngest)(held))) {
@@ -380,7 +395,9 @@ export class DaemonLink {
       }
       if (this.state.phase === 'linked') this.memory.update({ lastAliveAt: this.lastAliveAt });
     }
-    if (this.state.phase === 'refused') await this.subscribe(s); // a later try may be accepted
+    // A later try may be accepted; another instance that went away leaves the daemon to us.
+    if (this.state.phase === 'refused') await this.subscribe(s);
+    else if (this.state.phase === 'other-app' && !(await (this.opts.probeIngest ?? probeIngest)(this.state.takenBy?.url ?? ''))) await this.subscribe(s);
     this.update({ health });
     if (!s.live) return;
     s.timer = setTimeout(() => {
