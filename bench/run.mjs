@@ -10,19 +10,28 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { runJson, runWorker, startHost, startReceiver } from './lib/processes.mjs';
 import { measureWindow } from './lib/window.mjs';
+import { measureHop } from './lib/hop.mjs';
+import { measureEndToEnd, measureFootprint, measureSlow } from './lib/app-figures.mjs';
 import { printTable } from './lib/table.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, '.cache/bench');
 const HEADLESS = join(ROOT, 'dist/main/headless.js');
 const GO_BIN = join(OUT, 'go-standin');
+const RECEIVER = join(ROOT, 'bench/receiver.mjs');
+const FAKE_DAEMON = join(ROOT, 'dist/fixtures/fake-daemon.js');
 const GO_LABEL = "Go reference stand-in (re-implemented from the plugin's semantics; the module itself is not downloadable here)";
 const quick = process.argv.includes('--quick');
+/** `--only hop,slow`: just those sections, printed as JSON (results.json is left alone). */
+const onlyArg = process.argv.indexOf('--only');
+const only = onlyArg > 0 ? new Set(process.argv[onlyArg + 1].split(',')) : null;
 
 /** Sizes per mode: quick is CI's smoke run (well under 2 minutes), full is the reported one. */
 const SIZE = quick
-  ? { events: 5_000, rounds: 3, latencyS: 3, ingestS: 2, memoryEvents: 100_000, startups: 5, windowS: 3 }
-  : { events: 50_000, rounds: 3, latencyS: 10, ingestS: 5, memoryEvents: 1_000_000, startups: 5, windowS: 10 };
+  ? { events: 5_000, rounds: 3, latencyS: 3, ingestS: 2, memoryEvents: 100_000, startups: 5, windowS: 3, hopS: 2, hopSteps: 3, hopProbe: 3_000,
+      slowEvents: 20, slowRounds: 1, e2eS: 2, e2eWarmup: 1_000, idleS: 0, footprintEvents: 0, bigEvents: 16 }
+  : { events: 50_000, rounds: 3, latencyS: 10, ingestS: 5, memoryEvents: 1_000_000, startups: 5, windowS: 10, hopS: 10, hopSteps: 5, hopProbe: 20_000,
+      slowEvents: 50, slowRounds: 2, e2eS: 10, e2eWarmup: 3_000, idleS: 60, footprintEvents: 100_000, bigEvents: 128 };
 /** Events in flight for the parallel run (the dispatcher's `concurrency` option). */
 const PARALLEL = 8;
 /** Keep-alive client connections posting to the ingest (the daemon uses one; several show the limit). */
@@ -131,6 +140,39 @@ async function ingest(receiverUrl) {
   }
 }
 
+async function hop(receiverUrl, go) {
+  if (!go.version) return { skipped: go.skipped };
+  step(`hop: Go stand-in at a fixed rate, one connection, ${SIZE.hopS} s per trial, into the bare receiver and the ingest (outbox)`);
+  const host = await startHost(HEADLESS, { url: receiverUrl });
+  try {
+    const r = await measureHop({
+      goBin: GO_BIN, receiverUrl, host, runJson, seconds: SIZE.hopS, steps: SIZE.hopSteps, probeEvents: SIZE.hopProbe, log: step,
+    });
+    const stats = (await host.state()).stats;
+    if (unaccounted(stats) !== 0) throw new Error(`hop accounting: ${JSON.stringify(stats)}`);
+    return { ...r, stats };
+  } finally {
+    await host.stop();
+  }
+}
+
+/** End-to-end latency through the app: at both rates of the issue. */
+const E2E_RATES = [100, 1000];
+
+const slow = () => {
+  step(`slow receiver: ${SIZE.slowEvents} events at concurrency 1, ${SIZE.slowEvents * PARALLEL} at ${PARALLEL} (${SIZE.slowRounds} round(s))`);
+  return measureSlow({ headless: HEADLESS, receiverScript: RECEIVER, out: OUT, events: SIZE.slowEvents, rounds: SIZE.slowRounds, parallel: PARALLEL, log: step });
+};
+const endToEnd = () => {
+  step(`end to end: ${E2E_RATES.join(' and ')} events/s for ${SIZE.e2eS} s each, one connection, outbox on`);
+  return measureEndToEnd({ headless: HEADLESS, receiverScript: RECEIVER, out: OUT, rates: E2E_RATES, seconds: SIZE.e2eS, warmup: SIZE.e2eWarmup, log: step });
+};
+const footprint = () =>
+  measureFootprint({
+    headless: HEADLESS, receiverScript: RECEIVER, out: OUT, fakeDaemon: FAKE_DAEMON,
+    idleS: SIZE.idleS, events: SIZE.footprintEvents, bigEvents: SIZE.bigEvents, log: step,
+  });
+
 async function startup() {
   const times = [];
   for (let i = 0; i < SIZE.startups; i++) {
@@ -167,11 +209,31 @@ async function main() {
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, go: go.version ?? go.skipped },
     receiver: 'node:http on 127.0.0.1, own process, 200 with an empty body',
   };
+  if (only) {
+    try {
+      const out = {};
+      if (only.has('hop')) out.hop = await hop(receiver.url, go);
+      if (only.has('slow')) out.slow = await slow();
+      if (only.has('e2e')) out.endToEnd = await endToEnd();
+      if (only.has('footprint')) out.footprint = await footprint();
+      process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    } finally {
+      await receiver.stop();
+    }
+    return;
+  }
   try {
     results.throughput = await throughput(receiver.url, go);
     step(`latency: ${SIZE.latencyS} s at 1,000 events/s`);
     results.latency = await runWorker(OUT, 'latency', ['--url', receiver.url, '--rate', '1000', '--seconds', String(SIZE.latencyS)]);
+    const e2e = await endToEnd();
+    results.latency.endToEnd = e2e;
+    results.latency.endToEndP50Ms = e2e[1000].app.p50Ms;
+    results.latency.endToEndP99Ms = e2e[1000].app.p99Ms;
     results.ingest = await ingest(receiver.url);
+    results.hop = await hop(receiver.url, go);
+    results.slow = await slow();
+    results.footprint = await footprint();
     step(`memory: ${SIZE.memoryEvents} events, receiver down`);
     results.memory = await runWorker(OUT, 'memory', ['--events', String(SIZE.memoryEvents)], ['--expose-gc']);
     step(`start-up: ${SIZE.startups} spawns`);

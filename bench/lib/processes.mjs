@@ -72,13 +72,18 @@ function waitForLine(child, pattern, what) {
   });
 }
 
-/** The fast receiver, in its own process. stop() resolves its request and connection counts. */
-export async function startReceiver(script) {
-  const child = track(spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'pipe'] }));
+/**
+ * The receiver (bench/receiver.mjs, options there), in its own process. stats() reads and resets
+ * its window (GET /_stats); stop() resolves its request and connection counts.
+ */
+export async function startReceiver(script, args = []) {
+  const child = track(spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
   const { match, rest } = await waitForLine(child, /^\{"port":(\d+)\}$/m, 'receiver');
   const port = Number(match[1]);
   return {
     url: `http://127.0.0.1:${port}/hook`,
+    pid: child.pid,
+    stats: async () => (await fetch(`http://127.0.0.1:${port}/_stats`)).json(),
     stop: async () => {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
@@ -93,13 +98,13 @@ export async function startReceiver(script) {
  * The headless host (dist/main/headless.js) with a temp data folder and no daemon.
  * Resolves once it printed `listening …`, with `readyMs` measured from spawn.
  */
-export async function startHost(headless, { url, args = [] } = {}) {
+export async function startHost(headless, { url, args = [], nodeArgs = [] } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'pilot-bench-host-'));
   const token = `bench${Math.random().toString(36).slice(2)}`;
-  const argv = [headless, '--no-daemon', '--port', '0', '--data-dir', dataDir, '--token', token, ...args];
+  const argv = [headless, ...(args.includes('--daemon-socket') ? [] : ['--no-daemon']), '--port', '0', '--data-dir', dataDir, '--token', token, ...args];
   if (url) argv.push('--url', url);
   const t0 = performance.now();
-  const child = track(spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] }));
+  const child = track(spawn(process.execPath, [...nodeArgs, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] }));
   const { match } = await waitForLine(child, LISTENING, 'headless host');
   const readyMs = performance.now() - t0;
   const origin = match[1];
@@ -112,6 +117,12 @@ export async function startHost(headless, { url, args = [] } = {}) {
     origin,
     token,
     readyMs,
+    pid: child.pid,
+    api: async (path, method = 'GET') => {
+      const res = await fetch(`${origin}${path}`, { method, headers: { authorization: `Bearer ${token}` } });
+      if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status}`);
+      return res.json();
+    },
     pageUrl: `${origin}/#token=${token}`,
     state: () => api('/api/state'),
     stop: async () => {

@@ -29,6 +29,7 @@ export function printTable(r) {
     [`memory heap after ${fmt(r.memory.events)} ev (GC)`, `${fmt(r.memory.heapMB, 1)} MB`, 'flat', r.memory.flat],
     ['memory RSS', `${fmt(r.memory.rssMB, 1)} MB`, '', null],
     ['start-up to listening (median)', `${fmt(r.startupMs)} ms`, '', null],
+    ...issue17Rows(r),
     ['window longest task while events flow', w.skipped ? 'skipped' : `${fmt(w.longestTaskMs)} ms`, '<= 100 ms', w.skipped ? null : w.longestTaskMs <= 100],
     ['window long tasks (> 50 ms) while events flow', w.skipped ? 'skipped' : fmt(w.longTasks), '', null],
     ['window longest task opening the page', w.skipped ? 'skipped' : `${fmt(w.openingLongestTaskMs)} ms`, '', null],
@@ -41,4 +42,40 @@ export function printTable(r) {
   for (const row of rows) process.stdout.write(line([row[0], row[1], row[2], mark(row[3])]));
   process.stdout.write(`\n* ${t.goLabel}\n`);
   process.stdout.write(`Throughput: median of ${t.rounds} alternated runs of ${fmt(t.events)} events. Results: bench/results.json\n`);
+}
+
+/** Issue 17's rows: the daemon's hop, slow receivers, end-to-end latency, footprint. */
+function issue17Rows(r) {
+  const rows = [];
+  const h = r.hop;
+  if (h && !h.skipped) {
+    rows.push(['hop: Go stand-in -> bare receiver, no drop for ' + h.seconds + ' s', `${fmt(h.bare)} ev/s`, '', null]);
+    rows.push(['hop: Go stand-in -> ingest with outbox, no drop', `${fmt(h.outbox)} ev/s`, '', null]);
+    rows.push(['hop: outbox/bare', fmt(h.ratio, 2), '>= 0.80', h.ratio >= 0.8]);
+  } else if (h) {
+    rows.push(['hop', `skipped (${h.skipped})`, '>= 0.80', null]);
+  }
+  const s = r.slow;
+  if (s) {
+    rows.push([`slow receiver (${s.delayMs} ms): concurrency 1 / ${s.concurrency}`, `${fmt(s.serial, 1)} / ${fmt(s.parallel, 1)} ev/s`, '', null]);
+    rows.push([`slow receiver: concurrency ${s.concurrency} / 1`, fmt(s.ratio, 2), '>= 7.00', s.ratio >= 7]);
+    rows.push(['slow receiver: out of order at concurrency 1', fmt(s.serialOutOfOrder), '0', s.serialOutOfOrder === 0]);
+  }
+  const e = r.latency?.endToEnd;
+  if (e) {
+    for (const rate of Object.keys(e)) {
+      const a = e[rate].app;
+      rows.push([`end to end (ingest -> receiver) p50 / p99 @${fmt(Number(rate))}/s`, `${fmt(a.p50Ms, 2)} / ${fmt(a.p99Ms, 2)} ms`, 'p99 < 5 ms', a.p99Ms < 5]);
+      const d = e[rate].direct;
+      rows.push([`  same sender straight to the receiver @${fmt(Number(rate))}/s`, `${fmt(d.p50Ms, 2)} / ${fmt(d.p99Ms, 2)} ms`, '', null]);
+    }
+  }
+  const f = r.footprint;
+  if (f) {
+    rows.push(['idle CPU, linked daemon' + (f.idleSeconds ? ` (${f.idleSeconds} s)` : ''), f.idleCpuPercent === null ? 'full run only' : `${fmt(f.idleCpuPercent, 2)} %`, '', null]);
+    rows.push(['RSS idle / after 100,000 events', `${fmt(f.idleRssMB, 1)} / ${f.rssAfter100kMB === null ? 'full run only' : `${fmt(f.rssAfter100kMB, 1)} MB`}`, '', null]);
+    const b = f.bigEvents;
+    if (b) rows.push([`RSS, ${b.events} x 1 MiB events, hanging receiver`, `${fmt(b.rssBeforeMB, 1)} -> ${fmt(b.rssPeakMB, 1)} MB peak`, 'bounded', null]);
+  }
+  return rows;
 }

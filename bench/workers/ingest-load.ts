@@ -1,6 +1,10 @@
 // Ingest load: daemon-format POSTs to an ingest URL over several keep-alive connections.
 //   as fast as possible: --url U --seconds S --connections C
 //   paced:               --url U --seconds S --connections C --rate R   (R events/s in all)
+//   a fixed number:      --url U --count N --connections C              (as fast as answers come)
+// --stamp 1 puts `sent_ns` (process.hrtime.bigint(), one monotonic clock for every process of the
+// machine) in each event's data just before it is posted: the receiver measures end to end.
+// --pad B adds a string of B bytes to each event's data (the memory run's 1 MiB events).
 // Reports the bodies accepted (2xx) and refused, and accepted/s.
 
 import { Pool } from 'undici';
@@ -11,6 +15,10 @@ const url = new URL(f.str('url'));
 const seconds = f.num('seconds', 5);
 const connections = f.num('connections', 4);
 const rate = f.num('rate', 0);
+const count = f.num('count', 0);
+const stamp = f.num('stamp', 0) === 1;
+const pad = f.num('pad', 0);
+const padding = pad > 0 ? 'x'.repeat(pad) : undefined;
 
 const pool = new Pool(url.origin, { connections, pipelining: 1 });
 let eventId = 0;
@@ -24,7 +32,14 @@ async function post(): Promise<void> {
     event: 'message.received',
     node_id: 7,
     timestamp: new Date().toISOString(),
-    data: { from: '0:0000.0000.0002', message_id: `load-${id}`, size: 128, type: 'TEXT' },
+    data: {
+      from: '0:0000.0000.0002',
+      message_id: `load-${id}`,
+      size: 128,
+      type: 'TEXT',
+      ...(padding && { padding }),
+      ...(stamp && { sent_ns: String(process.hrtime.bigint()) }),
+    },
   });
   const res = await pool.request({
     path: url.pathname,
@@ -59,6 +74,11 @@ if (rate > 0) {
     };
     tick();
   });
+} else if (count > 0) {
+  const loop = async (): Promise<void> => {
+    while (eventId < count) await post();
+  };
+  await Promise.all(Array.from({ length: connections }, loop));
 } else {
   const loop = async (): Promise<void> => {
     while (performance.now() < endAt) await post();

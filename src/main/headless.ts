@@ -11,7 +11,10 @@ import { fileURLToPath } from 'node:url';
 import { maskUrlCredentials } from '../shared/url-mask';
 import { checkWebhookUrl } from '../shared/url-rules';
 import { defaultDataDir } from './core/app-paths';
-import { createController } from './core/controller';
+import { createController, type ControllerOptions } from './core/controller';
+import { createFleetController, type FleetOptions } from './core/fleet/fleet-controller';
+import { readFleetKeyFile } from './core/fleet/fleet-key';
+import { DEFAULT_FLEET, type FleetRole } from './core/fleet/fleet-names';
 import { prepareDataFolder } from './core/data-folder';
 import { lockDataFolder } from './core/data-folder-lock';
 import { readDaemonWebhookUrl, resolveSocketPath } from './core/daemon/socket-discovery';
@@ -64,6 +67,23 @@ async function main(): Promise<void> {
     }
   }
 
+  // Fleet mode (--nats): the key is checked before anything starts, so a bad file stops us here.
+  let fleet: FleetOptions | undefined;
+  if (args.nats !== undefined) {
+    try {
+      fleet = {
+        servers: args.nats.split(',').map((u) => u.trim()),
+        ...(args.natsCreds !== undefined && { credsFile: args.natsCreds }),
+        name: args.fleet ?? DEFAULT_FLEET,
+        role: (args.role ?? 'all') as FleetRole,
+        key: readFleetKeyFile(args.fleetKeyFile!),
+      };
+    } catch (err) {
+      process.stderr.write(`${(err as Error).message}\n`);
+      process.exit(EXIT_USAGE);
+    }
+  }
+
   const dataDir = args.dataDir ?? defaultDataDir();
   for (const w of prepareDataFolder(dataDir)) warn(w);
   const claimed = lockDataFolder(dataDir, { host: 'headless' });
@@ -88,7 +108,7 @@ async function main(): Promise<void> {
   const linkDaemon = !args.noDaemon && (!args.demo || args.daemonSocket !== undefined);
 
   let uiPort = 0;
-  const controller = await createController({
+  const controller = await (fleet ? (o: ControllerOptions) => createFleetController({ ...o, fleet: fleet! }) : createController)({
     settings,
     runOverrides: {
       ...(args.url !== undefined && { url: args.url }),
@@ -138,6 +158,7 @@ async function main(): Promise<void> {
   uiPort = server.port;
 
   process.stdout.write(`listening http://127.0.0.1:${server.port}/\n`);
+  if (fleet) process.stderr.write(`fleet mode: fleet "${fleet.name}", role ${fleet.role}, NATS ${fleet.servers.join(', ')}\n`);
   process.stderr.write(`open http://127.0.0.1:${server.port}/#token=${token}\n`);
 
   let stopping = false;

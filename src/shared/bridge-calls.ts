@@ -22,7 +22,7 @@ import {
   wholeNumberParam,
   type NoArgument,
 } from './call-schemas';
-import { checkTopicFilters } from './topic-patterns';
+import { checkTopicFiltersToSave, parseTopicList } from './topic-patterns';
 
 /** At quit the daemon gets: what it had before the app linked, the app's primary URL, or nothing. */
 export const DAEMON_RESTORE_MODES = ['original', 'app', 'clear'] as const;
@@ -100,7 +100,17 @@ const topicFilters = v.pipe(
   v.array(v.string('must be a string'), 'must be a list of topic patterns such as ["tunnel.*"]'),
   v.rawCheck(({ dataset, addIssue }) => {
     if (!dataset.typed) return;
-    const problem = checkTopicFilters(dataset.value);
+    const problem = checkTopicFiltersToSave(dataset.value);
+    if (problem !== null) addIssue({ message: problem });
+  }),
+);
+
+/** The log's topic query: the same pattern language as the filters, as a comma list. */
+const topicQuery = v.pipe(
+  text(MAX_TOPIC_LENGTH, 1),
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    const problem = checkTopicFiltersToSave(parseTopicList(dataset.value));
     if (problem !== null) addIssue({ message: problem });
   }),
 );
@@ -110,8 +120,8 @@ const logQuery = fields({
   /** only records with id < before (paging, newest first) */
   before: v.optional(wholeNumber(0)),
   outcome: v.optional(oneOf(OUTCOMES)),
-  /** exact topic or pattern like `tunnel.*` */
-  topic: v.optional(text(MAX_TOPIC_LENGTH, 1)),
+  /** topic patterns like `tunnel.*, conn.fin` */
+  topic: v.optional(topicQuery),
   /** epoch ms: only records received at or after */
   since: v.optional(wholeNumber(0)),
 });

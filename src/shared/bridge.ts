@@ -5,6 +5,7 @@
 
 import type { CallArg, CallName, CallResult } from './bridge-calls';
 import type { BreakerView, DeliveryRecord, Stats } from './delivery';
+import type { FleetView } from './fleet';
 
 export { CALL_NAMES, type CallArg, type CallName, type CallResult, type LogQuery, type RedeliverArg } from './bridge-calls';
 export type { ApiError, ErrorCode, Result } from './api-errors';
@@ -103,6 +104,8 @@ export interface AppState {
   /** topic patterns events must match to be delivered; empty = every topic */
   topicFilters: string[];
   history: HistoryView;
+  /** present in fleet mode only (--nats): the fleet, this process's role and the cluster's reach */
+  fleet?: FleetView;
 }
 
 /** The durable outbox and history (SQLite in the data folder), or why it is off. */

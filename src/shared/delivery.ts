@@ -1,6 +1,8 @@
 // Delivery records and counters: what the log shows and the accounting invariant of
 // DESIGN.md section 3 is checked over. Pure types and helpers.
 
+import type { FleetRecordInfo } from './fleet';
+
 /**
  * Final (or current) outcome of one event.
  * - queued: waiting or in flight.
@@ -113,6 +115,8 @@ export interface DeliveryRecord {
    * send the same event twice.
    */
   resentAs?: number;
+  /** fleet mode (the fleet-wide log): the event's node, who delivered it, its fleet-wide sequence */
+  fleet?: FleetRecordInfo;
 }
 
 /** Which undelivered records `redeliver` picks by outcome; any_undelivered is every RESENDABLE one. */

@@ -1,8 +1,11 @@
 // Topic patterns, as the daemon's event bus reads them: `*` is every topic, `prefix.*` every topic
-// under `prefix.` (at any depth), anything else one exact topic. Used by the delivery topic filter
-// (which events are sent on) and by the log's `topic` query. Pure.
+// under `prefix.` (at any depth), anything else one exact topic; a comma-separated list matches
+// what any of its patterns matches. The one language of every destination's filter and of the
+// log's `topic` query. A pattern that can match no topic the daemon publishes (`tunnel`,
+// `Tunnel.*`) is refused with a suggestion, so no filter silently drops everything. Pure.
 
 import { MAX_TOPIC_LENGTH } from './events';
+import { isKnownTopic, KNOWN_TOPICS, OPEN_NAMESPACES, TEST_TOPIC } from './known-topics';
 
 /** A filter list longer than this is a mistake (the daemon has a few dozen topics in all). */
 export const MAX_TOPIC_FILTERS = 100;
@@ -55,4 +58,46 @@ export function checkTopicFilters(filters: readonly unknown[]): string | null {
 /** Trims, drops empties and repeats: what the user meant by a comma-separated field. */
 export function normaliseTopicFilters(filters: readonly string[]): string[] {
   return [...new Set(filters.map((f) => f.trim()).filter((f) => f !== ''))];
+}
+
+/** A comma-separated field (`tunnel.*, handshake.*`) as its list of patterns. */
+export function parseTopicList(text: string): string[] {
+  return normaliseTopicFilters(text.split(','));
+}
+
+/** True when the pattern can match at least one topic the daemon publishes (or the test topic). */
+export function matchesSomeKnownTopic(pattern: string): boolean {
+  if (pattern === ALL_TOPICS) return true;
+  if (!pattern.endsWith('.*')) return isKnownTopic(pattern) || pattern === TEST_TOPIC;
+  const prefix = pattern.slice(0, -1);
+  // Under an open namespace (`policy.*`, `plugin.x.*`) or a namespace of one (`policy.*` itself).
+  if (OPEN_NAMESPACES.some((ns) => prefix.startsWith(ns) || ns.startsWith(prefix))) return true;
+  return KNOWN_TOPICS.some((t) => t.startsWith(prefix)) || TEST_TOPIC.startsWith(prefix);
+}
+
+/** A known pattern the user probably meant (`tunnel` → `tunnel.*`, `Tunnel.*` → `tunnel.*`), or null. */
+function suggestionFor(pattern: string): string | null {
+  const candidates = [pattern, `${pattern}.*`, pattern.toLowerCase(), `${pattern.toLowerCase()}.*`];
+  return candidates.find((c) => c !== pattern && checkTopicPattern(c) === null && matchesSomeKnownTopic(c)) ?? null;
+}
+
+/** Why a well-formed pattern is refused (it matches no topic the daemon publishes), or null. */
+export function unknownTopicProblem(pattern: string): string | null {
+  if (matchesSomeKnownTopic(pattern)) return null;
+  const hint = suggestionFor(pattern);
+  return `"${pattern}" matches no topic the daemon publishes${hint ? `: did you mean ${hint}?` : ' (topics look like tunnel.established; tunnel.* for a group)'}`;
+}
+
+/**
+ * Checks a filter list the user is about to save: shape first, then that every pattern matches
+ * some known topic. Returns the first problem or null.
+ */
+export function checkTopicFiltersToSave(filters: readonly unknown[]): string | null {
+  const shape = checkTopicFilters(filters);
+  if (shape) return shape;
+  for (const p of filters as string[]) {
+    const problem = unknownTopicProblem(p);
+    if (problem) return problem;
+  }
+  return null;
 }

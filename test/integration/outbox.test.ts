@@ -3,13 +3,14 @@
 // of dropped, queried from the database, pruned by retention, exported, and a corrupt file set
 // aside with a warning.
 
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createController, type Controller, type ControllerOptions } from '../../src/main/core/controller';
+import { JOURNAL_SUFFIX } from '../../src/main/core/outbox/ack-journal';
 import { HISTORY_FILE, OutboxDb } from '../../src/main/core/outbox/outbox-db';
 import { writeJsonLines } from '../../src/main/core/outbox/history-export';
 import { SCHEMA_VERSION } from '../../src/main/core/outbox/schema';
@@ -78,17 +79,35 @@ function quiet(c: Controller): boolean {
 }
 
 describe('durable outbox', () => {
-  it('stores an event before the ingest answers 2xx (read by a second connection)', async () => {
+  it('an event is durable before the ingest answers 2xx (read from the files by a second reader)', async () => {
     const c = await start();
     await c.handlers.pause(undefined);
     const res = await post(c.ingestUrl, { event: 'tunnel.established', data: { seq: 1 } });
     expect(res.status).toBe(204);
-    // A separate reader sees the committed row the moment the answer came back.
+    // The moment the answer came back, the record is on disk: in the acknowledgement journal
+    // (one write per acknowledgement) or already in the database (written in batches).
+    const journal = join(dataDir, HISTORY_FILE + JOURNAL_SUFFIX);
+    const readRow = (): { event: string; outcome: string; record: string } | undefined => {
+      const reader = new Database(join(dataDir, HISTORY_FILE), { readonly: true });
+      try {
+        return reader.prepare('SELECT event, outcome, record FROM records').get() as { event: string; outcome: string; record: string } | undefined;
+      } finally {
+        reader.close();
+      }
+    };
+    const journaled = readFileSync(journal, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as DeliveryRecord);
+    const stored = readRow();
+    expect(journaled.length > 0 || stored !== undefined).toBe(true);
+    if (journaled.length > 0) expect(journaled[journaled.length - 1]).toMatchObject({ event: 'tunnel.established', outcome: 'queued', source: 'daemon' });
+    // Then the batch reaches the database, and the journal is emptied.
+    await waitUntil(() => readRow() !== undefined, 'the record written to the database');
+    const row = readRow()!;
+    expect(row).toMatchObject({ event: 'tunnel.established', outcome: 'queued' });
+    expect(JSON.parse(row.record)).toMatchObject({ source: 'daemon' });
+    expect(readFileSync(journal, 'utf8')).toBe('');
+    expect((statSync(journal).mode & 0o777).toString(8)).toBe('600');
     const reader = new Database(join(dataDir, HISTORY_FILE), { readonly: true });
     try {
-      const row = reader.prepare('SELECT event, outcome, record FROM records').get() as { event: string; outcome: string; record: string };
-      expect(row).toMatchObject({ event: 'tunnel.established', outcome: 'queued' });
-      expect(JSON.parse(row.record)).toMatchObject({ source: 'daemon' });
       expect(reader.pragma('journal_mode', { simple: true })).toBe('wal');
       expect(reader.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     } finally {
@@ -146,6 +165,8 @@ describe('durable outbox', () => {
     const all = (await c.handlers.getLog({})).records;
     expect(all.map((r) => r.event)).toStrictEqual(['tunnel.rx_silence', 'conn.rst', 'tunnel.established']);
     expect((await c.handlers.getLog({ topic: 'tunnel.*' })).records.map((r) => r.event)).toStrictEqual(['tunnel.rx_silence', 'tunnel.established']);
+    // The same pattern language as the filters: a comma list, from the database too.
+    expect((await c.handlers.getLog({ topic: 'conn.rst, tunnel.established' })).records.map((r) => r.event)).toStrictEqual(['conn.rst', 'tunnel.established']);
     expect((await c.handlers.getLog({ outcome: 'client_error' })).records.map((r) => r.event)).toStrictEqual(['conn.rst']);
     expect((await c.handlers.getLog({ since: mid })).records.map((r) => r.event)).toStrictEqual(['tunnel.rx_silence']);
     expect((await c.handlers.getLog({ limit: 1, before: all[0]!.id })).records.map((r) => r.event)).toStrictEqual(['conn.rst']);
@@ -161,6 +182,10 @@ describe('durable outbox', () => {
       value: { filters: ['tunnel.*', 'handshake.*'] },
     });
     expect(await c.handlers.setTopicFilters({ filters: ['bad*pattern'] })).toMatchObject({ ok: false, error: { code: 'bad_topic_filter' } });
+    // A pattern that matches no topic the daemon publishes would silently filter everything.
+    for (const filters of [['tunnel'], ['Tunnel.*']]) {
+      expect(await c.handlers.setTopicFilters({ filters })).toMatchObject({ ok: false, error: { code: 'bad_topic_filter', message: expect.stringMatching(/did you mean tunnel\.\*/) } });
+    }
     for (const event of ['tunnel.established', 'conn.fin', 'handshake.request', 'message.received']) c.accept({ event, data: {} }, 'api');
     await waitUntil(() => quiet(c), 'settled');
     expect(receiver.requests.map((r) => (r.json() as { event: string }).event)).toStrictEqual(['tunnel.established', 'handshake.request']);

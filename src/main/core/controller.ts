@@ -9,7 +9,7 @@ import type { AppState, BridgeHandlers, BridgePushes, PushName, PushSubscribe } 
 import { outcomesFor, type DeliveryRecord, type Outcome, type Stats } from '../../shared/delivery';
 import type { AcceptedEvent } from '../../shared/events';
 import { parseRfc3339 } from '../../shared/rfc3339';
-import { checkTopicFilters, normaliseTopicFilters } from '../../shared/topic-patterns';
+import { checkTopicFiltersToSave, normaliseTopicFilters } from '../../shared/topic-patterns';
 import { maskUrlCredentials } from '../../shared/url-mask';
 import { checkWebhookUrl, type UrlCheck } from '../../shared/url-rules';
 import { DaemonLink, daemonOffView } from './daemon/daemon-link';
@@ -111,10 +111,11 @@ export async function createController(opts: ControllerOptions): Promise<Control
   const linkMemory = LinkMemory.inDataDir(opts.dataDir);
   const endpoint = linkMemory.ingestEndpoint();
   const ingest = await startIngestServer({
-    // With the outbox, the answer waits for the commit: an acknowledged event is on disk.
+    // With the outbox, the answer waits for the event to be durable (one journal write, now):
+    // an acknowledged event is on disk. Throws (-> 500, the daemon retries) when it could not be.
     onEvent: (ev) => {
       late.dispatcher!.submit(ev, 'daemon');
-      return history?.log.committed();
+      history?.log.commitNow();
     },
     onReject: (r) => {
       rejected++;
@@ -318,7 +319,7 @@ export async function createController(opts: ControllerOptions): Promise<Control
     },
     setTopicFilters: async ({ filters }) => {
       const clean = normaliseTopicFilters(filters);
-      const problem = checkTopicFilters(clean);
+      const problem = checkTopicFiltersToSave(clean);
       if (problem) return fail('bad_topic_filter', problem);
       settings.update({ topicFilters: clean });
       d.setTopicFilters(clean);

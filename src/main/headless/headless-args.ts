@@ -1,6 +1,8 @@
 // Command-line flags of the headless host (DESIGN.md section 5). Pure: takes argv, returns either
 // the parsed flags or a message naming the flag at fault. The entry prints message + usage, exit 2.
 
+import { checkFleetName, DEFAULT_FLEET, FLEET_ROLES } from '../core/fleet/fleet-names';
+
 export interface HeadlessArgs {
   /** UI/API port on 127.0.0.1; 0 picks a free one */
   port: number;
@@ -19,12 +21,18 @@ export interface HeadlessArgs {
   circuitCooldownMs?: number;
   queueSize?: number;
   concurrency?: number;
+  /** fleet mode: comma-separated NATS server URLs (absent = the embedded SQLite default) */
+  nats?: string;
+  natsCreds?: string;
+  fleet?: string;
+  role?: string;
+  fleetKeyFile?: string;
   help: boolean;
 }
 
 export type HeadlessArgsParse = { ok: true; args: HeadlessArgs } | { ok: false; message: string };
 
-type StringKey = 'token' | 'dataDir' | 'url' | 'secret' | 'daemonSocket';
+type StringKey = 'token' | 'dataDir' | 'url' | 'secret' | 'daemonSocket' | 'nats' | 'natsCreds' | 'fleet' | 'role' | 'fleetKeyFile';
 type IntKey = 'port' | 'timeoutMs' | 'retryBackoffMs' | 'circuitCooldownMs' | 'queueSize' | 'concurrency';
 type BoolKey = 'noDaemon' | 'noOutbox' | 'demo' | 'help';
 
@@ -58,6 +66,15 @@ function checkToken(value: string): string | null {
   return TOKEN_CHARS.test(value) ? null : 'may contain only letters, digits and . _ ~ -';
 }
 
+function checkNatsUrls(value: string): string | null {
+  const bad = value.split(',').find((u) => !/^(nats|tls):\/\/[^\s,/]+\/?$/.test(u.trim()));
+  return bad === undefined ? null : `needs nats:// URLs separated by commas, got "${bad}"`;
+}
+
+function checkRole(value: string): string | null {
+  return (FLEET_ROLES as readonly string[]).includes(value) ? null : `must be one of ${FLEET_ROLES.join(', ')}, got "${value}"`;
+}
+
 /** In usage order. */
 const FLAG_SPECS: readonly (FlagSpec & { flag: string })[] = [
   { flag: '--port', kind: 'int', key: 'port', min: 0, max: MAX_PORT, usage: '--port N', describe: 'UI/API port on 127.0.0.1; 0 (default) picks a free one' },
@@ -74,6 +91,11 @@ const FLAG_SPECS: readonly (FlagSpec & { flag: string })[] = [
   { flag: '--circuit-cooldown-ms', kind: 'int', key: 'circuitCooldownMs', min: 0, max: MAX_TIMER_MS, usage: '--circuit-cooldown-ms N', describe: 'circuit breaker cool-down (default 30000)' },
   { flag: '--queue-size', kind: 'int', key: 'queueSize', min: 1, max: MAX_QUEUE_SIZE, usage: '--queue-size N', describe: 'events that may wait, the one in flight not counted (default 1024)' },
   { flag: '--concurrency', kind: 'int', key: 'concurrency', min: 1, max: MAX_CONCURRENCY, usage: '--concurrency N', describe: `deliveries in flight at once, 1-${MAX_CONCURRENCY} (default 1)` },
+  { flag: '--nats', kind: 'string', key: 'nats', check: checkNatsUrls, usage: '--nats URLS', describe: 'fleet mode: the NATS JetStream servers, comma-separated (nats://h1:4222,nats://h2:4222)' },
+  { flag: '--nats-creds', kind: 'string', key: 'natsCreds', usage: '--nats-creds F', describe: 'fleet mode: NATS credentials file (.creds)' },
+  { flag: '--fleet', kind: 'string', key: 'fleet', check: checkFleetName, usage: '--fleet NAME', describe: `fleet mode: the fleet's name (default ${DEFAULT_FLEET})` },
+  { flag: '--role', kind: 'string', key: 'role', check: checkRole, usage: '--role R', describe: 'fleet mode: ingest, deliver or all (default all)' },
+  { flag: '--fleet-key-file', kind: 'string', key: 'fleetKeyFile', usage: '--fleet-key-file F', describe: "fleet mode: the fleet key (base64 of 32 random bytes, mode 0600), the same on every process" },
   { flag: '--help', kind: 'bool', key: 'help', usage: '--help, -h', describe: 'print this help and exit' },
 ];
 
@@ -144,6 +166,16 @@ export function parseHeadlessArgs(argv: readonly string[]): HeadlessArgsParse {
     args[spec.key] = n;
   }
 
+  const fleetOnly = (['natsCreds', 'fleet', 'role', 'fleetKeyFile'] as const).find((k) => args[k] !== undefined);
+  if (args.nats === undefined && fleetOnly !== undefined) {
+    return fail(`--${fleetOnly.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs --nats (fleet mode)`);
+  }
+  if (args.nats !== undefined && args.fleetKeyFile === undefined) {
+    return fail('--nats needs --fleet-key-file: the fleet key encrypts the destinations\' secrets in the cluster');
+  }
+  if (args.nats !== undefined && args.noOutbox) {
+    return fail('--no-outbox and --nats cannot be used together (fleet mode keeps events in JetStream)');
+  }
   if (args.noDaemon && args.daemonSocket !== undefined) {
     return fail('--daemon-socket and --no-daemon cannot be used together');
   }

@@ -3,7 +3,7 @@
 
 import type { DeliveryRecord, Outcome } from '../../../shared/delivery';
 import type { LogQuery } from '../../../shared/bridge';
-import { topicMatches } from '../../../shared/topic-patterns';
+import { parseTopicList, passesTopicFilters, topicMatches } from '../../../shared/topic-patterns';
 
 /** Records kept; the oldest go first. Enough for a day of a busy node's events at a glance. */
 export const DEFAULT_LOG_CAPACITY = 5000;
@@ -91,13 +91,15 @@ export class DeliveryLog implements RecordLog {
   query(q: LogQuery = {}): DeliveryRecord[] {
     const limit = Math.max(0, Math.min(q.limit ?? DEFAULT_QUERY_LIMIT, this.capacity));
     const out: DeliveryRecord[] = [];
+    // A pattern list (`tunnel.*, conn.fin`), as in the destinations' filters.
+    const topics = q.topic === undefined ? [] : parseTopicList(q.topic);
     let i = q.before !== undefined ? this.indexOf(q.before).index - 1 : this.records.length - 1;
     for (; i >= this.start && out.length < limit; i--) {
       const rec = this.records[i];
       if (!rec) continue;
       if (q.since !== undefined && rec.receivedAt < q.since) continue;
       if (q.outcome !== undefined && rec.outcome !== q.outcome) continue;
-      if (q.topic !== undefined && q.topic !== '' && !topicMatches(q.topic, rec.event)) continue;
+      if (topics.length > 0 && !passesTopicFilters(topics, rec.event)) continue;
       out.push(rec);
     }
     return out;

@@ -29,6 +29,9 @@ export const INGEST_TIMEOUT_CHECK_MS = 1000;
  */
 export const MAX_INGEST_JSON_DEPTH = 128;
 
+/** One strict decoder for every body: decode() without `stream` keeps no state between calls. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 export interface IngestRejection {
   status: number;
   message: string;
@@ -190,7 +193,7 @@ async function receive(req: http.IncomingMessage, res: http.ServerResponse, h: I
 
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(raw);
+    text = UTF8.decode(raw);
   } catch {
     refuse(400, 'bad_encoding', 'body is not valid UTF-8');
     return;
@@ -212,10 +215,16 @@ async function receive(req: http.IncomingMessage, res: http.ServerResponse, h: I
     return;
   }
   try {
-    await h.onEvent(check.event);
+    // Answered in this same turn when onEvent made the event durable synchronously: the
+    // delivery it woke runs after the acknowledgement is written, not before.
+    const pending = h.onEvent(check.event);
+    if (pending) await pending;
   } catch (err) {
-    // A 5xx makes the daemon retry the event, which is what a passing fault deserves.
-    reply(res, 500, 'internal', `event not accepted: ${(err as Error).message}`);
+    // A 5xx makes the daemon retry the event, which is what a passing fault deserves. A handler
+    // may name its status: fleet mode answers 503 while its cluster cannot store the event.
+    const status = (err as { httpStatus?: unknown }).httpStatus === 503 ? 503 : 500;
+    if (status === 503) res.setHeader('Retry-After', '1');
+    reply(res, status, status === 503 ? 'unavailable' : 'internal', `event not accepted: ${(err as Error).message}`);
     return;
   }
   res.statusCode = 204;

@@ -2,6 +2,7 @@
 // retention by age and size (settings historyDays / historyMaxMB), oldest records out first.
 
 import { join } from 'node:path';
+import { AckJournal, JOURNAL_SUFFIX } from './ack-journal';
 import { OutboxDb, HISTORY_FILE } from './outbox-db';
 import { OutboxLog } from './outbox-log';
 
@@ -27,7 +28,11 @@ export function openHistory(dataDir: string, warnings: string[]): History | null
   const opened = OutboxDb.open(join(dataDir, HISTORY_FILE));
   warnings.push(...opened.warnings);
   if (!opened.ok) return null;
-  const log = new OutboxLog(opened.db);
+  const journal = AckJournal.open(opened.db.path + JOURNAL_SUFFIX);
+  if (typeof journal === 'string') {
+    warnings.push(`The outbox journal could not be opened (${journal}); every accepted event is committed to the history database before it is acknowledged instead (slower).`);
+  }
+  const log = new OutboxLog(opened.db, typeof journal === 'string' ? null : journal);
   return {
     log,
     prune: (limits, now = Date.now()) =>

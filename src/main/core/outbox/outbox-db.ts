@@ -2,12 +2,14 @@
 // outcome is 'queued' are pending delivery) and the delivery history (every other row).
 //
 // Durability: WAL journal with synchronous=NORMAL. A commit is then written to the WAL file before
-// better-sqlite3 returns, so once the ingest answers 2xx the event is in the operating system's
-// hands: a crash or SIGKILL of this process cannot lose it. What NORMAL gives up (against FULL) is
+// better-sqlite3 returns: a crash or SIGKILL of this process cannot lose it. (The ingest does not
+// wait for a commit: the acknowledgement journal, ack-journal.ts, makes an event durable with the
+// same promise in one write, and the records reach this file in batches.) What NORMAL gives up (against FULL) is
 // an fsync per commit, so a power cut or kernel panic may roll back the last commits; FULL would
 // make every ingest wait for the disk. The daemon re-sends what got no answer, and a desktop app's
 // events are notifications, so a process crash is the failure worth paying for, not power loss.
 
+import { ALL_TOPICS, parseTopicList } from '../../../shared/topic-patterns';
 import { randomBytes } from 'node:crypto';
 import { existsSync, renameSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -61,6 +63,8 @@ function setAside(path: string, now: number): string {
 }
 
 export class OutboxDb {
+  /** every statement prepared once and kept (by its SQL): preparing costs more than running */
+  private readonly statements = new Map<string, Statement>();
   private readonly insertStmt: Statement;
   /** the highest id ever written: kept when retention removes the newest rows too */
   private readonly setLastIdStmt: Statement;
@@ -188,22 +192,22 @@ export class OutboxDb {
    * the table. Only the process holding the data folder's lock allocates from it.
    */
   maxId(): number {
-    const inTable = (this.db.prepare('SELECT max(id) AS m FROM records').get() as { m: number | null }).m ?? 0;
+    const inTable = (this.stmt('SELECT max(id) AS m FROM records').get() as { m: number | null }).m ?? 0;
     return Math.max(inTable, Number(this.meta('last_id') ?? 0));
   }
 
   count(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM records').get() as { n: number }).n;
+    return (this.stmt('SELECT count(*) AS n FROM records').get() as { n: number }).n;
   }
 
   /** Ids of the outbox (pending delivery), in order of acceptance. */
   pendingIds(): number[] {
-    return this.db.prepare("SELECT id FROM records WHERE outcome = 'queued' ORDER BY id").pluck().all() as number[];
+    return this.stmt("SELECT id FROM records WHERE outcome = 'queued' ORDER BY id", true).all() as number[];
   }
 
   /** How many records the database holds per outcome: the accounting invariant recomputed. */
   countByOutcome(): Partial<Record<Outcome, number>> {
-    const rows = this.db.prepare('SELECT outcome, count(*) AS n FROM records GROUP BY outcome').all() as { outcome: Outcome; n: number }[];
+    const rows = this.stmt('SELECT outcome, count(*) AS n FROM records GROUP BY outcome').all() as { outcome: Outcome; n: number }[];
     return Object.fromEntries(rows.map((r) => [r.outcome, r.n]));
   }
 
@@ -223,20 +227,26 @@ export class OutboxDb {
       where.push('outcome = ?');
       params.push(q.outcome);
     }
-    if (q.topic !== undefined && q.topic !== '' && q.topic !== '*') {
-      if (q.topic.endsWith('.*')) {
-        // A prefix compared exactly (LIKE would ignore case and treat _ and % as wildcards).
-        const prefix = q.topic.slice(0, -1);
-        where.push('substr(event, 1, ?) = ?');
-        params.push(prefix.length, prefix);
-      } else {
-        where.push('event = ?');
-        params.push(q.topic);
+    // The topic query is a pattern list (`tunnel.*, conn.fin`): any of them matches.
+    const patterns = q.topic === undefined ? [] : parseTopicList(q.topic);
+    if (patterns.length > 0 && !patterns.includes(ALL_TOPICS)) {
+      const any: string[] = [];
+      for (const pattern of patterns) {
+        if (pattern.endsWith('.*')) {
+          // A prefix compared exactly (LIKE would ignore case and treat _ and % as wildcards).
+          const prefix = pattern.slice(0, -1);
+          any.push('substr(event, 1, ?) = ?');
+          params.push(prefix.length, prefix);
+        } else {
+          any.push('event = ?');
+          params.push(pattern);
+        }
       }
+      where.push(`(${any.join(' OR ')})`);
     }
     const limit = Math.max(0, Math.min(q.limit ?? DEFAULT_QUERY_LIMIT, maxLimit));
     const sql = `SELECT record FROM records ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
-    return (this.db.prepare(sql).all(...params, limit) as Row[]).map(fromRow);
+    return (this.stmt(sql).all(...params, limit) as Row[]).map(fromRow);
   }
 
   /**
@@ -246,15 +256,15 @@ export class OutboxDb {
   redeliverable(since: number, outcomes: readonly Outcome[]): number[] {
     if (outcomes.length === 0) return [];
     const marks = outcomes.map(() => '?').join(', ');
-    return this.db
-      .prepare(`SELECT id FROM records WHERE received_at >= ? AND outcome IN (${marks}) AND resent_as IS NULL ORDER BY id`)
-      .pluck()
-      .all(since, ...outcomes) as number[];
+    return this.stmt(`SELECT id FROM records WHERE received_at >= ? AND outcome IN (${marks}) AND resent_as IS NULL ORDER BY id`, true).all(
+      since,
+      ...outcomes,
+    ) as number[];
   }
 
   /** One page of records in order of acceptance, after `afterId` (for export). */
   page(afterId: number, limit = PAGE_ROWS): DeliveryRecord[] {
-    return (this.db.prepare('SELECT record FROM records WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit) as Row[]).map(fromRow);
+    return (this.stmt('SELECT record FROM records WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit) as Row[]).map(fromRow);
   }
 
   /**
@@ -264,19 +274,19 @@ export class OutboxDb {
    */
   prune(olderThan: number, maxBytes: number): number {
     return this.db.transaction(() => {
-      let removed = this.db.prepare("DELETE FROM records WHERE received_at < ? AND outcome != 'queued'").run(olderThan).changes;
-      const total = (this.db.prepare('SELECT coalesce(sum(bytes), 0) AS b FROM records').get() as { b: number }).b;
+      let removed = this.stmt("DELETE FROM records WHERE received_at < ? AND outcome != 'queued'").run(olderThan).changes;
+      const total = (this.stmt('SELECT coalesce(sum(bytes), 0) AS b FROM records').get() as { b: number }).b;
       let excess = total - maxBytes;
       if (excess > 0) {
         // Walk from the oldest, adding up sizes until the excess is covered; delete up to there.
-        const rows = this.db.prepare("SELECT id, bytes FROM records WHERE outcome != 'queued' ORDER BY id").iterate() as IterableIterator<{ id: number; bytes: number }>;
+        const rows = this.stmt("SELECT id, bytes FROM records WHERE outcome != 'queued' ORDER BY id").iterate() as IterableIterator<{ id: number; bytes: number }>;
         let cutoff = 0;
         for (const row of rows) {
           cutoff = row.id;
           excess -= row.bytes;
           if (excess <= 0) break;
         }
-        if (cutoff > 0) removed += this.db.prepare("DELETE FROM records WHERE id <= ? AND outcome != 'queued'").run(cutoff).changes;
+        if (cutoff > 0) removed += this.stmt("DELETE FROM records WHERE id <= ? AND outcome != 'queued'").run(cutoff).changes;
       }
       return removed;
     })();
@@ -288,16 +298,32 @@ export class OutboxDb {
   }
 
   meta(key: string): string | null {
-    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+    const row = this.stmt('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
     return row?.value ?? null;
   }
 
   setMeta(key: string, value: string): string {
-    this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(key, value);
+    this.stmt('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(key, value);
     return value;
   }
 
   close(): void {
     if (this.db.open) this.db.close();
+  }
+
+  /**
+   * The statement for `sql`, prepared on first use and kept. `pluck` statements are kept apart
+   * (pluck() changes the statement). The queries built from filters have a few shapes only, so
+   * the map stays small.
+   */
+  private stmt(sql: string, pluck = false): Statement {
+    const key = pluck ? `pluck:${sql}` : sql;
+    let st = this.statements.get(key);
+    if (!st) {
+      st = this.db.prepare(sql);
+      if (pluck) st.pluck();
+      this.statements.set(key, st);
+    }
+    return st;
   }
 }

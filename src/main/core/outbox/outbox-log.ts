@@ -1,26 +1,43 @@
 // The delivery log kept in the history database: the same contract as the in-memory DeliveryLog
 // (ids, add, update, get, query, listeners), so the dispatcher does not know which it has.
 //
-// Writes are group-committed: new and changed records are staged and written in one transaction
-// per turn of the event loop (new records) or per UPDATE_FLUSH_MS (changes only). The ingest waits
-// for committed() before it answers 2xx, so an acknowledged event is on disk; events arriving
-// together on several connections share one commit. Losing the last staged changes in a crash only
-// means an event resumes as pending and may be delivered twice (same webhook-id), never lost.
+// Two steps per change (see ack-journal.ts for why):
+//   1. durable: the record is appended to the acknowledgement journal, at the latest at the end of
+//      this turn of the event loop (new records) or within UPDATE_FLUSH_MS (changes only); the
+//      ingest calls commitNow() before it answers 2xx, so an acknowledged event is on disk. The
+//      changes staged since the last append ride along: for a serial sender (the daemon), each
+//      event's outcome is written with the next event's acknowledgement, in the same write().
+//   2. stored: every DB_WRITE_MS (or once STAGED_MAX_RECORDS / STAGED_MAX_BYTES are staged), all
+//      staged records are written to the database in ONE transaction and the journal emptied.
+// Without a journal (it could not be opened) step 1 is a database commit, as before.
+// Losing the last staged changes in a crash only means an event resumes as pending and may be
+// delivered twice (same webhook-id), never lost: the journal is read back at the next start.
 
 import type { LogQuery } from '../../../shared/bridge';
 import type { DeliveryRecord, Outcome } from '../../../shared/delivery';
 import type { RecordListener, RecordLog } from '../delivery/delivery-log';
+import type { AckJournal } from './ack-journal';
 import { OutboxDb, PAGE_ROWS } from './outbox-db';
 
 /** The most records one query may return (the API's own cap is the same). */
 export const MAX_QUERY_ROWS = 100_000;
 
 /**
- * How long outcome and attempt changes may wait to be written when no new event forces a commit:
- * a few commits a second instead of one per attempt, at the price of a possible duplicate
+ * How long outcome and attempt changes may wait to be made durable when no new event forces a
+ * write: a few writes a second instead of one per attempt, at the price of a possible duplicate
  * delivery of the events settled in the last UPDATE_FLUSH_MS before a crash.
  */
 export const UPDATE_FLUSH_MS = 20;
+
+/**
+ * How long journaled records wait to be written to the database: one transaction for all of them
+ * (a few pages for a hundred records, where one commit per event wrote those pages every time).
+ * Queries, retention and close() write at once, so the database is never seen behind.
+ */
+export const DB_WRITE_MS = 50;
+/** Staged records (or payload bytes) that make the database write happen at once: bounds memory. */
+export const STAGED_MAX_RECORDS = 2_000;
+export const STAGED_MAX_BYTES = 8 * 1_048_576;
 
 interface Staged {
   rec: DeliveryRecord;
@@ -48,17 +65,38 @@ function newBatch(): Batch {
 
 export class OutboxLog implements RecordLog {
   private lastId: number;
-  /** records to write at the next flush, by id: the newest version wins */
+  /** records to write to the database at the next database write, by id: the newest version wins */
   private staged = new Map<number, Staged>();
+  private stagedBytes = 0;
+  /** records changed since the last journal append (a subset of staged) */
+  private unjournaled = new Map<number, DeliveryRecord>();
+  /** who waits for the changes not yet durable */
   private batch: Batch | null = null;
   private immediate: NodeJS.Immediate | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private dbTimer: NodeJS.Timeout | null = null;
+  /** the database write is due at the end of this turn (the staged bound was reached) */
+  private dbSoon = false;
   private readonly listeners = new Set<RecordListener>();
   private recordCount: number;
   /** a write failed (disk full, file removed): said in the state; the writes are retried */
   private writeError: string | null = null;
+  private journalError: string | null = null;
 
-  constructor(readonly db: OutboxDb) {
+  /**
+   * `journal` (optional): the acknowledgement journal. What it still holds (the app stopped
+   * before those records reached the database) is written to the database first.
+   */
+  constructor(
+    readonly db: OutboxDb,
+    private readonly journal: AckJournal | null = null,
+  ) {
+    if (journal) {
+      const left = journal.read();
+      // A line may be a change of a record the database already has: written as an update then.
+      if (left.size > 0) db.write([...left.values()].map((rec) => ({ rec, isNew: db.get(rec.id) === undefined })));
+      journal.clear();
+    }
     this.lastId = db.maxId();
     this.recordCount = db.count();
   }
@@ -67,36 +105,44 @@ export class OutboxLog implements RecordLog {
     return ++this.lastId;
   }
 
-  /** Stages the record for the next commit (this turn of the event loop); see committed(). */
+  /** Stages the record; durable by the end of this turn of the event loop, or at commitNow(). */
   add(rec: DeliveryRecord): DeliveryRecord {
     if (rec.id > this.lastId) this.lastId = rec.id;
-    this.staged.set(rec.id, { rec, isNew: true });
+    this.stage(rec, true);
     this.recordCount++;
-    this.batch ??= newBatch();
-    this.immediate ??= setImmediate(() => this.flush());
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.immediate ??= setImmediate(() => this.makeDurable());
     this.emit(rec);
     return rec;
   }
 
   update(rec: DeliveryRecord): void {
-    const was = this.staged.get(rec.id);
-    this.staged.set(rec.id, { rec, isNew: was?.isNew ?? false });
-    this.batch ??= newBatch();
-    if (this.immediate === null && this.timer === null) this.timer = setTimeout(() => this.flush(), UPDATE_FLUSH_MS);
+    this.stage(rec, this.staged.get(rec.id)?.isNew ?? false);
+    if (this.immediate === null && this.timer === null) this.timer = setTimeout(() => this.makeDurable(), UPDATE_FLUSH_MS);
     this.emit(rec);
   }
 
-  /** Resolves once everything added or changed so far is committed; rejects if that write failed. */
+  /** Resolves once everything added or changed so far is durable; rejects if that write failed. */
   committed(): Promise<void> {
     return this.batch?.promise ?? Promise.resolve();
   }
 
-  /** Writes everything staged in one transaction. Safe to call at any time. */
+  /**
+   * Makes everything added or changed so far durable now (the ingest, before it answers 2xx).
+   * Throws when it could not: the caller must not acknowledge.
+   */
+  commitNow(): void {
+    this.makeDurable();
+    if (this.writeError !== null) throw new Error(this.writeError);
+  }
+
+  /** Writes everything staged to the database in one transaction. Safe to call at any time. */
   flush(): void {
-    if (this.immediate) clearImmediate(this.immediate);
-    if (this.timer) clearTimeout(this.timer);
-    this.immediate = null;
-    this.timer = null;
+    this.clearTimers();
+    if (this.dbTimer) clearTimeout(this.dbTimer);
+    this.dbTimer = null;
+    this.dbSoon = false;
     const batch = this.batch;
     this.batch = null;
     if (this.staged.size === 0) {
@@ -105,17 +151,27 @@ export class OutboxLog implements RecordLog {
     }
     const staged = this.staged;
     this.staged = new Map();
+    this.stagedBytes = 0;
+    const unjournaled = this.unjournaled;
+    this.unjournaled = new Map();
     try {
       this.db.write(staged.values());
+      // Everything the journal held is in the database now (it only ever holds staged records).
+      this.journal?.clear();
       this.writeError = null;
       batch?.resolve();
     } catch (err) {
-      // Kept for the next flush (newer versions staged meanwhile win); whoever waits is told.
-      for (const [id, st] of staged) if (!this.staged.has(id)) this.staged.set(id, st);
+      // Kept for the next write (newer versions staged meanwhile win); whoever waits is told.
+      for (const [id, st] of staged) {
+        if (this.staged.has(id)) continue;
+        this.staged.set(id, st);
+        this.stagedBytes += st.rec.payload.length;
+      }
+      for (const [id, rec] of unjournaled) if (!this.unjournaled.has(id)) this.unjournaled.set(id, rec);
       this.writeError = `The history database could not be written (${(err as Error).message}); retrying. Events arriving meanwhile are refused so the daemon sends them again.`;
       batch?.reject(err as Error);
-      this.timer = setTimeout(() => this.flush(), UPDATE_FLUSH_MS);
-      this.timer.unref();
+      this.dbTimer = setTimeout(() => this.flush(), UPDATE_FLUSH_MS);
+      this.dbTimer.unref();
     }
   }
 
@@ -171,7 +227,60 @@ export class OutboxLog implements RecordLog {
 
   close(): void {
     this.flush();
+    this.journal?.close();
     this.db.close();
+  }
+
+  private stage(rec: DeliveryRecord, isNew: boolean): void {
+    const was = this.staged.get(rec.id);
+    if (!was) this.stagedBytes += rec.payload.length;
+    this.staged.set(rec.id, { rec, isNew });
+    this.unjournaled.set(rec.id, rec);
+    this.batch ??= newBatch();
+    if (!this.dbSoon && (this.staged.size >= STAGED_MAX_RECORDS || this.stagedBytes >= STAGED_MAX_BYTES)) {
+      // Bounded memory: the database write happens at the end of this turn.
+      if (this.dbTimer) clearTimeout(this.dbTimer);
+      this.dbSoon = true;
+      this.dbTimer = setTimeout(() => this.flush(), 0);
+    } else {
+      this.dbTimer ??= setTimeout(() => this.flush(), DB_WRITE_MS);
+    }
+  }
+
+  /** Step 1: appends what changed since the last append to the journal (one write). */
+  private makeDurable(): void {
+    this.clearTimers();
+    if (!this.journal) {
+      this.flush();
+      return;
+    }
+    const batch = this.batch;
+    this.batch = null;
+    if (this.unjournaled.size === 0) {
+      batch?.resolve();
+      return;
+    }
+    let text = '';
+    for (const rec of this.unjournaled.values()) text += `${JSON.stringify(rec)}\n`;
+    try {
+      this.journal.append(text);
+      this.unjournaled.clear();
+      if (this.writeError === this.journalError) this.writeError = null;
+      batch?.resolve();
+    } catch (err) {
+      // The database write (scheduled) makes them durable instead; whoever waits now is told.
+      this.writeError = this.journalError = `The outbox journal could not be written (${(err as Error).message}); retrying. Events arriving meanwhile are refused so the daemon sends them again.`;
+      batch?.reject(err as Error);
+      this.timer = setTimeout(() => this.makeDurable(), UPDATE_FLUSH_MS);
+      this.timer.unref();
+    }
+  }
+
+  private clearTimers(): void {
+    if (this.immediate) clearImmediate(this.immediate);
+    if (this.timer) clearTimeout(this.timer);
+    this.immediate = null;
+    this.timer = null;
   }
 
   private emit(rec: DeliveryRecord): void {

@@ -1,0 +1,381 @@
+// Fleet mode's controller (--nats): the same bridge contract as the embedded controller, over the
+// fleet's NATS JetStream cluster instead of the local SQLite outbox (docs/architecture.md, "Fleet
+// mode"). By role:
+//   ingest  the daemon link and the ingest; each accepted event published (fleet-ingest.ts)
+//   deliver one engine per destination in the fleet's KV bucket (fleet-deliverer.ts)
+//   all     both
+// Every role serves the window: the fleet-wide log (fleet-log.ts) and the fleet's destinations,
+// which any window may change. The primary destination (id `primary`) is what the URL field,
+// the secret and the topic filters act on.
+
+import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { AppState, BridgeHandlers, BridgePushes, ErrorCode, PushName, Result } from '../../../shared/bridge';
+import { emptyStats, type Stats } from '../../../shared/delivery';
+import type { FleetView } from '../../../shared/fleet';
+import { checkTopicFilters, normaliseTopicFilters } from '../../../shared/topic-patterns';
+import { checkWebhookUrl } from '../../../shared/url-rules';
+import type { Controller, ControllerOptions } from '../controller';
+import { LOG_CAPACITY, PUSH_INTERVAL_MS } from '../controller';
+import { DaemonLink, daemonOffView } from '../daemon/daemon-link';
+import { LinkMemory } from '../daemon/link-memory';
+import { DeliveryLog } from '../delivery/delivery-log';
+import { Dispatcher } from '../delivery/dispatcher';
+import { generateSecret, secretHint } from '../delivery/signing';
+import { createEgressAgent } from '../egress-guard';
+import { startIngestServer, type IngestServer } from '../ingest/ingest-server';
+import { isOwnIngestUrl } from '../own-ingest-url';
+import { exportFileName } from '../outbox/history-export';
+import { EXPORTS_DIR, exportHistoryTo } from '../outbox/history-file';
+import { PushBatcher } from '../push-batcher';
+import { FleetConfig, openConfigBucket, type FleetDestination } from './fleet-config';
+import { FleetDeliverer } from './fleet-deliverer';
+import { FleetIngest } from './fleet-ingest';
+import { FleetCipher, FleetKeyError } from './fleet-key';
+import { FleetLog } from './fleet-log';
+import { deliverySubject, type FleetRole } from './fleet-names';
+import { NatsLink } from './nats-link';
+
+/** The destination the URL field, the secret and the topic filters act on. */
+export const PRIMARY_ID = 'primary';
+/** How long a delivery record's publish may wait for JetStream. */
+const RECORD_PUBLISH_TIMEOUT_MS = 5000;
+
+export interface FleetOptions {
+  servers: string[];
+  credsFile?: string;
+  name: string;
+  role: FleetRole;
+  key: Buffer;
+}
+
+function fail<T>(code: ErrorCode, message: string): Result<T> {
+  return { ok: false, error: { code, message } };
+}
+
+function addStats(a: Stats, b: Stats): Stats {
+  const out = { ...a };
+  for (const k of Object.keys(b) as (keyof Stats)[]) out[k] += b[k];
+  return out;
+}
+
+export async function createFleetController(opts: ControllerOptions & { fleet: FleetOptions }): Promise<Controller> {
+  const { settings, fleet } = opts;
+  const s = { ...settings.get(), ...opts.runOverrides };
+  const ingests = fleet.role !== 'deliver';
+  const delivers = fleet.role !== 'ingest';
+  const by = `${hostname()}:${process.pid}`;
+  const warnings = [...settings.warnings];
+  const cipher = new FleetCipher(fleet.key);
+  const link = new NatsLink({ servers: fleet.servers, fleet: fleet.name, credsFile: fleet.credsFile, name: `pilot-webhook ${fleet.role} ${by}` });
+  const fleetLog = new FleetLog();
+  const deliverers = new Map<string, FleetDeliverer>();
+  let config: FleetConfig | null = null;
+  let configProblem: string | null = 'reading the fleet configuration…';
+
+  const late: { ingest?: IngestServer } = {};
+  const ownPorts = (): number[] => [...(late.ingest ? [late.ingest.port] : []), ...(opts.ownPorts?.() ?? [])];
+  const rules = (url: string) => checkWebhookUrl(url, { strict: settings.get().strictEgress, ownPorts: ownPorts() });
+  const agent = createEgressAgent({ strict: settings.get().strictEgress, ownPorts });
+  // "Send test event" goes straight to the receiver from this process, outside the fleet.
+  const tester = new Dispatcher({ url: null, agent, checkUrl: rules, timeoutMs: s.timeoutMs }, new DeliveryLog({ capacity: 1 }));
+
+  const batcher = new PushBatcher<BridgePushes>(
+    (push: PushName) => (push === 'state' ? getState() : undefined),
+    opts.pushIntervalMs ?? PUSH_INTERVAL_MS,
+  );
+  const changed = (): void => batcher.stateChanged();
+  const unsubs = [link.onChange(changed), fleetLog.onRecord((rec) => batcher.recordChanged(rec))];
+
+  const fleetIngest = new FleetIngest(link, fleet.name, by, changed);
+  // The daemon link works as in the embedded mode: the ingest keeps its port and token across
+  // runs (data folder), so the daemon's retries reach a restarted process.
+  const linkMemory = LinkMemory.inDataDir(opts.dataDir);
+  if (ingests) {
+    const endpoint = linkMemory.ingestEndpoint();
+    const ingest = await startIngestServer(
+      {
+        onEvent: (ev) => fleetIngest.publish(ev),
+        onReject: () => changed(),
+      },
+      { port: endpoint.port, token: endpoint.token, ...(opts.daemon.ingestFd !== undefined && { fd: opts.daemon.ingestFd }) },
+    );
+    if (ingest.portTaken !== null) warnings.push(`The ingest port ${ingest.portTaken} of the last run is taken; the ingest moved to ${ingest.port}.`);
+    if (!ingest.activated) linkMemory.update({ ingest: { port: ingest.port, token: ingest.token } });
+    late.ingest = ingest;
+  }
+
+  const primary = (): FleetDestination | undefined => config?.get(PRIMARY_ID);
+
+  const onDestination = (id: string, dest: FleetDestination | null): void => {
+    if (id === PRIMARY_ID) tester.setSecret(dest?.secret ?? null);
+    if (delivers) {
+      const existing = deliverers.get(id);
+      const wanted = dest !== null && dest.enabled && dest.url !== null;
+      if (existing && wanted) void existing.update(dest);
+      else if (existing) {
+        deliverers.delete(id);
+        void existing.stop();
+      } else if (wanted) {
+        const h = link.current!;
+        const d = new FleetDeliverer(
+          h,
+          dest,
+          {
+            fleet: fleet.name,
+            by,
+            eventsStream: link.names.events,
+            engine: {
+              timeoutMs: s.timeoutMs,
+              retryBackoffMs: s.retryBackoffMs,
+              circuitCooldownMs: s.circuitCooldownMs,
+              queueSize: s.queueSize,
+              maxAttempts: s.maxAttempts,
+              circuitThreshold: s.circuitThreshold,
+              jitter: s.jitter,
+              concurrency: s.concurrency,
+            },
+            agent,
+            checkUrl: rules,
+          },
+          async (p, msgId) => {
+            await h.js.publish(deliverySubject(fleet.name, id), JSON.stringify(p), { msgID: msgId, timeout: RECORD_PUBLISH_TIMEOUT_MS });
+          },
+        );
+        d.dispatcher.onChange(changed);
+        deliverers.set(id, d);
+        d.start();
+      }
+    }
+    changed();
+  };
+
+  link.start();
+  const setUp = (async () => {
+    const h = await link.ready();
+    void fleetLog.follow(h, link.names.deliveries);
+    for (;;) {
+      try {
+        const c = new FleetConfig(await openConfigBucket(h, link.names.config), cipher, link.names.config);
+        await c.verifyKey();
+        config = c;
+        configProblem = null;
+        c.onChange(onDestination);
+        await c.watch();
+        changed();
+        return;
+      } catch (err) {
+        configProblem = err instanceof FleetKeyError ? err.message : `the fleet configuration cannot be read (${(err as Error).message}); retrying`;
+        changed();
+        if (err instanceof FleetKeyError) {
+          process.stderr.write(`fleet: ${err.message}\n`);
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+  })();
+
+  const daemon = ingests && opts.daemon.enabled
+    ? new DaemonLink({
+        socketPath: opts.daemon.socketPath,
+        unsupportedReason: opts.daemon.unsupported,
+        ingestUrl: late.ingest!.url,
+        userUrl: () => primary()?.url ?? null,
+        onQuit: settings.get().onQuit,
+        healthIntervalMs: opts.daemon.healthIntervalMs,
+        reconnectMaxMs: opts.daemon.reconnectMaxMs,
+        isOwnIngestUrl,
+        memory: linkMemory,
+      })
+    : null;
+  if (daemon) unsubs.push(daemon.onChange(changed));
+  daemon?.start();
+
+  function fleetView(): FleetView {
+    const v = link.view();
+    const problems = [
+      v.error && `ingest/deliver → NATS: ${v.error}`,
+      ingests ? fleetIngest.lastRefusal : null,
+      configProblem,
+      config?.problem ?? null,
+      fleetLog.problem,
+      ...[...deliverers.values()].map((d) => d.problem),
+    ].filter((p): p is string => typeof p === 'string' && p.length > 0);
+    return {
+      name: fleet.name,
+      role: fleet.role,
+      connected: v.connected,
+      server: v.server,
+      servers: v.servers,
+      replicas: v.replicas,
+      error: problems.length > 0 ? problems.join('; ') : null,
+      published: fleetIngest.published,
+      refused: fleetIngest.refused,
+      destinations: config?.list().length ?? 0,
+      delivering: deliverers.size,
+    };
+  }
+
+  function getState(): AppState {
+    let stats: Stats = emptyStats();
+    for (const d of deliverers.values()) stats = addStats(stats, d.stats());
+    const p = primary();
+    const pd = deliverers.get(PRIMARY_ID)?.dispatcher;
+    const secret = p?.secret ?? null;
+    return {
+      url: p?.url ?? null,
+      paused: pd?.paused ?? false,
+      breaker: pd?.breaker() ?? { state: 'closed', openUntil: null, consecutiveFailures: 0 },
+      stats,
+      client: pd?.client() ?? { dropped: 0, circuitSkips: 0 },
+      daemon: daemon ? daemon.view() : daemonOffView(),
+      ingest: { url: late.ingest?.url ?? null },
+      secret: { set: secret !== null, hint: secret === null ? null : secretHint(secret) },
+      warnings,
+      demo: false,
+      topicFilters: [...(p?.topics ?? [])],
+      history: { durable: false, path: null, days: settings.get().historyDays, maxMB: settings.get().historyMaxMB, retentionRemoved: 0, records: fleetLog.size() },
+      fleet: fleetView(),
+    };
+  }
+
+  /** Changes the primary destination in the fleet's configuration (every process follows). */
+  async function putPrimary(change: Partial<FleetDestination>): Promise<Result<FleetDestination>> {
+    if (!config) return fail('fleet_unavailable', `The fleet configuration cannot be changed now: ${configProblem ?? link.view().error ?? 'not connected'}`);
+    const was = primary();
+    const next: FleetDestination = {
+      id: PRIMARY_ID,
+      name: 'Primary',
+      url: null,
+      enabled: true,
+      createdAt: Date.now(),
+      topics: [],
+      secret: null,
+      headers: {},
+      ...was,
+      ...change,
+    };
+    try {
+      await config.put(next);
+    } catch (err) {
+      return fail('fleet_unavailable', `The fleet configuration could not be written (${(err as Error).message}); nothing changed.`);
+    }
+    return { ok: true, value: next };
+  }
+
+  const eachDispatcher = (f: (d: Dispatcher) => void): void => {
+    for (const d of deliverers.values()) f(d.dispatcher);
+    changed();
+  };
+  const unsupported = <T>(what: string): Result<T> =>
+    fail('unsupported', `${what} is not available in fleet mode yet: every deliver process would have to agree on it.`);
+
+  const handlers: BridgeHandlers = {
+    getState: async () => getState(),
+    setUrl: async ({ url }) => {
+      const check = rules(url);
+      if (!check.ok) return fail(check.code, check.message);
+      const r = await putPrimary({ url: check.url });
+      return r.ok ? { ok: true, value: { url: check.url } } : r;
+    },
+    clearUrl: async () => {
+      const r = await putPrimary({ url: null });
+      return r.ok ? { ok: true, value: { url: null } } : r;
+    },
+    sendTest: async ({ url }) => {
+      const target = url ?? primary()?.url ?? null;
+      if (!target) return { ok: false, durationMs: 0, error: 'No URL to test: enter one or save one first.' };
+      const check = rules(target);
+      if (!check.ok) return { ok: false, durationMs: 0, error: check.message };
+      return tester.sendTest(check.url);
+    },
+    getLog: async (q) => ({ records: fleetLog.query({ ...q, limit: Math.min(q.limit ?? LOG_CAPACITY, LOG_CAPACITY) }) }),
+    pause: async () => {
+      eachDispatcher((d) => d.pause());
+      return { ok: true, value: { paused: true } };
+    },
+    resume: async () => {
+      eachDispatcher((d) => d.resume());
+      return { ok: true, value: { paused: false } };
+    },
+    resend: async () => unsupported('Sending events again'),
+    redeliver: async () => unsupported('Sending events again'),
+    setTopicFilters: async ({ filters }) => {
+      const clean = normaliseTopicFilters(filters);
+      const problem = checkTopicFilters(clean);
+      if (problem) return fail('bad_topic_filter', problem);
+      const r = await putPrimary({ topics: clean });
+      return r.ok ? { ok: true, value: { filters: clean } } : r;
+    },
+    setSecret: async ({ secret }) => {
+      const trimmed = secret.trim();
+      if (trimmed.length === 0) return fail('empty', 'The secret is empty: type one, or use Generate.');
+      const r = await putPrimary({ secret: trimmed });
+      return r.ok ? { ok: true, value: { hint: secretHint(trimmed) } } : r;
+    },
+    generateSecret: async () => {
+      const fresh = generateSecret();
+      const r = await putPrimary({ secret: fresh });
+      return r.ok ? { ok: true, value: { hint: secretHint(fresh) } } : r;
+    },
+    clearSecret: async () => {
+      const r = await putPrimary({ secret: null });
+      return r.ok ? { ok: true, value: { set: false } } : r;
+    },
+    copySecret: async () => unsupported('Copying the secret from the headless host'),
+    takeBackDaemon: async () => {
+      if (!daemon) return fail('daemon_unavailable', 'This process has no daemon link (only an ingest role links the daemon).');
+      const r = await daemon.takeBack();
+      changed();
+      return r.ok ? { ok: true, value: { message: r.message } } : fail('daemon_unavailable', r.message);
+    },
+    chooseDaemonRestore: async ({ mode }) => {
+      if (!daemon) return fail('daemon_unavailable', 'This process has no daemon link (only an ingest role links the daemon).');
+      daemon.chooseRestore(mode);
+      changed();
+      return { ok: true, value: { mode } };
+    },
+    exportHistory: async () => {
+      if (opts.dataDir === undefined) return fail('unsupported', 'There is no data folder to export into.');
+      const dir = join(opts.dataDir, EXPORTS_DIR);
+      await mkdir(dir, { recursive: true });
+      return exportHistoryTo(join(dir, exportFileName(Date.now())), () => fleetLog.pages());
+    },
+  };
+
+  let closing: Promise<void> | null = null;
+  return {
+    handlers,
+    subscribe: batcher.subscribe,
+    getState,
+    getSecret: () => primary()?.secret ?? null,
+    accept: () => {
+      throw new Error('fleet mode accepts events through its ingest only');
+    },
+    ingestUrl: late.ingest?.url ?? '',
+    historyPages: () => fleetLog.pages(),
+    storedOutcomes: () => {
+      const counts: Partial<Record<string, number>> = {};
+      for (const page of fleetLog.pages()) for (const r of page) counts[r.outcome] = (counts[r.outcome] ?? 0) + 1;
+      return counts;
+    },
+    applyRetention: () => 0,
+    close: () =>
+      (closing ??= (async () => {
+        await daemon?.stop();
+        await late.ingest?.close();
+        await Promise.all([...deliverers.values()].map((d) => d.stop()));
+        fleetLog.close();
+        config?.close();
+        void setUp.catch(() => undefined);
+        await link.close();
+        await tester.close();
+        batcher.flush();
+        batcher.close();
+        for (const u of unsubs) u();
+        await agent.close();
+      })()),
+  };
+}

@@ -1,0 +1,266 @@
+// Deliver role, one destination: pulls the fleet's events from the destination's durable consumer
+// (shared by every deliver process: each event goes to one of them) and hands each to the
+// ordinary delivery engine (a Dispatcher: signing, retries, breaker, URL rules). While an attempt
+// runs the message is kept alive with in-progress acks; once the outcome is final, the record is
+// published to the deliveries stream and only then is the event acknowledged. A process that dies
+// in between acknowledges nothing: JetStream gives its events to another process after the ack
+// wait, and the receiver sees them again with the same webhook-id.
+//
+// The webhook-id and event_id come from the event's sequence number in the events stream, not
+// from this process: whichever process delivers an event, and however often, it carries the same
+// `msg_<fleet>_<destination>_<seq>`.
+
+import { AckPolicy, DeliverPolicy, type Consumer, type JsMsg } from '@nats-io/jetstream';
+import { pullOnce, type Pull } from './pull';
+import type { Dispatcher as UndiciDispatcher } from 'undici';
+import type { DeliveryRecord, Stats } from '../../../shared/delivery';
+import { DeliveryLog } from '../delivery/delivery-log';
+import { Dispatcher, type DispatcherOptions } from '../delivery/dispatcher';
+import type { UrlCheck } from '../delivery/delivery-client';
+import type { FleetRecordInfo } from '../../../shared/fleet';
+import type { FleetDestination } from './fleet-config';
+import type { FleetEventMessage } from './fleet-ingest';
+import { consumerName } from './fleet-names';
+import type { JetStreamHandles } from './nats-link';
+
+/**
+ * How long JetStream waits for an acknowledgement before it gives the event to another process:
+ * a dead process's events go out again within this (plus a fetch), well inside a minute.
+ */
+export const ACK_WAIT_MS = 30_000;
+/** In-progress acks while an attempt runs: three chances per ack wait. */
+export const WORKING_INTERVAL_MS = 10_000;
+/** How long one pull waits for events before asking again (also bounds how long stop() waits). */
+const FETCH_EXPIRES_MS = 2000;
+/** A pause before retrying after the cluster failed a pull or a record publish. */
+const RETRY_PAUSE_MS = 500;
+/** Events this process holds unacknowledged per destination, at most (within the engine's queue). */
+export const MAX_IN_FLIGHT = 256;
+/** Records the per-destination engine keeps in memory: the fleet-wide log is the history. */
+const ENGINE_LOG_CAPACITY = 2000;
+const NS_PER_MS = 1_000_000;
+
+/** The delivery log with ids set from outside: each record's id is its event's stream sequence. */
+class SequencedLog extends DeliveryLog {
+  preset: number | null = null;
+  override nextId(): number {
+    if (this.preset === null) return super.nextId();
+    const id = this.preset;
+    this.preset = null;
+    return id;
+  }
+}
+
+/** The delivery record as published to the deliveries stream. */
+export interface PublishedRecord {
+  rec: DeliveryRecord;
+  fleet: FleetRecordInfo;
+}
+
+export interface DelivererOptions {
+  fleet: string;
+  /** this process's client name */
+  by: string;
+  eventsStream: string;
+  engine: Omit<DispatcherOptions, 'url' | 'secret' | 'topicFilters' | 'messageIdPrefix' | 'outbox' | 'agent' | 'checkUrl'>;
+  agent: UndiciDispatcher;
+  checkUrl: UrlCheck;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Creates the destination's durable consumer unless it exists: starting with events from its creation. */
+export async function ensureConsumer(h: JetStreamHandles, stream: string, fleet: string, dest: Pick<FleetDestination, 'id' | 'createdAt'>): Promise<void> {
+  const name = consumerName(dest.id);
+  try {
+    await h.jsm.consumers.info(stream, name);
+    return;
+  } catch {
+    // not there yet
+  }
+  try {
+    await h.jsm.consumers.add(stream, {
+      durable_name: name,
+      ack_policy: AckPolicy.Explicit,
+      ack_wait: ACK_WAIT_MS * NS_PER_MS,
+      max_deliver: -1,
+      deliver_policy: DeliverPolicy.StartTime,
+      opt_start_time: new Date(dest.createdAt).toISOString(),
+      filter_subject: `pilot.${fleet}.events.>`,
+      max_ack_pending: 20_000,
+    });
+  } catch (err) {
+    if (!/already (exists|in use)/i.test((err as Error).message)) throw err;
+  }
+}
+
+export class FleetDeliverer {
+  readonly dispatcher: Dispatcher;
+  problem: string | null = null;
+  private readonly log = new SequencedLog({ capacity: ENGINE_LOG_CAPACITY });
+  private readonly waiters = new Map<DeliveryRecord, (rec: DeliveryRecord) => void>();
+  private readonly inFlight = new Set<JsMsg>();
+  private slotWaiters: (() => void)[] = [];
+  private stopping = false;
+  private pull: Pull | null = null;
+  private running: Promise<void> | null = null;
+  private readonly limit: number;
+
+  constructor(
+    private readonly h: JetStreamHandles,
+    private dest: FleetDestination,
+    private readonly opts: DelivererOptions,
+    private readonly publishRecord: (p: PublishedRecord, msgId: string) => Promise<void>,
+  ) {
+    this.dispatcher = new Dispatcher(
+      {
+        ...opts.engine,
+        url: dest.url,
+        secret: dest.secret,
+        topicFilters: dest.topics,
+        messageIdPrefix: `${opts.fleet}_${dest.id}`,
+        agent: opts.agent,
+        checkUrl: opts.checkUrl,
+      },
+      this.log,
+    );
+    // Within the engine's queue: an event this process took must never be dropped for lack of room.
+    this.limit = Math.max(1, Math.min(MAX_IN_FLIGHT, opts.engine.queueSize ?? MAX_IN_FLIGHT));
+    this.log.onRecord((rec) => {
+      if (rec.outcome === 'queued') return;
+      const done = this.waiters.get(rec);
+      if (done) {
+        this.waiters.delete(rec);
+        done(rec);
+      }
+    });
+  }
+
+  get id(): string {
+    return this.dest.id;
+  }
+
+  stats(): Stats {
+    return { ...this.dispatcher.stats(), rejected: 0 };
+  }
+
+  start(): void {
+    this.running ??= this.run();
+  }
+
+  /** A changed destination: later events use the new URL, secret and topics. */
+  async update(dest: FleetDestination): Promise<void> {
+    this.dest = dest;
+    this.dispatcher.setSecret(dest.secret);
+    this.dispatcher.setTopicFilters(dest.topics);
+    await this.dispatcher.setUrl(dest.url);
+  }
+
+  /** Stops pulling; events in flight get the engine's drain, the rest go back to JetStream. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.pull?.stop();
+    this.wakeSlots();
+    await this.running;
+    await this.dispatcher.close();
+    // Whatever is still unsettled goes back at once instead of waiting out the ack wait.
+    for (const m of this.inFlight) m.nak();
+  }
+
+  private wakeSlots(): void {
+    const w = this.slotWaiters;
+    this.slotWaiters = [];
+    for (const r of w) r();
+  }
+
+  private async run(): Promise<void> {
+    let consumer: Consumer | null = null;
+    while (!this.stopping) {
+      try {
+        if (!consumer) {
+          await ensureConsumer(this.h, this.opts.eventsStream, this.opts.fleet, this.dest);
+          consumer = await this.h.js.consumers.get(this.opts.eventsStream, consumerName(this.dest.id));
+        }
+        const free = this.limit - this.inFlight.size;
+        if (free <= 0) {
+          await new Promise<void>((r) => this.slotWaiters.push(r));
+          continue;
+        }
+        await pullOnce(
+          consumer,
+          free,
+          FETCH_EXPIRES_MS,
+          (m) => {
+            if (this.stopping) m.nak();
+            else void this.handle(m);
+          },
+          (p) => (this.pull = p),
+        );
+        this.pull = null;
+        if (this.problem) this.problem = null;
+      } catch (err) {
+        this.pull = null;
+        this.problem = `NATS → deliver (${this.dest.id}): ${(err as Error).message}; retrying`;
+        if (/not found/i.test((err as Error).message)) consumer = null;
+        await sleep(RETRY_PAUSE_MS);
+      }
+    }
+  }
+
+  private settled(rec: DeliveryRecord): Promise<DeliveryRecord> {
+    if (rec.outcome !== 'queued') return Promise.resolve(rec);
+    return new Promise((resolve) => this.waiters.set(rec, resolve));
+  }
+
+  private async handle(m: JsMsg): Promise<void> {
+    this.inFlight.add(m);
+    const keepAlive = setInterval(() => m.working(), WORKING_INTERVAL_MS);
+    try {
+      let msg: FleetEventMessage;
+      try {
+        msg = JSON.parse(m.string()) as FleetEventMessage;
+        if (typeof msg.ev?.event !== 'string') throw new Error('no event');
+      } catch {
+        // Not ours (someone published by hand to the fleet's subjects): never redelivered.
+        m.term();
+        this.problem = `the events stream holds a message that is not a fleet event (seq ${m.seq}); it was set aside`;
+        return;
+      }
+      this.log.preset = m.seq;
+      const rec = await this.settled(this.dispatcher.submit(msg.ev, 'daemon'));
+      if (rec.outcome === 'abandoned' && this.stopping) {
+        // Not delivered because this process is stopping: another one takes it.
+        m.nak();
+        return;
+      }
+      const info: FleetRecordInfo = { node: msg.ev.node_id ?? null, by: this.opts.by, eventSeq: m.seq, destinationId: this.dest.id };
+      const msgId = `r-${this.dest.id}-${m.seq}-${this.opts.by}-${m.info.deliveryCount}`;
+      // The outcome is stored before the event is acknowledged: retried until the cluster takes it.
+      for (;;) {
+        try {
+          await this.publishRecord({ rec, fleet: info }, msgId);
+          break;
+        } catch (err) {
+          if (this.stopping) {
+            m.nak();
+            return;
+          }
+          this.problem = `deliver → NATS: the record of event ${m.seq} could not be stored (${(err as Error).message}); retrying`;
+          m.working();
+          await sleep(RETRY_PAUSE_MS);
+        }
+      }
+      try {
+        await m.ackAck();
+      } catch {
+        // The ack may be lost with a server: the event comes again, same webhook-id.
+      }
+    } finally {
+      clearInterval(keepAlive);
+      this.inFlight.delete(m);
+      this.wakeSlots();
+    }
+  }
+}

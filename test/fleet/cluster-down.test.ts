@@ -1,0 +1,61 @@
+// The whole cluster down: the ingest refuses every event with 503 (the daemon keeps and retries
+// it), the state says fleet mode is cut off at the ingest → NATS hop, and once the servers are
+// back the same process accepts and delivers again with no restart.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { startNatsCluster, type NatsCluster } from '../fixtures/nats-cluster';
+import { startReceiver, type Receiver } from '../fixtures/receiver';
+import { eventually, startFleetHost, stopAllFleetHosts, writeFleetKey } from './fleet-host';
+
+let cluster: NatsCluster;
+let rx: Receiver;
+let dir: string;
+
+beforeAll(async () => {
+  cluster = await startNatsCluster();
+  rx = await startReceiver();
+  dir = mkdtempSync(join(tmpdir(), 'pilot-fleet-down-'));
+});
+
+afterAll(async () => {
+  await stopAllFleetHosts();
+  await rx?.close();
+  await cluster?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const event = (n: number): object => ({ event_id: n, event: 'tunnel.established', node_id: 3, timestamp: new Date().toISOString(), data: { n } });
+
+test('cluster down entirely: 503 and a clear state, then recovery', async () => {
+  const h = await startFleetHost({ nats: cluster.urls, keyFile: writeFleetKey(dir) });
+  await eventually('connected', () => h.state(), (s) => s.fleet?.connected === true && s.fleet.error === null, 30_000);
+  expect((await h.api('PUT', '/api/url', { url: rx.url })).status).toBe(200);
+  await eventually('delivering', () => h.state(), (s) => s.fleet?.delivering === 1);
+  expect(await h.post(event(1))).toBe(204);
+  await rx.waitForRequests(1, 20_000);
+
+  for (let i = 0; i < 3; i++) await cluster.kill(i);
+  const down = await eventually('the state says the cluster is gone', () => h.state(), (s) => s.fleet?.connected === false && s.fleet.servers.every((x) => !x.reached), 20_000);
+  expect(down.fleet!.error).toMatch(/NATS/);
+
+  // Refused, not lost: the daemon gets 503 and keeps the event.
+  const started = Date.now();
+  expect(await h.post(event(2))).toBe(503);
+  expect(Date.now() - started).toBeLessThan(4500);
+  const refused = await h.state();
+  expect(refused.fleet!.refused).toBeGreaterThanOrEqual(1);
+  expect(refused.fleet!.error).toMatch(/ingest → NATS/);
+  expect(refused.fleet!.error).toMatch(/503/);
+
+  for (let i = 0; i < 3; i++) await cluster.restart(i);
+  // The daemon's retry of the same event is accepted once JetStream is back.
+  await eventually('the ingest accepts again', () => h.post(event(2)), (status) => status === 204, 60_000);
+  await rx.waitForRequests(2, 30_000);
+  const tags = rx.requests.map((r) => (r.json() as { data: { n: number } }).data.n);
+  expect(new Set(tags)).toEqual(new Set([1, 2]));
+  const back = await eventually('the state is clear again', () => h.state(), (s) => s.fleet?.connected === true && s.fleet.servers.every((x) => x.reached) && s.fleet.error === null, 30_000);
+  expect(back.fleet!.published).toBeGreaterThanOrEqual(2);
+});
