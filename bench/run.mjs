@@ -16,7 +16,8 @@ import { printTable } from './lib/table.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, '.cache/bench');
-const HEADLESS = join(ROOT, 'dist/main/headless.js');
+/** BENCH_HEADLESS=<path>: another build of the host (an alternated before/after of a change). */
+const HEADLESS = process.env.BENCH_HEADLESS ?? join(ROOT, 'dist/main/headless.js');
 const GO_BIN = join(OUT, 'go-standin');
 const RECEIVER = join(ROOT, 'bench/receiver.mjs');
 const FAKE_DAEMON = join(ROOT, 'dist/fixtures/fake-daemon.js');
@@ -28,10 +29,10 @@ const only = onlyArg > 0 ? new Set(process.argv[onlyArg + 1].split(',')) : null;
 
 /** Sizes per mode: quick is CI's smoke run (well under 2 minutes), full is the reported one. */
 const SIZE = quick
-  ? { events: 5_000, rounds: 3, latencyS: 3, ingestS: 2, memoryEvents: 100_000, startups: 5, windowS: 3, hopS: 2, hopSteps: 3, hopProbe: 3_000,
-      slowEvents: 20, slowRounds: 1, e2eS: 2, e2eWarmup: 1_000, idleS: 0, footprintEvents: 0, bigEvents: 16 }
+  ? { events: 5_000, rounds: 3, latencyS: 3, ingestS: 2, memoryEvents: 100_000, startups: 3, windowS: 3, hopS: 2, hopSteps: 3, hopProbe: 3_000,
+      slowEvents: 10, slowRounds: 1, e2eS: 1, e2eWarmup: 500, idleS: 0, footprintEvents: 0, bigEvents: 16, settleS: 1 }
   : { events: 50_000, rounds: 3, latencyS: 10, ingestS: 5, memoryEvents: 1_000_000, startups: 5, windowS: 10, hopS: 10, hopSteps: 5, hopProbe: 20_000,
-      slowEvents: 50, slowRounds: 2, e2eS: 10, e2eWarmup: 3_000, idleS: 60, footprintEvents: 100_000, bigEvents: 128 };
+      slowEvents: 50, slowRounds: 2, e2eS: 10, e2eWarmup: 3_000, idleS: 60, footprintEvents: 100_000, bigEvents: 128, settleS: 2 };
 /** Events in flight for the parallel run (the dispatcher's `concurrency` option). */
 const PARALLEL = 8;
 /** Keep-alive client connections posting to the ingest (the daemon uses one; several show the limit). */
@@ -77,22 +78,25 @@ function buildGo() {
 async function throughput(receiverUrl, go) {
   const args = ['--url', receiverUrl, '--n', String(SIZE.events)];
   const runs = { dispatcher: [], undici: [], dispatch: [], go: [], parallel: [], undiciParallel: [] };
+  /** CPU µs per event of the serial contenders (user + system of the sender's process) */
+  const cpu = { dispatcher: [], undici: [], dispatch: [], go: [] };
+  const take = (name, r) => {
+    runs[name].push(r.eventsPerSec);
+    if (cpu[name] && r.cpuUsPerEvent !== undefined) cpu[name].push(r.cpuUsPerEvent);
+  };
   // Alternated a, b, c, parallel, bare parallel, a, b, … so drift and noise hit every contender alike.
   for (let round = 1; round <= SIZE.rounds; round++) {
     step(`throughput round ${round}/${SIZE.rounds} (${SIZE.events} events each)`);
-    runs.dispatcher.push((await runWorker(OUT, 'throughput', ['--mode', 'dispatcher', ...args])).eventsPerSec);
-    runs.undici.push((await runWorker(OUT, 'throughput', ['--mode', 'undici', ...args])).eventsPerSec);
-    runs.dispatch.push((await runWorker(OUT, 'throughput', ['--mode', 'dispatch', ...args])).eventsPerSec);
-    if (go.version) runs.go.push((await runJson(GO_BIN, ['-url', receiverUrl, '-n', String(SIZE.events)])).eventsPerSec);
-    runs.parallel.push(
-      (await runWorker(OUT, 'throughput', ['--mode', 'dispatcher', '--concurrency', String(PARALLEL), ...args])).eventsPerSec,
-    );
+    take('dispatcher', await runWorker(OUT, 'throughput', ['--mode', 'dispatcher', ...args]));
+    take('undici', await runWorker(OUT, 'throughput', ['--mode', 'undici', ...args]));
+    take('dispatch', await runWorker(OUT, 'throughput', ['--mode', 'dispatch', ...args]));
+    if (go.version) take('go', await runJson(GO_BIN, ['-url', receiverUrl, '-n', String(SIZE.events)]));
+    take('parallel', await runWorker(OUT, 'throughput', ['--mode', 'dispatcher', '--concurrency', String(PARALLEL), ...args]));
     // The same bare loop with PARALLEL requests in flight: what parallelism can gain on this
     // machine at all, sender and receiver sharing its cores.
-    runs.undiciParallel.push(
-      (await runWorker(OUT, 'throughput', ['--mode', 'undici', '--concurrency', String(PARALLEL), ...args])).eventsPerSec,
-    );
+    take('undiciParallel', await runWorker(OUT, 'throughput', ['--mode', 'undici', '--concurrency', String(PARALLEL), ...args]));
   }
+  const cpuUsPerEvent = Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, v.length ? median(v) : null]));
   return {
     events: SIZE.events,
     rounds: SIZE.rounds,
@@ -104,6 +108,8 @@ async function throughput(receiverUrl, go) {
     parallel: median(runs.parallel),
     undiciParallel: median(runs.undiciParallel),
     parallelConcurrency: PARALLEL,
+    cpuUsPerEvent,
+    cpuRuns: cpu,
     runs,
   };
 }
@@ -170,7 +176,7 @@ const endToEnd = () => {
 const footprint = () =>
   measureFootprint({
     headless: HEADLESS, receiverScript: RECEIVER, out: OUT, fakeDaemon: FAKE_DAEMON,
-    idleS: SIZE.idleS, events: SIZE.footprintEvents, bigEvents: SIZE.bigEvents, log: step,
+    idleS: SIZE.idleS, events: SIZE.footprintEvents, bigEvents: SIZE.bigEvents, settleS: SIZE.settleS, log: step,
   });
 
 async function startup() {
@@ -212,6 +218,7 @@ async function main() {
   if (only) {
     try {
       const out = {};
+      if (only.has('throughput')) out.throughput = await throughput(receiver.url, go);
       if (only.has('hop')) out.hop = await hop(receiver.url, go);
       if (only.has('slow')) out.slow = await slow();
       if (only.has('e2e')) out.endToEnd = await endToEnd();
@@ -252,6 +259,8 @@ async function main() {
     dispatcherOverGo: t.go ? t.dispatcher / t.go : null,
     parallelOverDispatcher: t.parallel / t.dispatcher,
     undiciParallelOverUndici: t.undiciParallel / t.undici,
+    /** below 1: the dispatcher spends less CPU per event than the Go stand-in */
+    dispatcherCpuOverGo: t.cpuUsPerEvent.go ? t.cpuUsPerEvent.dispatcher / t.cpuUsPerEvent.go : null,
   };
   writeFileSync(join(ROOT, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
   printTable(results);

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"pilotbench/gostandin/standin"
@@ -35,6 +36,16 @@ type result struct {
 	Failed       uint64  `json:"failed"`
 	Dropped      uint64  `json:"dropped"`
 	CircuitSkips uint64  `json:"circuitSkips"`
+	// CPUUsPerEvent is the process's user+system CPU over the timed phase, per event: the figure a
+	// loaded machine disturbs least (waiting for a core costs wall time, not CPU time).
+	CPUUsPerEvent float64 `json:"cpuUsPerEvent"`
+}
+
+// cpuMicros is the user+system CPU time this process has used so far.
+func cpuMicros() float64 {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return float64(ru.Utime.Sec+ru.Stime.Sec)*1e6 + float64(ru.Utime.Usec+ru.Stime.Usec)
 }
 
 func main() {
@@ -88,9 +99,11 @@ func main() {
 
 	emit(*warmup)
 	before := delivered.Load()
+	cpu0 := cpuMicros()
 	start := time.Now()
 	emit(*n)
 	secs := time.Since(start).Seconds()
+	cpu := cpuMicros() - cpu0
 	c.Close()
 
 	out := result{
@@ -98,6 +111,7 @@ func main() {
 		EventsPerSec: float64(*n) / secs,
 		Delivered:    delivered.Load() - before, Failed: failed.Load(),
 		Dropped: c.Dropped(), CircuitSkips: c.CircuitSkips(),
+		CPUUsPerEvent: cpu / float64(*n),
 	}
 	_ = json.NewEncoder(os.Stdout).Encode(out)
 	if out.Dropped != 0 || out.Failed != 0 || out.Delivered != uint64(*n) {

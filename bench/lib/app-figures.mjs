@@ -98,7 +98,10 @@ export async function measureEndToEnd({ headless, receiverScript, out, rates, se
         const load = await runWorker(out, 'ingest-load', ['--url', url, '--seconds', String(seconds), '--connections', '1', '--rate', String(rate), '--stamp', '1']);
         if (name === 'app') await waitDelivered(host, before + load.accepted);
         const seen = await receiver.stats();
-        (result[rate] ??= {})[name] = { p50Ms: seen.p50Ms, p99Ms: seen.p99Ms, maxMs: seen.maxMs, samples: seen.latencySamples, accepted: load.accepted };
+        (result[rate] ??= {})[name] = {
+          p50Ms: seen.p50Ms, p99Ms: seen.p99Ms, maxMs: seen.maxMs, samples: seen.latencySamples, accepted: load.accepted,
+          achievedRate: load.accepted / load.seconds,
+        };
         log(`end to end @ ${rate}/s ${name}: p50 ${seen.p50Ms?.toFixed(3)} ms, p99 ${seen.p99Ms?.toFixed(3)} ms (${seen.latencySamples} events)`);
       }
     }
@@ -109,7 +112,7 @@ export async function measureEndToEnd({ headless, receiverScript, out, rates, se
   return result;
 }
 
-export async function measureFootprint({ headless, receiverScript, out, fakeDaemon, idleS, events, bigEvents, log }) {
+export async function measureFootprint({ headless, receiverScript, out, fakeDaemon, idleS, events, bigEvents, settleS, log }) {
   const dir = mkdtempSync(join(tmpdir(), 'pilot-bench-daemon-'));
   const socket = join(dir, 'pilot.sock');
   const daemon = spawn(process.execPath, [fakeDaemon, '--socket', socket, '--rate', '0', '--home', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -130,7 +133,7 @@ export async function measureFootprint({ headless, receiverScript, out, fakeDaem
       while (!(await host.state()).daemon.connected && Date.now() < deadline) await sleep(100);
       result.daemonLinked = (await host.state()).daemon.connected;
       // Settle after start-up, then measure the idle process (its pushes and the daemon's polls).
-      await sleep(2000);
+      await sleep(settleS * 1000);
       result.idleRssMB = rssMB(host.pid);
       if (idleS > 0) {
         log(`footprint: idle for ${idleS} s with a linked (fake) daemon`);
@@ -147,7 +150,7 @@ export async function measureFootprint({ headless, receiverScript, out, fakeDaem
         const ingestUrl = (await host.state()).ingest.url;
         await runWorker(out, 'ingest-load', ['--url', ingestUrl, '--count', String(events), '--connections', '4']);
         await waitDelivered(host, events);
-        await sleep(2000);
+        await sleep(settleS * 1000);
         result.rssAfter100kMB = rssMB(host.pid);
         result.eventsForRss = events;
       } else {
@@ -172,7 +175,7 @@ export async function measureFootprint({ headless, receiverScript, out, fakeDaem
     const watch = setInterval(() => (peak = Math.max(peak, rssMB(host.pid) ?? 0)), 100);
     log(`footprint: ${bigEvents} events of 1 MiB against a hanging receiver`);
     const load = await runWorker(out, 'ingest-load', ['--url', ingestUrl, '--count', String(bigEvents), '--connections', '1', '--pad', String(BIG_EVENT_PAD)]);
-    await sleep(2000);
+    await sleep(settleS * 1000);
     clearInterval(watch);
     const after = rssMB(host.pid);
     result.bigEvents = { events: bigEvents, accepted: load.accepted, eventBytes: BIG_EVENT_PAD + 512, rssBeforeMB: before, rssAfterMB: after, rssPeakMB: Math.max(peak, after), queued: (await host.state()).stats.queued };

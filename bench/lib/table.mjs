@@ -18,6 +18,8 @@ export function printTable(r) {
     ['(a)/(b)', fmt(q.dispatcherOverUndici, 2), '>= 0.90', q.dispatcherOverUndici >= 0.9],
     ["(a)/(b')", fmt(q.dispatcherOverDispatch, 2), '', null],
     ['(a)/(c)', q.dispatcherOverGo === null ? 'n/a' : fmt(q.dispatcherOverGo, 2), '>= 1.00', q.dispatcherOverGo === null ? null : q.dispatcherOverGo >= 1],
+    ['CPU per event: dispatcher / Go stand-in', t.cpuUsPerEvent ? `${fmt(t.cpuUsPerEvent.dispatcher, 1)} / ${fmt(t.cpuUsPerEvent.go, 1)} µs` : 'n/a', '', null],
+    ['CPU per event, dispatcher/Go (below 1: less CPU)', fmt(q.dispatcherCpuOverGo, 2), '', null],
     [`bare undici loop, ${t.parallelConcurrency} in flight`, `${fmt(t.undiciParallel)} ev/s`, '', null],
     ['parallel/(a)', fmt(q.parallelOverDispatcher, 2), '>= 3.00', q.parallelOverDispatcher >= 3],
     ['bare: parallel/one at a time (the ceiling here)', fmt(q.undiciParallelOverUndici, 2), '', null],

@@ -6,6 +6,7 @@ import { DeliveryLog } from '../../src/main/core/delivery/delivery-log';
 import { LOG_CAPACITY } from '../../src/main/core/controller';
 import { createEgressAgent } from '../../src/main/core/egress-guard';
 import { checkWebhookUrl } from '../../src/shared/url-rules';
+import type { UrlCheck } from '../../src/main/core/delivery/delivery-client';
 import type { AcceptedEvent } from '../../src/shared/events';
 
 /** A daemon event of typical size (message.received, about 200 bytes of JSON). */
@@ -16,6 +17,15 @@ export function sampleEvent(i: number): AcceptedEvent {
     timestamp: new Date().toISOString(),
     data: { from: '0:0000.0000.0002', message_id: `bench-${i}`, size: 128, type: 'TEXT' },
     daemonEventId: i,
+  };
+}
+
+/** The controller keeps the last URL-rule verdict (the rules run before every event): so does the bench. */
+function lastVerdict(check: UrlCheck): UrlCheck {
+  let last: { url: string; verdict: ReturnType<UrlCheck> } | null = null;
+  return (url) => {
+    if (last?.url !== url) last = { url, verdict: check(url) };
+    return last.verdict;
   };
 }
 
@@ -33,7 +43,7 @@ export function appDispatcher(
     {
       url,
       agent,
-      checkUrl: (u) => checkWebhookUrl(u, { strict: false, ownPorts: [] }),
+      checkUrl: lastVerdict((u) => checkWebhookUrl(u, { strict: false, ownPorts: [] })),
       ...overrides,
     },
     log,

@@ -55,14 +55,17 @@ async function post(): Promise<void> {
 const t0 = performance.now();
 const endAt = t0 + seconds * 1000;
 if (rate > 0) {
-  // Paced: event i is due at t0 + i/rate; each tick sends what is due, at most `connections` at once.
+  // Paced: event i is due at t0 + i/rate; each tick sends what is due. Stamped (end-to-end
+  // latency), one request per connection at a time, as the daemon posts: the stamp is then taken
+  // as the request goes out, never while it waits in the pool behind others.
+  const maxInFlight = stamp ? connections : connections * 4;
   let inFlight = 0;
   let sent = 0;
   const total = Math.round(rate * seconds);
   await new Promise<void>((resolve) => {
     const tick = (): void => {
       const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * rate));
-      while (sent < due && inFlight < connections * 4) {
+      while (sent < due && inFlight < maxInFlight) {
         sent++;
         inFlight++;
         void post().finally(() => {

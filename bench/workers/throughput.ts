@@ -33,6 +33,7 @@ async function viaDispatcher(): Promise<void> {
   let target = 0;
   let feeding = false;
   let phaseDone: () => void = () => {};
+  let cpu0 = process.cpuUsage();
 
   const feed = (): void => {
     feeding = false;
@@ -51,18 +52,26 @@ async function viaDispatcher(): Promise<void> {
     new Promise((resolve) => {
       const t0 = performance.now();
       target += count;
+      cpu0 = process.cpuUsage();
       phaseDone = () => resolve(performance.now() - t0);
       feed();
     });
 
   await phase(warmup);
   const ms = await phase(n);
+  const cpuUsPerEvent = cpuPerEvent(cpu0, n);
   const stats = d.stats();
   await close();
   if (stats.delivered !== warmup + n || unaccounted(stats) !== 0) {
     fail(`dispatcher accounting: ${JSON.stringify(stats)}, unaccounted ${unaccounted(stats)}`);
   }
-  report({ mode, concurrency, events: n, ms, eventsPerSec: (n / ms) * 1000, stats });
+  report({ mode, concurrency, events: n, ms, eventsPerSec: (n / ms) * 1000, cpuUsPerEvent, stats });
+}
+
+/** User+system CPU of this process since `from`, per event, in µs (what a loaded machine disturbs least). */
+function cpuPerEvent(from: NodeJS.CpuUsage, events: number): number {
+  const d = process.cpuUsage(from);
+  return (d.user + d.system) / events;
 }
 
 /** What the dispatcher sends without a secret, so the bare loops carry the same headers. */
@@ -102,11 +111,13 @@ async function viaUndici(): Promise<void> {
     await Promise.all(Array.from({ length: concurrency }, loop));
   };
   await run(warmup);
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await run(n);
   const ms = performance.now() - t0;
+  const cpuUsPerEvent = cpuPerEvent(cpu0, n);
   await agent.close();
-  report({ mode, concurrency, events: n, ms, eventsPerSec: (n / ms) * 1000 });
+  report({ mode, concurrency, events: n, ms, eventsPerSec: (n / ms) * 1000, cpuUsPerEvent });
 }
 
 async function viaDispatch(): Promise<void> {
@@ -140,11 +151,13 @@ async function viaDispatch(): Promise<void> {
   // As the dispatcher does: let undici hand the connection back to its pool before the next one.
   const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
   for (let k = 0; k < warmup; k++) await one().then(turn);
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (let k = 0; k < n; k++) await one().then(turn);
   const ms = performance.now() - t0;
+  const cpuUsPerEvent = cpuPerEvent(cpu0, n);
   await agent.close();
-  report({ mode, events: n, ms, eventsPerSec: (n / ms) * 1000 });
+  report({ mode, events: n, ms, eventsPerSec: (n / ms) * 1000, cpuUsPerEvent });
 }
 
 if (mode === 'dispatcher') await viaDispatcher();

@@ -1,12 +1,16 @@
-// One log record in full: what was sent (body, headers with secrets masked), every attempt and
-// what came back, with "Copy as curl" and "Send again". Escape closes it and returns focus to
-// the row it was opened from.
+// One log record in full, as a side panel beside the log: what was sent (the real webhook-id,
+// each attempt's timestamp, headers with secrets masked, the body), every attempt and what came
+// back, the links between a record and its resend. "Send again" and "Copy as curl" stay in the
+// panel's sticky head, so they are visible however far the body is scrolled. Escape closes it
+// (from anywhere, see main.ts) and returns focus to the row it was opened from.
 
 import type { Bridge } from '../shared/bridge';
 import { RESENDABLE, type AttemptRecord, type DeliveryRecord } from '../shared/delivery';
+import { safeText } from '../shared/safe-text';
 import { copyText } from './clipboard';
 import { byId, el, setText } from './dom';
-import { attemptResult, formatDateTime, formatDuration, formatTime, outcomeLabel, prettyJson } from './format';
+import { attemptResult, formatDateTime, formatDuration, formatUtc, outcomeLabel, prettyJson } from './format';
+import { nextAttemptAt, recordRef } from './log-panel';
 import { curlCommand, sentHeaders } from './request-preview';
 
 const SOURCE_LABELS: Record<DeliveryRecord['source'], string> = {
@@ -14,6 +18,7 @@ const SOURCE_LABELS: Record<DeliveryRecord['source'], string> = {
   demo: 'Demo generator',
   api: 'API',
   resend: 'Sent again',
+  test: 'Test event (not counted)',
 };
 
 function facts(rows: [string, Node | string][]): HTMLDListElement {
@@ -24,18 +29,28 @@ function facts(rows: [string, Node | string][]): HTMLDListElement {
   );
 }
 
-function attemptItem(a: AttemptRecord, n: number): HTMLLIElement {
+/** "2026-12-01 14:05:03.120" with the UTC moment beside it: local is the window's convention. */
+function when(epochMs: number): HTMLElement {
+  return el('span', { title: formatUtc(epochMs) }, [formatDateTime(epochMs), el('span', { class: 'hint' }, [` (${formatUtc(epochMs)})`])]);
+}
+
+function attemptItem(a: AttemptRecord, n: number, record: DeliveryRecord, secretSet: boolean): HTMLLIElement {
   const ok = a.status !== undefined && a.status >= 200 && a.status < 300;
   const parts: Node[] = [
     el('p', { class: 'attempt-head' }, [
       el('span', { class: 'attempt-n' }, [`Attempt ${n}`]),
       el('span', { class: `attempt-result ${ok ? 'ok' : 'bad'}` }, [attemptResult(a)]),
-      el('span', { class: 'attempt-meta' }, [`${formatTime(a.startedAt)} · ${formatDuration(a.durationMs)}`]),
+      el('span', { class: 'attempt-meta', title: formatUtc(a.startedAt) }, [`${formatDateTime(a.startedAt)} · ${formatDuration(a.durationMs)}`]),
     ]),
   ];
-  if (a.location !== undefined) parts.push(el('p', { class: 'hint' }, [`Location: ${a.location} (not followed)`]));
+  const stamp = sentHeaders(secretSet, record, a).find(([name]) => name === 'webhook-timestamp')?.[1];
+  if (stamp !== undefined) parts.push(el('p', { class: 'hint' }, [`webhook-timestamp: ${stamp}`]));
+  if (a.location !== undefined) parts.push(el('p', { class: 'hint outside' }, [`Location: ${safeText(a.location)} (not followed)`]));
   if (a.responseSnippet) {
-    parts.push(el('p', { class: 'label' }, ['Response']), el('pre', { class: 'code' }, [a.responseSnippet]));
+    parts.push(
+      el('p', { class: 'label' }, ['Response body (first bytes)']),
+      el('pre', { class: 'code', tabindex: 0, 'aria-label': `Response to attempt ${n}` }, [safeText(a.responseSnippet, { multiline: true })]),
+    );
   }
   return el('li', { class: 'attempt' }, parts);
 }
@@ -51,17 +66,18 @@ export class DetailsPanel {
   constructor(
     private readonly bridge: Bridge,
     private readonly onClose: () => void,
-  ) {
-    this.root.addEventListener('keydown', (e) => {
-      if (e.key === 'Escape') {
-        e.preventDefault();
-        this.close();
-      }
-    });
-  }
+    /** opens another record (a resend's original, an original's resend) */
+    private readonly openRecord: (id: number) => void,
+    /** called when the panel opens, e.g. to close the Setup panel sharing its place */
+    private readonly onOpen: () => void,
+  ) {}
 
   get openId(): number | null {
     return this.record?.id ?? null;
+  }
+
+  get isOpen(): boolean {
+    return !this.root.hidden;
   }
 
   setSecretSet(set: boolean): void {
@@ -69,10 +85,11 @@ export class DetailsPanel {
   }
 
   open(record: DeliveryRecord, returnFocus: () => void): void {
+    this.onOpen();
     this.returnFocus = returnFocus;
     this.render(record);
     this.root.hidden = false;
-    this.root.querySelector<HTMLElement>('#details-h')?.focus();
+    this.root.querySelector<HTMLElement>('#details-h')?.focus({ preventScroll: true });
   }
 
   /** Shows the newer version of the open record (e.g. its outcome changed), keeping focus. */
@@ -81,87 +98,124 @@ export class DetailsPanel {
     const focusedId = document.activeElement instanceof HTMLElement && this.root.contains(document.activeElement)
       ? document.activeElement.id
       : null;
+    const scroll = this.root.scrollTop;
     const said = this.status?.textContent ?? '';
     this.render(record);
+    this.root.scrollTop = scroll;
     if (this.status) setText(this.status, said);
-    if (focusedId) document.getElementById(focusedId)?.focus();
+    if (focusedId) document.getElementById(focusedId)?.focus({ preventScroll: true });
   }
 
-  close(): void {
+  /** Closes the panel; `restoreFocus` false when something else takes the focus (Setup opening). */
+  close(restoreFocus = true): void {
     if (this.root.hidden) return;
     this.root.hidden = true;
     this.root.replaceChildren();
     this.record = null;
     this.onClose();
-    this.returnFocus?.();
+    if (restoreFocus) this.returnFocus?.();
     this.returnFocus = null;
+  }
+
+  private link(id: number, text: string): HTMLButtonElement {
+    const b = el('button', { type: 'button', class: 'btn link' }, [text]);
+    b.addEventListener('click', () => this.openRecord(id));
+    return b;
   }
 
   private render(r: DeliveryRecord): void {
     this.record = r;
-    const heading = el('h3', { id: 'details-h', tabindex: -1 }, [`#${r.id} ${r.event}`]);
-    const close = el('button', { type: 'button', class: 'btn small', id: 'details-close', 'aria-label': 'Close details' }, ['Close']);
+    const heading = el('h2', { id: 'details-h', tabindex: -1, class: 'outside' }, [`${recordRef(r.id)} ${safeText(r.event)}`]);
+    const close = el('button', { type: 'button', class: 'btn small', id: 'details-close', 'aria-label': 'Close details', 'aria-keyshortcuts': 'Escape' }, ['Close']);
     close.addEventListener('click', () => this.close());
 
     const actions = el('div', { class: 'actions' });
+    const again = el('button', { type: 'button', class: 'btn primary small', id: 'details-resend' }, ['Send again']);
+    const why = this.whyNotResendable(r);
+    if (why !== null) {
+      // Visible but inert, saying why: a button that vanishes leaves the user guessing.
+      again.setAttribute('aria-disabled', 'true');
+      again.title = why;
+    }
+    again.addEventListener('click', () => void this.resend(r, why));
     const curl = curlCommand(r);
-    if (curl !== null) {
-      const copy = el('button', { type: 'button', class: 'btn', id: 'details-curl' }, ['Copy as curl']);
-      copy.addEventListener('click', () => void this.copyCurl(curl));
-      actions.append(copy);
+    const copy = el('button', { type: 'button', class: 'btn small', id: 'details-curl' }, ['Copy as curl']);
+    if (curl === null) {
+      copy.setAttribute('aria-disabled', 'true');
+      copy.title = 'No URL: there is nothing to send it to.';
     }
-    if (RESENDABLE.has(r.outcome)) {
-      const again = el('button', { type: 'button', class: 'btn primary', id: 'details-resend' }, ['Send again']);
-      again.addEventListener('click', () => void this.resend(r.id));
-      actions.append(again);
-    }
+    copy.addEventListener('click', () => void this.copyCurl(curl));
+    actions.append(again, copy);
     this.status = el('p', { class: 'status-line', role: 'status', 'aria-label': 'Details status' });
 
-    const summary = facts([
+    const source: (Node | string)[] = [SOURCE_LABELS[r.source]];
+    if (r.resendOf !== undefined) source.push(' — resend of ', this.link(r.resendOf, recordRef(r.resendOf)));
+    const rows: [string, Node | string][] = [
       ['Outcome', el('span', { class: 'chip', 'data-outcome': r.outcome }, [outcomeLabel(r.outcome)])],
-      ['Received', formatDateTime(r.receivedAt)],
-      ['Source', r.resendOf === undefined ? SOURCE_LABELS[r.source] : `${SOURCE_LABELS[r.source]} (of #${r.resendOf})`],
-      ['URL', r.url ?? 'none'],
-      ...(r.daemonEventId === undefined ? [] : [['Daemon event ID', String(r.daemonEventId)] as [string, string]]),
-      ...(r.detail ? [['Detail', r.detail] as [string, string]] : []),
-    ]);
+      ['Received', when(r.receivedAt)],
+      ['Source', el('span', {}, source)],
+    ];
+    if (r.resentAs !== undefined) rows.push(['Sent again', el('span', {}, ['as ', this.link(r.resentAs, recordRef(r.resentAs))])]);
+    rows.push(['URL', el('span', { class: 'outside' }, [r.url === null ? 'none' : safeText(r.url)])]);
+    if (r.webhookId !== undefined) rows.push(['webhook-id', r.webhookId]);
+    if (r.daemonEventId !== undefined) rows.push(['Daemon event ID', String(r.daemonEventId)]);
+    const next = nextAttemptAt(r);
+    if (r.outcome === 'queued' && next !== undefined) rows.push(['Next attempt', when(next)]);
+    if (r.detail) rows.push(['Detail', el('span', { class: 'outside' }, [safeText(r.detail)])]);
 
+    const lastAttempt = r.attempts[r.attempts.length - 1];
     const attempts = r.attempts.length
-      ? el('ol', { class: 'attempts' }, r.attempts.map((a, i) => attemptItem(a, i + 1)))
+      ? el('ol', { class: 'attempts' }, r.attempts.map((a, i) => attemptItem(a, i + 1, r, this.secretSet)))
       : el('p', { class: 'hint' }, [r.outcome === 'queued' ? 'Waiting to be sent.' : 'Never sent.']);
-
-    const headerText = sentHeaders(this.secretSet).map(([name, value]) => `${name}: ${value}`).join('\n');
+    const headerText = sentHeaders(this.secretSet, r, lastAttempt).map(([name, value]) => `${name}: ${value}`).join('\n');
 
     this.root.replaceChildren(
-      el('div', { class: 'details-head' }, [heading, close]),
-      summary,
-      actions,
-      this.status,
-      el('h4', {}, ['Attempts']),
-      attempts,
-      el('h4', {}, ['Request headers']),
-      el('pre', { class: 'code' }, [headerText]),
-      el('p', { class: 'hint' }, [
-        this.secretSet
-          ? 'Signatures are masked: the secret never reaches this window.'
-          : 'No signing secret is set, so requests carry no signature headers.',
+      el('div', { class: 'panel-head' }, [el('div', {}, [heading, actions]), close]),
+      el('div', { class: 'panel-body' }, [
+        this.status,
+        facts(rows),
+        el('h3', {}, [el('span', { class: 'sr-only' }, ['Delivery ']), 'Attempts']),
+        attempts,
+        el('h3', {}, [lastAttempt === undefined ? 'Request headers' : 'Request headers (last attempt)']),
+        el('pre', { class: 'code', 'aria-label': 'Request headers' }, [headerText]),
+        el('p', { class: 'hint' }, [
+          this.secretSet
+            ? 'Signatures are masked: the secret never reaches this window.'
+            : 'No signing secret is set, so requests carry no signature headers.',
+        ]),
+        el('h3', {}, ['Request body']),
+        el('pre', { class: 'code', tabindex: 0, 'aria-label': 'Request body' }, [prettyJson(r.payload)]),
       ]),
-      el('h4', {}, ['Request body']),
-      el('pre', { class: 'code', tabindex: 0, 'aria-label': 'Request body' }, [prettyJson(r.payload)]),
     );
   }
 
-  private async copyCurl(command: string): Promise<void> {
-    const ok = await copyText(command);
-    if (this.status) {
-      setText(this.status, ok ? 'curl command copied (unsigned).' : 'The clipboard is not available here.');
-    }
+  private whyNotResendable(r: DeliveryRecord): string | null {
+    if (r.source === 'test') return 'A test event: use "Send test event" in Setup to send another.';
+    if (r.resentAs !== undefined) return `Already sent again as ${recordRef(r.resentAs)}.`;
+    if (r.outcome === 'queued') return 'Still waiting: it will be sent by itself.';
+    if (!RESENDABLE.has(r.outcome)) return r.outcome === 'delivered' ? 'Delivered: the receiver has it.' : 'This entry cannot be sent again.';
+    return null;
   }
 
-  private async resend(id: number): Promise<void> {
-    const r = await this.bridge.resend({ ids: [id] });
+  private async copyCurl(command: string | null): Promise<void> {
     if (!this.status) return;
-    if (r.ok) setText(this.status, r.value.queued > 0 ? 'Queued again: it appears at the top of the log.' : 'Nothing was queued.');
-    else setText(this.status, `Not sent again: ${r.error.message}`);
+    if (command === null) {
+      setText(this.status, 'No URL: there is nothing to send it to.');
+      return;
+    }
+    const ok = await copyText(command);
+    setText(this.status, ok ? 'curl command copied (unsigned).' : 'The clipboard is not available here.');
+  }
+
+  private async resend(r: DeliveryRecord, why: string | null): Promise<void> {
+    if (!this.status) return;
+    if (why !== null) {
+      setText(this.status, why);
+      return;
+    }
+    const res = await this.bridge.resend({ ids: [r.id] });
+    if (!this.status) return;
+    if (res.ok) setText(this.status, res.value.queued > 0 ? 'Queued again: it appears at the top of the log.' : 'Nothing was queued.');
+    else setText(this.status, `Not sent again: ${res.error.message}`);
   }
 }

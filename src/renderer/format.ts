@@ -1,6 +1,7 @@
 // How numbers, times and outcomes read in the window. Pure functions.
 
 import type { AttemptRecord, ErrorCategory, Outcome } from '../shared/delivery';
+import { safeText } from '../shared/safe-text';
 
 const COUNT_FORMAT = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
 
@@ -22,6 +23,37 @@ export function formatTime(epochMs: number): string {
 export function formatDateTime(epochMs: number): string {
   const d = new Date(epochMs);
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${formatTime(epochMs)}`;
+}
+
+/** The same moment in UTC, ISO-like, for hover titles and the details panel. */
+export function formatUtc(epochMs: number): string {
+  return `${new Date(epochMs).toISOString().replace('T', ' ').replace('Z', '')} UTC`;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+function sameDay(a: Date, b: Date): boolean {
+  return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
+}
+
+/**
+ * A log row's time, in local time (the one convention of the window; UTC is on hover): today
+ * "14:05:03.120", another day "Nov 30 14:05", another year "2025-11-30 14:05".
+ */
+export function formatWhen(epochMs: number, now: number): string {
+  const d = new Date(epochMs);
+  const today = new Date(now);
+  if (sameDay(d, today)) return formatTime(epochMs);
+  const hm = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  if (d.getFullYear() === today.getFullYear()) return `${MONTHS[d.getMonth()]} ${pad(d.getDate())} ${hm}`;
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${hm}`;
+}
+
+/** Hours and minutes, local: "14:05", or "Nov 30 14:05" when not today. */
+export function formatClock(epochMs: number, now: number): string {
+  const d = new Date(epochMs);
+  const hm = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  return sameDay(d, new Date(now)) ? hm : `${MONTHS[d.getMonth()]} ${pad(d.getDate())} ${hm}`;
 }
 
 export function formatDuration(ms: number): string {
@@ -47,6 +79,31 @@ export function outcomeLabel(outcome: Outcome): string {
   return OUTCOME_LABELS[outcome];
 }
 
+/** The log's outcome chip: one or two words, the full label is in the details. */
+const CHIP_LABELS: { readonly [K in Outcome]: string } = {
+  queued: 'Waiting',
+  delivered: 'Delivered',
+  failed: 'Failed',
+  client_error: 'Refused',
+  redirect: 'Redirect',
+  dropped: 'Dropped',
+  circuit_skipped: 'Skipped',
+  abandoned: 'Abandoned',
+  no_url: 'No URL',
+  filtered: 'Filtered',
+  rejected: 'Rejected',
+};
+
+export function chipLabel(outcome: Outcome): string {
+  return CHIP_LABELS[outcome];
+}
+
+/** What one attempt got, in a few words for a log row: "HTTP 500", "connection refused". */
+export function attemptShort(a: AttemptRecord): string {
+  if (a.status !== undefined) return `HTTP ${a.status}`;
+  return a.error === undefined ? 'no answer' : ERROR_LABELS[a.error];
+}
+
 const ERROR_LABELS: { readonly [K in ErrorCategory]: string } = {
   timeout: 'timed out',
   refused: 'connection refused',
@@ -65,15 +122,18 @@ export function attemptResult(a: AttemptRecord): string {
   if (a.status !== undefined) parts.push(`HTTP ${a.status}`);
   if (a.error !== undefined && !(a.error === 'http' && a.status !== undefined)) parts.push(ERROR_LABELS[a.error]);
   const head = parts.join(', ') || 'no answer';
-  // The message often just repeats the status ("HTTP 500"); say it once.
-  return a.message && !head.includes(a.message) ? `${head}: ${a.message}` : head;
+  // The message often just repeats the status ("HTTP 500"); say it once. It can come from the
+  // receiver or the network stack: neutralised like all outside text.
+  return a.message && !head.includes(a.message) ? `${head}: ${safeText(a.message)}` : head;
 }
 
 /** Pretty-prints JSON text; anything that does not parse is shown as it is. */
 export function prettyJson(text: string): string {
+  let pretty = text;
   try {
-    return JSON.stringify(JSON.parse(text), null, 2);
+    pretty = JSON.stringify(JSON.parse(text), null, 2);
   } catch {
-    return text;
+    // Not JSON: shown as it is.
   }
+  return safeText(pretty, { multiline: true });
 }

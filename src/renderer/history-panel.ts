@@ -4,11 +4,21 @@
 import type { AppState, Bridge } from '../shared/bridge';
 import { REDELIVER_OUTCOMES, type RedeliverOutcome } from '../shared/delivery';
 import { checkTopicFilters, normaliseTopicFilters } from '../shared/topic-patterns';
+import { safeText } from '../shared/safe-text';
 import { byId, el, setText } from './dom';
-import { formatCount } from './format';
+import { confirmAction } from './dialogs';
+import { formatClock, formatCount } from './format';
+import { eventsWord, planResend } from './resend-plan';
 
 /** "Send all failed since" starts one day back: the usual "it was down overnight". */
 const DEFAULT_SINCE_MS = 24 * 60 * 60 * 1000;
+
+/** How the confirmation names the selection: "Resend 12 failed events since 14:05?" */
+const OUTCOME_WORDS: Record<RedeliverOutcome, string> = {
+  failed: 'failed',
+  circuit_skipped: 'skipped',
+  any_undelivered: 'undelivered',
+};
 
 const OUTCOME_LABELS: Record<RedeliverOutcome, string> = {
   failed: 'Failed',
@@ -66,7 +76,7 @@ export class HistoryPanel {
     setText(
       this.where,
       h.durable
-        ? `${formatCount(h.records)} records in ${h.path ?? 'the data folder'}. ${kept}${removed}.`
+        ? `${formatCount(h.records)} records in ${safeText(h.path ?? 'the data folder')}. ${kept}${removed}.`
         : 'In memory only: the history and pending events are lost when the app stops.',
     );
     const filters = state.topicFilters.join(', ');
@@ -105,6 +115,22 @@ export class HistoryPanel {
       return;
     }
     const outcome = this.outcomeSelect.value as RedeliverOutcome;
+    // Say what it will do first, with the count.
+    const plan = await planResend(this.bridge, ms, outcome);
+    if (plan.count === 0) {
+      setText(this.redeliverMsg, 'Nothing to send again since then.');
+      return;
+    }
+    const n = `${plan.atLeast ? 'at least ' : ''}${formatCount(plan.count)}`;
+    const sure = await confirmAction({
+      question: `Resend ${n} ${OUTCOME_WORDS[outcome]} ${eventsWord(plan.count)} since ${formatClock(ms, Date.now())}?`,
+      detail: 'They are queued again as new entries, in the order they arrived; the originals stay in the log, linked to their copies.',
+      ok: `Resend ${formatCount(plan.count)}`,
+    });
+    if (!sure) {
+      setText(this.redeliverMsg, 'Nothing sent.');
+      return;
+    }
     const r = await this.bridge.redeliver({ since: new Date(ms).toISOString(), outcome });
     if (!r.ok) setText(this.redeliverMsg, `Nothing sent: ${r.error.message}`);
     else if (r.value.queued === 0) setText(this.redeliverMsg, 'Nothing to send again since then.');

@@ -3,20 +3,59 @@
 
 import { OUTCOMES, type DeliveryRecord, type Outcome } from '../shared/delivery';
 import { byId, el, setText } from './dom';
-import { attemptResult, formatCount, formatDuration, formatTime, outcomeLabel } from './format';
+import { attemptShort, chipLabel, formatClock, formatCount, formatDateTime, formatDuration, formatUtc, formatWhen, outcomeLabel } from './format';
+import { safeText } from '../shared/safe-text';
 import { LogStore, MAX_CLIENT_RECORDS } from './log-store';
 import { topicFilter, type TopicTest } from './topic-filter';
 import { VirtualList } from './virtual-list';
 
-/** The last column of a row: what the last attempt got, or why there was none. */
-function resultText(r: DeliveryRecord): string {
-  const last = r.attempts[r.attempts.length - 1];
-  if (last === undefined) return r.detail ?? (r.outcome === 'queued' ? 'waiting' : '');
-  const tries = r.attempts.length > 1 ? ` · ${r.attempts.length} attempts` : '';
-  return `${attemptResult(last)} · ${formatDuration(last.durationMs)}${tries}`;
+/**
+ * When a record waiting for a later attempt tries next (the self-healing schedule of
+ * docs/architecture.md); read this way because older hosts do not send it.
+ */
+export function nextAttemptAt(r: DeliveryRecord): number | undefined {
+  const v = (r as DeliveryRecord & { nextAttemptAt?: unknown }).nextAttemptAt;
+  return typeof v === 'number' ? v : undefined;
 }
 
-function fillRow(row: HTMLElement, r: DeliveryRecord): void {
+/** How the app refers to another record of the log. */
+export function recordRef(id: number): string {
+  return `#${id}`;
+}
+
+/**
+ * The last column of a row, short enough never to be cut (the full story is in the details):
+ * what the last attempt got, how long it took and how many attempts, when it tries next, and
+ * the links between a record and its resend.
+ */
+export function resultText(r: DeliveryRecord, now: number): string {
+  const parts: string[] = [];
+  if (r.resendOf !== undefined) parts.push(`resend of ${recordRef(r.resendOf)}`);
+  const last = r.attempts[r.attempts.length - 1];
+  if (last !== undefined) {
+    parts.push(attemptShort(last), formatDuration(last.durationMs));
+    if (r.attempts.length > 1) parts.push(`${r.attempts.length} attempts`);
+  } else {
+    parts.push(NOT_SENT_REASONS[r.outcome] ?? '');
+  }
+  const next = nextAttemptAt(r);
+  if (r.outcome === 'queued' && next !== undefined) parts.push(`next ${formatClock(next, now)}`);
+  if (r.resentAs !== undefined) parts.push(`sent again as ${recordRef(r.resentAs)}`);
+  return parts.filter((p) => p !== '').join(' · ');
+}
+
+/** Why a record without attempts was not sent, in a few words. */
+const NOT_SENT_REASONS: Partial<Record<Outcome, string>> = {
+  queued: 'waiting',
+  dropped: 'queue full',
+  circuit_skipped: 'circuit open',
+  abandoned: 'app closed first',
+  no_url: 'no URL set',
+  filtered: 'topic filtered',
+  rejected: 'body refused by the ingest',
+};
+
+function fillRow(row: HTMLElement, r: DeliveryRecord, now: number, startedAt: number | null): void {
   if (row.childElementCount === 0) {
     row.append(
       el('span', { class: 'c-time' }),
@@ -26,14 +65,24 @@ function fillRow(row: HTMLElement, r: DeliveryRecord): void {
     );
   }
   const [time, chip, topic, result] = row.children as unknown as HTMLElement[];
-  setText(time!, formatTime(r.receivedAt));
-  setText(chip!, outcomeLabel(r.outcome));
+  setText(time!, formatWhen(r.receivedAt, now));
+  const earlier = startedAt !== null && r.receivedAt < startedAt;
+  time!.title = `${formatDateTime(r.receivedAt)} local\n${formatUtc(r.receivedAt)}${earlier ? '\nfrom an earlier run (before the app last started)' : ''}`;
+  row.dataset.earlier = String(earlier);
+  setText(chip!, chipLabel(r.outcome));
   chip!.dataset.outcome = r.outcome;
   row.dataset.outcome = r.outcome;
-  setText(topic!, r.event);
-  setText(result!, resultText(r));
+  row.dataset.source = r.source;
+  const topicText = safeText(r.event);
+  const tag = r.source === 'test' ? 'Test' : r.source === 'resend' ? 'Resend' : null;
+  if (tag === null) {
+    setText(topic!, topicText);
+  } else if (topic!.textContent !== `${tag}${topicText}`) {
+    topic!.replaceChildren(el('span', { class: 'row-tag' }, [tag]), topicText);
+  }
+  topic!.title = topicText;
+  setText(result!, resultText(r, now));
 }
-
 export class LogPanel {
   readonly store = new LogStore(MAX_CLIENT_RECORDS);
   private readonly list: VirtualList<DeliveryRecord>;
@@ -45,13 +94,15 @@ export class LogPanel {
   private topicTest: TopicTest | null = null;
   private outcome: Outcome | null = null;
   private view: readonly DeliveryRecord[] = [];
+  /** when this run of the app started: older rows are marked as earlier runs' history */
+  private startedAt: number | null = null;
 
   constructor(onOpen: (record: DeliveryRecord) => void) {
     this.list = new VirtualList<DeliveryRecord>({
       root: byId('log', HTMLElement),
       canvas: byId('log-canvas', HTMLElement),
       key: (r) => r.id,
-      fillRow,
+      fillRow: (row, r) => fillRow(row, r, Date.now(), this.startedAt),
       onOpen,
     });
     for (const o of OUTCOMES) this.outcomeSelect.append(el('option', { value: o }, [outcomeLabel(o)]));
@@ -83,10 +134,39 @@ export class LogPanel {
     return this.store.get(id);
   }
 
+  setStartedAt(startedAt: number | null): void {
+    this.startedAt = startedAt;
+  }
+
+  /** Records in this window from before the app last started (earlier runs' history). */
+  earlierCount(): number {
+    if (this.startedAt === null) return 0;
+    let n = 0;
+    for (const r of this.store.records) if (r.receivedAt < this.startedAt) n++;
+    return n;
+  }
+
+  /** Shows only this outcome (or every one): the tray's "failures" link and the filter menu. */
+  showOutcome(outcome: Outcome | null): void {
+    this.outcomeSelect.value = outcome ?? '';
+    this.outcome = outcome;
+    this.refilter();
+  }
+
+  /** Scrolls the row of this record into view, e.g. after a panel opened beside it. */
+  reveal(id: number): void {
+    this.list.reveal(id);
+  }
+
+  focusFilter(): void {
+    this.topicInput.focus();
+    this.topicInput.select();
+  }
+
   /** Outcome of the newest event that is no longer queued (for the badge). */
   lastFinished(): Outcome | null {
     for (const r of this.store.records) {
-      if (r.outcome !== 'queued' && r.outcome !== 'rejected') return r.outcome;
+      if (r.outcome !== 'queued' && r.outcome !== 'rejected' && r.source !== 'test') return r.outcome;
     }
     return null;
   }

@@ -1,19 +1,28 @@
 // The window's entry: picks the bridge (Electron's preload, or the web bridge in the headless
-// page), wires the parts to its pushes, and loads the current state and recent log.
+// page), wires the parts to its pushes, loads the current state and recent log, and owns the
+// page-wide keys (`/` filter, `?` help, `s` Setup, Escape closes the details from anywhere) and
+// the deep links (`#failures`, `#resend`) the tray opens the window with.
 
 import type { AppState, Bridge } from '../shared/bridge';
 import type { DeliveryRecord } from '../shared/delivery';
+import { ActivityChart } from './activity-chart';
 import { Counters } from './counters';
 import { DaemonPanel } from './daemon-panel';
 import { DetailsPanel } from './details-panel';
+import { confirmAction, dialogOpen, openHelp } from './dialogs';
 import { byId } from './dom';
+import { formatClock, formatCount } from './format';
 import { FrameBatch } from './frame-batch';
 import { HistoryPanel } from './history-panel';
 import { LogPanel } from './log-panel';
 import { Notices } from './notices';
 import { PauseButton } from './pause-button';
+import { Reachability } from './reachability';
+import { eventsWord, planResend } from './resend-plan';
 import { SecretPanel } from './secret-panel';
+import { SetupPanel } from './setup-panel';
 import { StatusBadge } from './status-badge';
+import { UndoToast } from './undo-toast';
 import { UrlForm } from './url-form';
 import { createWebBridge, historyDownloader, takeToken, type WebBridge } from './web-bridge';
 
@@ -35,6 +44,12 @@ function sessionStore(): Storage | null {
   }
 }
 
+/** True when a key press is typing into a field, where page shortcuts must not fire. */
+function typing(target: EventTarget | null): boolean {
+  return target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement ||
+    (target instanceof HTMLElement && target.isContentEditable);
+}
+
 function start(): void {
   const token = window.pilot ? null : takeToken(location, history, sessionStore());
   const web: WebBridge | null = window.pilot ? null : createWebBridge(token);
@@ -42,36 +57,59 @@ function start(): void {
 
   const notices = new Notices();
   const badge = new StatusBadge();
-  const counters = new Counters(byId('counters', HTMLElement).closest('section') ?? document);
-  const urlForm = new UrlForm(bridge);
+  const counters = new Counters(document);
+  const toast = new UndoToast();
   const secret = new SecretPanel(bridge);
   const daemon = new DaemonPanel(bridge);
   const pause = new PauseButton(bridge, (message) => notices.setConnection(message));
   const demoTag = byId('demo-tag', HTMLElement);
   const historyPanel = new HistoryPanel(bridge, web === null ? null : historyDownloader(token));
+  const chart = new ActivityChart();
 
   let state: AppState | null = null;
-  const details = new DetailsPanel(bridge, () => log.select(null));
+  const setup = new SetupPanel(() => details.close(false));
+  /** Opens a record's details; closing them goes back to `back` (the log row by default). */
+  const openRecord = async (id: number, back?: () => void): Promise<void> => {
+    let record = log.get(id);
+    if (record === undefined) record = (await bridge.getLog({ before: id + 1, limit: 1 })).records.find((r) => r.id === id);
+    if (record === undefined) return;
+    log.select(record.id);
+    log.reveal(record.id);
+    details.open(record, back ?? (() => log.focus()));
+  };
+  const details = new DetailsPanel(bridge, () => {
+    log.select(null);
+    log.reveal(null as unknown as number);
+  }, (id) => void openRecord(id), () => setup.close(false));
   const log = new LogPanel((record) => {
     log.select(record.id);
+    log.reveal(record.id);
     details.open(record, () => log.focus());
   });
+  // From Setup's test result: closing the details goes back to Setup, where the user was.
+  const urlForm = new UrlForm(bridge, toast, (id) => void openRecord(id, () => {
+    setup.open(false);
+    byId('url-test', HTMLButtonElement).focus();
+  }));
 
   const renderState = (s: AppState): void => {
     state = s;
+    log.setStartedAt(s.startedAt ?? null);
     badge.update(s, log.lastFinished());
-    counters.update(s);
+    counters.update(s, log.earlierCount());
     urlForm.update(s);
     secret.update(s);
     daemon.update(s.daemon);
     historyPanel.update(s);
     pause.update(s);
+    setup.update(s);
     details.setSecretSet(s.secret.set);
     notices.setWarnings(s.warnings);
     demoTag.hidden = !s.demo;
   };
   const states = new FrameBatch<AppState>((all) => renderState(all[all.length - 1]!));
   const records = new FrameBatch<DeliveryRecord>((batch) => {
+    chart.observe(batch, (id) => log.get(id));
     log.add(batch);
     const openId = details.openId;
     const open = openId === null ? undefined : log.get(openId);
@@ -79,44 +117,91 @@ function start(): void {
     if (state) badge.update(state, log.lastFinished());
   });
 
-  bridge.on('state', (s) => states.add([s]));
-  bridge.on('records', (batch) => records.add(batch));
-
   const load = async (): Promise<void> => {
     try {
       states.add([await bridge.getState()]);
       const page = await bridge.getLog({ limit: INITIAL_LOG_LIMIT });
+      chart.observe(page.records, (id) => log.get(id));
       log.add(page.records, true);
+      if (state) counters.update(state, log.earlierCount());
     } catch (err) {
       notices.setConnection(`Could not load the app’s state: ${err instanceof Error ? err.message : String(err)}`);
     }
   };
 
+  const reach = new Reachability(() => bridge.getState(), () => void load());
+  bridge.on('state', (s) => {
+    reach.alive();
+    states.add([s]);
+  });
+  bridge.on('records', (batch) => records.add(batch));
+
   if (web !== null) {
     if (!web.hasToken) {
       notices.setConnection('This page needs its access token: open the address the headless host printed (it ends in #token=…).');
     }
-    let lost = false;
     web.onStream((status) => {
-      if (status === 'lost' && !lost) {
-        lost = true;
-        notices.setConnection('Lost the connection to the app. Reconnecting…');
-      } else if (status === 'open' && lost) {
-        lost = false;
-        notices.setConnection(null);
-        // Records that changed while the stream was down are only in the host's log.
-        void load();
-      }
+      if (status === 'lost') reach.streamLost();
+      else if (status === 'open') reach.streamOpen();
     });
   }
 
+  const resendAll = async (): Promise<void> => {
+    const plan = await planResend(bridge, 0, 'any_undelivered');
+    if (plan.count === 0 || plan.oldest === null) {
+      await confirmAction({ question: 'Nothing to resend.', detail: 'Every event in the history was delivered, filtered, or sent again already.', ok: 'OK' });
+      return;
+    }
+    const n = `${plan.atLeast ? 'at least ' : ''}${formatCount(plan.count)}`;
+    const sure = await confirmAction({
+      question: `Resend ${n} undelivered ${eventsWord(plan.count)} since ${formatClock(plan.oldest, Date.now())}?`,
+      detail: 'They are queued again as new entries, in the order they arrived; the originals stay in the log, linked to their copies.',
+      ok: `Resend ${formatCount(plan.count)}`,
+    });
+    if (!sure) return;
+    const since = plan.atLeast ? 0 : plan.oldest;
+    const r = await bridge.redeliver({ since: new Date(since).toISOString(), outcome: 'any_undelivered' });
+    notices.setConnection(r.ok ? null : `Nothing sent again: ${r.error.message}`);
+  };
+  byId('resend-all', HTMLButtonElement).addEventListener('click', () => void resendAll());
+  byId('help-open', HTMLButtonElement).addEventListener('click', openHelp);
+
+  const followHash = (): void => {
+    const link = location.hash.replace(/^#/, '');
+    if (link === 'failures') log.showOutcome('failed');
+    else if (link === 'resend') void resendAll();
+    else return;
+    history.replaceState(history.state, '', `${location.pathname}${location.search}`);
+  };
+  window.addEventListener('hashchange', followHash);
+
   document.addEventListener('keydown', (e) => {
-    if (e.key === 'Escape' && details.openId !== null && e.target instanceof Node && byId('log', HTMLElement).contains(e.target)) {
-      details.close();
+    if (e.defaultPrevented || dialogOpen() || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.key === 'Escape') {
+      if (details.isOpen) {
+        e.preventDefault();
+        details.close();
+      } else if (setup.isOpen && !typing(e.target)) {
+        e.preventDefault();
+        setup.close();
+      }
+      return;
+    }
+    if (typing(e.target)) return;
+    if (e.key === '/') {
+      e.preventDefault();
+      log.focusFilter();
+    } else if (e.key === '?') {
+      e.preventDefault();
+      openHelp();
+    } else if (e.key === 's') {
+      e.preventDefault();
+      if (setup.isOpen) setup.close();
+      else setup.open();
     }
   });
 
-  void load();
+  void load().then(followHash);
 }
 
 start();

@@ -1,6 +1,7 @@
 // Notices above the page: the host's warnings (a URL that was ignored, a settings file set aside)
 // and the page's own connection trouble. Rebuilt only when the text changes.
 
+import { safeText } from '../shared/safe-text';
 import { byId, el } from './dom';
 
 export class Notices {
@@ -25,7 +26,7 @@ export class Notices {
     const key = items.join('\n');
     if (key === this.shown) return;
     this.shown = key;
-    this.root.replaceChildren(...items.map((text) => el('p', { class: 'notice' }, [text])));
+    this.root.replaceChildren(...items.map((text) => el('p', { class: 'notice' }, [safeText(text)])));
     this.root.hidden = items.length === 0;
   }
 }

@@ -1,7 +1,9 @@
-// What a delivery request looked like, rebuilt for the details panel and "Copy as curl". The
-// window never holds the signing secret, so signatures are masked, never recomputed.
+// What a delivery request looked like, rebuilt for the details panel and "Copy as curl": the real
+// webhook-id of the record and the timestamp of each attempt. The window never holds the signing
+// secret, so signatures are masked, never recomputed.
 
-import { USER_AGENT, type DeliveryRecord } from '../shared/delivery';
+import { USER_AGENT, type AttemptRecord, type DeliveryRecord } from '../shared/delivery';
+import { hasUnsafeChars, safeText } from '../shared/safe-text';
 
 /** Shown in place of every value derived from the secret. */
 export const MASK = '••••••••';
@@ -12,22 +14,35 @@ export type Header = readonly [name: string, value: string];
  * The headers the app sends with this record's body. webhook-id and webhook-timestamp go with
  * every request, signed or not (receivers drop duplicate retries by the id). With a secret set it
  * also signs twice: the daemon's X-Pilot-Signature-256 and Standard Webhooks' webhook-signature
- * (both change per attempt, as the timestamp does).
+ * (both change per attempt, as the timestamp does). The timestamp is the attempt's start second:
+ * the sender reads the clock for both within the same call.
  */
-export function sentHeaders(secretSet: boolean): Header[] {
+export function sentHeaders(secretSet: boolean, record?: DeliveryRecord, attempt?: AttemptRecord): Header[] {
   const headers: Header[] = [
     ['Content-Type', 'application/json'],
     ['User-Agent', USER_AGENT],
-    ['webhook-id', '(one per event, the same on every attempt)'],
-    ['webhook-timestamp', '(time of each attempt)'],
+    ['webhook-id', record?.webhookId ?? '(one per event, the same on every attempt)'],
+    ['webhook-timestamp', attempt === undefined ? '(time of each attempt)' : String(Math.floor(attempt.startedAt / 1000))],
   ];
   if (secretSet) headers.push(['X-Pilot-Signature-256', MASK], ['webhook-signature', `v1,${MASK}`]);
   return headers;
 }
 
-/** POSIX shell single-quoting: safe for any text, including quotes and newlines. */
+/** A UTF-8 byte escape for bash's $'…' quoting: the exact bytes, none of them raw in the text. */
+function byteEscape(char: string): string {
+  return [...new TextEncoder().encode(char)].map((b) => `\\x${b.toString(16).padStart(2, '0')}`).join('');
+}
+
+/**
+ * Quotes text for a shell. Plain text: POSIX single quotes, safe for any character. Text with a
+ * bidi or control character (newlines too): bash/zsh `$'…'`, with each such character written as
+ * its UTF-8 bytes (`\xe2\x80\xae`), so the command carries the exact bytes when run, yet what is
+ * pasted and shown holds nothing a terminal or the eye would act on.
+ */
 export function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
+  if (!hasUnsafeChars(text)) return `'${text.replace(/'/g, `'\\''`)}'`;
+  const inner = safeText(text.replace(/\\/g, '\\\\').replace(/'/g, "\\'"), { escape: byteEscape });
+  return `$'${inner}'`;
 }
 
 /**
@@ -39,6 +54,7 @@ export function curlCommand(record: DeliveryRecord): string | null {
   return [
     `curl -X POST ${shellQuote(record.url)}`,
     `-H ${shellQuote('Content-Type: application/json')}`,
+    `-H ${shellQuote(`User-Agent: ${USER_AGENT}`)}`,
     `--data-raw ${shellQuote(record.payload)}`,
   ].join(' \\\n  ');
 }

@@ -3,6 +3,7 @@
 // which copies it to the clipboard itself ("Copy secret"), so it never passes through the page.
 
 import type { AppState, Bridge } from '../shared/bridge';
+import { confirmAction } from './dialogs';
 import { byId, setText } from './dom';
 
 export class SecretPanel {
@@ -57,7 +58,17 @@ export class SecretPanel {
   }
 
   private async generate(): Promise<void> {
-    if (this.isSet && !confirm('Replace the current signing secret? Your receiver must be given the new one.')) return;
+    if (
+      this.isSet &&
+      !(await confirmAction({
+        question: 'Replace the current signing secret?',
+        detail: 'Receivers that verify signatures reject events until they are given the new one.',
+        ok: 'Replace secret',
+        danger: true,
+      }))
+    ) {
+      return;
+    }
     const r = await this.bridge.generateSecret();
     if (!r.ok) {
       this.say(`No secret generated: ${r.error.message}`);
@@ -75,6 +86,14 @@ export class SecretPanel {
   }
 
   private async clear(): Promise<void> {
+    // The window never holds the secret, so clearing cannot be undone here: ask first.
+    const sure = await confirmAction({
+      question: 'Clear the signing secret?',
+      detail: 'Events are then sent unsigned, and the secret cannot be shown again: receivers that verify signatures reject them until you set a new one on both sides.',
+      ok: 'Clear secret',
+      danger: true,
+    });
+    if (!sure) return;
     const r = await this.bridge.clearSecret();
     if (!r.ok) {
       this.say(`Secret not cleared: ${r.error.message}`);

@@ -3,8 +3,11 @@
 
 import type { AppState, Bridge, TestResult } from '../shared/bridge';
 import { checkWebhookUrl } from '../shared/url-rules';
-import { byId, setText } from './dom';
+import { safeText } from '../shared/safe-text';
+import { byId, el, setText } from './dom';
 import { formatDuration, formatTime } from './format';
+import { testHint } from './test-hints';
+import type { UndoToast } from './undo-toast';
 
 function portOf(url: string | null): number | null {
   if (url === null) return null;
@@ -17,12 +20,14 @@ function portOf(url: string | null): number | null {
   }
 }
 
-export function describeTest(r: TestResult, at: number): string {
+/** The result's first line: what was tested, where, and what came back. */
+export function describeTest(r: TestResult, url: string, at: number): string {
   const when = `at ${formatTime(at)}`;
   const took = formatDuration(r.durationMs);
-  if (r.ok) return `Test event delivered: HTTP ${r.status ?? '2xx'} in ${took} (${when}).`;
+  const where = safeText(url);
+  if (r.ok) return `Test event delivered to ${where}: HTTP ${r.status ?? '2xx'} in ${took} (${when}).`;
   const answer = r.status === undefined ? 'no response' : `HTTP ${r.status}`;
-  return `Test event failed: ${answer}${r.error ? ` — ${r.error}` : ''} after ${took} (${when}).`;
+  return `Test event failed at ${where}: ${answer}${r.error ? ` — ${safeText(r.error)}` : ''} after ${took} (${when}).`;
 }
 
 export class UrlForm {
@@ -37,7 +42,12 @@ export class UrlForm {
   private ownPorts: number[] = [];
   private first = true;
 
-  constructor(private readonly bridge: Bridge) {
+  constructor(
+    private readonly bridge: Bridge,
+    private readonly toast: UndoToast,
+    /** opens a log record (the test event's entry) */
+    private readonly openRecord: (id: number) => void,
+  ) {
     this.form.addEventListener('submit', (e) => {
       e.preventDefault();
       void this.save();
@@ -45,6 +55,8 @@ export class UrlForm {
     byId('url-clear', HTMLButtonElement).addEventListener('click', () => void this.clear());
     this.testButton.addEventListener('click', () => void this.test());
     this.input.addEventListener('input', () => {
+      // A test result is about the URL it tested: once the URL changes it says nothing.
+      this.clearTestResult();
       // Once a problem is shown, it follows the typing (and goes as soon as it is fixed);
       // before that, half-typed URLs are not scolded.
       if (this.input.getAttribute('aria-invalid') === 'true') this.validate();
@@ -62,7 +74,10 @@ export class UrlForm {
     this.savedUrl = state.url;
     // Follow the saved URL unless the user is in the middle of typing another one.
     const editing = this.input.value.trim() !== (previous ?? '');
-    if (this.first || (!editing && state.url !== previous)) this.input.value = state.url ?? '';
+    if (this.first || (!editing && state.url !== previous)) {
+      if (!this.first) this.clearTestResult();
+      this.input.value = state.url ?? '';
+    }
     this.first = false;
     this.renderSaved();
   }
@@ -72,7 +87,7 @@ export class UrlForm {
     let text: string;
     if (this.savedUrl === null) text = 'No URL saved: events are logged but not sent.';
     else if (typed === this.savedUrl) text = 'Saved. Events are delivered to this URL.';
-    else text = `Not saved yet. Events still go to ${this.savedUrl}`;
+    else text = `Not saved yet. Events still go to ${safeText(this.savedUrl)}`;
     setText(this.saved, text);
   }
 
@@ -114,11 +129,17 @@ export class UrlForm {
     this.savedUrl = r.value.url;
     this.input.value = r.value.url;
     this.renderSaved();
-    setText(this.status, `Saved. Events now go to ${r.value.url}`);
+    setText(this.status, `Saved. Events now go to ${safeText(r.value.url)}`);
+  }
+
+  private clearTestResult(): void {
+    this.testResult.replaceChildren();
+    delete this.testResult.dataset.ok;
   }
 
   private async clear(): Promise<void> {
     setText(this.status, '');
+    const previous = this.savedUrl;
     const r = await this.bridge.clearUrl();
     if (!r.ok) {
       setText(this.status, `Could not clear the URL: ${r.error.message}`);
@@ -129,6 +150,21 @@ export class UrlForm {
     this.showProblem(null);
     this.renderSaved();
     setText(this.status, 'URL cleared. Events are logged but not sent.');
+    this.clearTestResult();
+    // A long secret URL (Slack's, say) is not lost to one slip of the mouse.
+    if (previous !== null) {
+      this.toast.show('Webhook URL cleared.', async () => {
+        const back = await this.bridge.setUrl({ url: previous });
+        if (!back.ok) {
+          setText(this.status, `Could not restore the URL: ${back.error.message}`);
+          return;
+        }
+        this.savedUrl = back.value.url;
+        this.input.value = back.value.url;
+        this.renderSaved();
+        setText(this.status, `Restored. Events go to ${safeText(back.value.url)} again.`);
+      });
+    }
   }
 
   private async test(): Promise<void> {
@@ -149,17 +185,38 @@ export class UrlForm {
     // aria-disabled, not disabled: a disabled button drops keyboard focus to <body>.
     if (this.testButton.getAttribute('aria-disabled') === 'true') return;
     this.testButton.setAttribute('aria-disabled', 'true');
+    const url = arg.url ?? this.savedUrl ?? '';
     this.testResult.dataset.ok = '';
-    setText(this.testResult, 'Sending test event…');
+    this.testResult.replaceChildren(el('p', {}, [`Sending a test event to ${safeText(url)}…`]));
     try {
       const r = await this.bridge.sendTest(arg);
-      this.testResult.dataset.ok = String(r.ok);
-      setText(this.testResult, describeTest(r, Date.now()));
+      this.showTest(r, url);
     } catch (err) {
       this.testResult.dataset.ok = 'false';
-      setText(this.testResult, `Test event not sent: ${err instanceof Error ? err.message : String(err)}`);
+      this.testResult.replaceChildren(el('p', { class: 'test-head' }, [`Test event not sent: ${err instanceof Error ? err.message : String(err)}`]));
     } finally {
       this.testButton.removeAttribute('aria-disabled');
     }
+  }
+
+  /** The result: what was tested and what came back, the receiver's words and what they mean. */
+  private showTest(r: TestResult, url: string): void {
+    this.testResult.dataset.ok = String(r.ok);
+    const parts: Node[] = [el('p', { class: 'test-head' }, [describeTest(r, url, Date.now())])];
+    if (r.responseSnippet) {
+      parts.push(
+        el('p', { class: 'label' }, ['The receiver answered:']),
+        el('pre', { class: 'code' }, [safeText(r.responseSnippet, { multiline: true })]),
+      );
+    }
+    const hint = testHint(r, url);
+    if (hint !== null) parts.push(el('p', { class: 'hint test-hint' }, [hint]));
+    if (r.recordId !== undefined) {
+      const id = r.recordId;
+      const show = el('button', { type: 'button', class: 'btn link' }, [`Show it in the log (#${id})`]);
+      show.addEventListener('click', () => this.openRecord(id));
+      parts.push(el('p', {}, [show]));
+    }
+    this.testResult.replaceChildren(...parts);
   }
 }

@@ -44,15 +44,15 @@ export class VirtualList<T> {
   private items: readonly T[] = [];
   private readonly rows = new Map<number, Row<T>>();
   private readonly spare: HTMLElement[] = [];
-  private readonly rowHeight: number;
+  /** from the stylesheet's `--row-h`, read again when the list is resized (narrow = two lines) */
+  private rowHeight: number;
   private activeKey: number | null = null;
   private selectedKey: number | null = null;
   /** when true and the list is scrolled to the top, new items appear in view (newest first) */
   followNewest = true;
 
   constructor(private readonly opts: VirtualListOptions<T>) {
-    const css = parseFloat(getComputedStyle(opts.root).getPropertyValue('--row-h'));
-    this.rowHeight = Number.isFinite(css) && css > 0 ? css : FALLBACK_ROW_HEIGHT_PX;
+    this.rowHeight = this.readRowHeight();
     opts.root.addEventListener('scroll', () => this.render(), { passive: true });
     opts.root.addEventListener('keydown', (e) => this.onKey(e));
     opts.canvas.addEventListener('click', (e) => {
@@ -64,9 +64,52 @@ export class VirtualList<T> {
     });
     opts.canvas.addEventListener('focusin', (e) => {
       const row = this.rowOf(e.target);
-      if (row) this.activeKey = this.opts.key(row.item);
+      if (!row) return;
+      this.activeKey = this.opts.key(row.item);
+      // A row focused by Tab may be out of view (scrolled off, or the list shrank beside a panel).
+      const { root } = this.opts;
+      const h = this.rowHeight;
+      if (row.index * h < root.scrollTop || (row.index + 1) * h > root.scrollTop + root.clientHeight) {
+        const kept = this.revealKey;
+        this.reveal(this.activeKey);
+        this.revealKey = kept;
+      }
     });
-    new ResizeObserver(() => this.render()).observe(opts.root);
+    new ResizeObserver(() => {
+      const h = this.readRowHeight();
+      if (h !== this.rowHeight) {
+        // Keep the same first row in view across the change of row height.
+        const first = Math.floor(opts.root.scrollTop / this.rowHeight);
+        this.rowHeight = h;
+        opts.root.scrollTop = first * h;
+      }
+      this.render();
+      if (this.revealKey !== null) this.reveal(this.revealKey);
+    }).observe(opts.root);
+  }
+
+  private readRowHeight(): number {
+    const css = parseFloat(getComputedStyle(this.opts.root).getPropertyValue('--row-h'));
+    return Number.isFinite(css) && css > 0 ? css : FALLBACK_ROW_HEIGHT_PX;
+  }
+
+  /** the row to keep in view while the list is resized (the one whose details are open) */
+  private revealKey: number | null = null;
+
+  /**
+   * Scrolls the row of `key` into view (no focus change) and keeps it there while the list is
+   * resized, e.g. when a panel opens beside or below it.
+   */
+  reveal(key: number | null): void {
+    this.revealKey = key;
+    if (key === null) return;
+    const index = indexOfKey(this.items, key, this.opts.key, 0);
+    if (index < 0) return;
+    const { root } = this.opts;
+    const h = this.rowHeight;
+    if (index * h < root.scrollTop) root.scrollTop = index * h;
+    else if ((index + 1) * h > root.scrollTop + root.clientHeight) root.scrollTop = (index + 1) * h - root.clientHeight;
+    this.render();
   }
 
   /** How many row elements are in the DOM (for tests and the benchmark). */

@@ -10,7 +10,8 @@ import type { UrlErrorCode } from './url-rules';
  * - state: the argument is fine but the app is not in a state to do it (no URL set yet, …)
  * - host: it failed on our side (a disk, a handler bug)
  * - unsupported: this host cannot do it at all (the headless host has no clipboard)
- * - the rest belong to the HTTP transport only (token, Host/Origin, routing, body size)
+ * - the rest belong to the HTTP transport only (token, Host/Origin, routing, body size, the
+ *   number of event streams)
  */
 export type ErrorKind =
   | 'input'
@@ -21,7 +22,8 @@ export type ErrorKind =
   | 'forbidden'
   | 'not_found'
   | 'wrong_method'
-  | 'too_large';
+  | 'too_large'
+  | 'too_many';
 
 export const HTTP_STATUS_OF_KIND: { readonly [K in ErrorKind]: number } = {
   input: 400,
@@ -31,6 +33,7 @@ export const HTTP_STATUS_OF_KIND: { readonly [K in ErrorKind]: number } = {
   wrong_method: 405,
   state: 409,
   too_large: 413,
+  too_many: 429,
   host: 500,
   unsupported: 501,
 };
@@ -73,6 +76,8 @@ export const ERROR_CODES = {
   not_found: 'not_found',
   method_not_allowed: 'wrong_method',
   too_large: 'too_large',
+  /** GET /api/stream past the cap on open event streams */
+  too_many_streams: 'too_many',
 } as const satisfies Record<string, ErrorKind>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -104,6 +104,8 @@ export interface AppState {
   /** topic patterns events must match to be delivered; empty = every topic */
   topicFilters: string[];
   history: HistoryView;
+  /** epoch ms this process started: `stats` count from here, the history goes further back */
+  startedAt?: number;
   /** present in fleet mode only (--nats): the fleet, this process's role and the cluster's reach */
   fleet?: FleetView;
 }
@@ -128,6 +130,12 @@ export interface TestResult {
   status?: number;
   durationMs: number;
   error?: string;
+  /** the first bytes of the receiver's answer */
+  responseSnippet?: string;
+  /** why a known receiver refuses it and what to do (e.g. Slack's `no_text`), when known */
+  hint?: string;
+  /** the log record of this test (source 'test'), when it was sent */
+  recordId?: number;
 }
 
 /** Pushes main → window. Batched: `records` carries new or changed records since the last push. */

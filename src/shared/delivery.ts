@@ -103,8 +103,10 @@ export interface DeliveryRecord {
   payload: string;
   /** event_id the daemon gave it, when it came from the daemon */
   daemonEventId?: number;
-  /** where it came from */
-  source: 'daemon' | 'demo' | 'api' | 'resend';
+  /** where it came from; 'test' is a "Send test event" sample, outside every count */
+  source: 'daemon' | 'demo' | 'api' | 'resend' | 'test';
+  /** the webhook-id header its requests carry (the same on every attempt); absent on older records */
+  webhookId?: string;
   /** for a resend: the id of the record it repeats */
   resendOf?: number;
   /** a short sentence explaining the outcome, e.g. "not sent: no URL" */
@@ -154,6 +156,12 @@ export interface Stats {
    * for the run; this says how many of `received` came from before the restart.
    */
   resumed: number;
+  /**
+   * how many of `received` are copies the user asked to send again ("Send again", "send all failed
+   * since"): counted in `received` so the invariant holds, shown apart so a resend does not read
+   * as a new event from the daemon.
+   */
+  resent: number;
 }
 
 export function emptyStats(): Stats {
@@ -169,6 +177,7 @@ export function emptyStats(): Stats {
     queued: 0,
     rejected: 0,
     resumed: 0,
+    resent: 0,
   };
 }
 

@@ -62,7 +62,8 @@ describe('counters and the delivery log', () => {
     expect(await counter(page, 'Failed')).toBe(0);
     expect(await counter(page, 'Dropped')).toBe(0);
     expect(await counter(page, 'Circuit skips')).toBe(0);
-    expect(await counter(page, 'Queued')).toBe(0);
+    expect(await counter(page, 'Waiting')).toBe(0);
+    expect(await counter(page, 'Sent again')).toBe(0);
     await eventually(() => rows(page).count()).toBe(5);
     expect(await rows(page).first().textContent()).toContain('handshake.approved');
     expect(await rows(page).last().textContent()).toContain('node.registered');
@@ -94,8 +95,14 @@ describe('counters and the delivery log', () => {
     expect(text).not.toContain('dGVzdC1zZWNyZXQ');
     expect(text).toMatch(/Attempt 1HTTP 200/);
     expect(await details.getByRole('button', { name: 'Copy as curl' }).isVisible()).toBe(true);
-    // A delivered event is not offered again.
-    expect(await details.getByRole('button', { name: 'Send again' }).count()).toBe(0);
+    // A delivered event is not sent again: the button stays (always in the same place) but says why.
+    const again = details.getByRole('button', { name: 'Send again' });
+    expect(await again.getAttribute('aria-disabled')).toBe('true');
+    expect(await again.getAttribute('title')).toBe('Delivered: the receiver has it.');
+    // The real webhook-id the receiver got, and the attempt's real timestamp, not placeholders.
+    const sent = receiver.requests.find((r) => (r.json() as { event: string }).event === 'tunnel.established')!;
+    expect(text).toContain(`webhook-id: ${String(sent.headers['webhook-id'])}`);
+    expect(text).toContain(`webhook-timestamp: ${String(sent.headers['webhook-timestamp'])}`);
     await screenshot(page, 'details-delivered');
 
     await details.getByRole('button', { name: 'Copy as curl' }).click();

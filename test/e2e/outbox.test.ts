@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeliveryRecord } from '../../src/shared/delivery';
 import { unaccounted } from '../../src/shared/delivery';
 import type { Receiver } from '../fixtures/receiver';
-import { openAppSession, type AppSession } from './helpers/app-session';
+import { openAppSession, openSetup, type AppSession } from './helpers/app-session';
 import { screenshot, type WatchedPage } from './helpers/browser';
 import { eventually } from './helpers/eventually';
 import { daemonEvent, FAST_DELIVERY, type Host } from './helpers/host';
@@ -24,6 +24,7 @@ beforeAll(async () => {
     host: (rx) => ({ url: rx.url, args: [...FAST_DELIVERY, '--circuit-cooldown-ms', '300'] }),
   });
   ({ host, receiver, watched, page } = session);
+  await openSetup(page);
 });
 afterAll(() => session?.close());
 
@@ -62,6 +63,12 @@ describe('history and redelivery in the window', () => {
     expect(from).toBeGreaterThan(before);
     await page.getByLabel('Which').selectOption('any_undelivered');
     await page.getByRole('button', { name: 'Send all failed since…' }).click();
+    // It says what it will do, with the count, before doing anything.
+    const confirm = page.getByRole('dialog');
+    await eventually(() => confirm.locator('#confirm-text').textContent()).toMatch(/^Resend 12 undelivered events since ([A-Z][a-z]{2} \d\d )?\d\d:\d\d\?$/);
+    await screenshot(page, 'confirm-redeliver');
+    expect(receiver.requests.length).toBe(from);
+    await confirm.getByRole('button', { name: 'Resend 12' }).click();
     await eventually(() => page.getByLabel('Redelivery status').textContent()).toBe('12 queued again, in the order they arrived.');
     await eventually(async () => receiver.requests.length - from).toBe(12);
     expect(receiver.requests.slice(from).map((r) => seqOf(r.json()))).toStrictEqual(Array.from({ length: 12 }, (_, i) => i + 1));

@@ -7,6 +7,7 @@ import { refusedUrl, startReceiver, type Receiver } from '../fixtures/receiver';
 import { launchBrowser, screenshot, type Browser, type WatchedPage } from './helpers/browser';
 import { eventually } from './helpers/eventually';
 import { startHost, type Host } from './helpers/host';
+import { openSetup } from './helpers/app-session';
 
 let browser: Browser;
 let host: Host;
@@ -28,6 +29,8 @@ beforeEach(async () => {
   page = watched.page;
   await page.goto(host.pageUrl);
   await eventually(() => page.locator('#badge').textContent()).toBe('No URL');
+  // No URL yet: Setup opens by itself, with the welcome.
+  await openSetup(page);
 });
 afterEach(async () => {
   await page?.close();
@@ -84,6 +87,15 @@ describe('the webhook URL form', () => {
     // The host clears its URL before its answer reaches the page, which then empties the field.
     await eventually(() => urlField().inputValue()).toBe('');
     await eventually(() => page.locator('#badge').textContent()).toBe('No URL');
+
+    // A slip of the mouse is not the end of a long secret URL: Undo puts it back.
+    const toast = page.getByRole('status', { name: 'Undo' });
+    await eventually(() => toast.textContent()).toBe('Webhook URL cleared.Undo');
+    await screenshot(page, 'url-cleared-undo');
+    await toast.getByRole('button', { name: 'Undo' }).click();
+    await eventually(async () => (await host.state()).url).toBe(receiver.url);
+    await eventually(() => urlField().inputValue()).toBe(receiver.url);
+    await eventually(() => page.locator('#badge').textContent()).toBe('Delivering');
   });
 
   it('sends a test event to the URL in the field, saved or not, and shows status and time', async () => {
@@ -91,7 +103,9 @@ describe('the webhook URL form', () => {
     await button('Send test event').click();
 
     const result = page.getByRole('status', { name: 'Test event result' });
-    await eventually(() => result.textContent()).toMatch(/^Test event delivered: HTTP 200 in \d+ ms \(at \d\d:\d\d:\d\d\.\d{3}\)\.$/);
+    const head = result.locator('.test-head');
+    await eventually(() => head.textContent()).toMatch(/^Test event delivered to http:\/\/127\.0\.0\.1:\d+\/hook: HTTP 200 in \d+ ms \(at \d\d:\d\d:\d\d\.\d{3}\)\.$/);
+    expect(await head.textContent()).toContain(receiver.url);
     expect(receiver.requests).toHaveLength(1);
     expect(receiver.requests[0]!.json()).toMatchObject({ event: expect.any(String) });
     // Not saved, and outside the counts.
@@ -99,6 +113,19 @@ describe('the webhook URL form', () => {
     expect(state.url).toBeNull();
     expect(state.stats.received).toBe(0);
     await screenshot(page, 'test-event-ok');
+
+    // In the log, marked as a test, with the URL it went to; the link opens it.
+    const row = page.getByRole('list', { name: 'Delivery log' }).getByRole('listitem').first();
+    await eventually(() => row.textContent()).toMatch(/^\d\d:\d\d:\d\d\.\d{3}DeliveredTestwebhook\.testHTTP 200 · \d+ ms$/);
+    await result.getByRole('button', { name: /Show it in the log/ }).click();
+    const details = page.getByRole('region', { name: /webhook\.test/ });
+    await eventually(() => details.textContent()).toContain('Test event (not counted)');
+    expect(await details.textContent()).toContain(receiver.url);
+    await page.keyboard.press('Escape');
+
+    // The result is about the URL tested: it goes when the URL changes.
+    await urlField().fill(`${receiver.url}/other`);
+    await eventually(() => result.textContent()).toBe('');
   });
 
   it('says clearly when the test event cannot be delivered (closed port)', async () => {
@@ -107,8 +134,10 @@ describe('the webhook URL form', () => {
     await button('Send test event').click();
 
     const result = page.getByRole('status', { name: 'Test event result' });
-    await eventually(() => result.textContent()).toMatch(/^Test event failed: no response — .*refused.* after \d+ ms/i);
+    await eventually(() => result.locator('.test-head').textContent()).toMatch(/^Test event failed at http:\/\/127\.0\.0\.1:\d+\/hook: no response — connection refused.* after \d+ ms/);
+    expect(await result.locator('.test-head').textContent()).toContain(closed);
     expect(await result.getAttribute('data-ok')).toBe('false');
+    expect(await result.locator('.test-hint').textContent()).toBe('Nothing listens at that address and port: is the receiver running?');
     await screenshot(page, 'test-event-refused');
   });
 

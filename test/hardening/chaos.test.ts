@@ -53,8 +53,11 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 /** Records per outcome, mapped onto the Stats counters they are counted under. */
 function countsFromLog(records: DeliveryRecord[]): Omit<Stats, 'resumed'> {
-  const n: Omit<Stats, 'resumed'> = { received: 0, delivered: 0, failed: 0, dropped: 0, circuitSkips: 0, abandoned: 0, unsent: 0, filtered: 0, queued: 0, rejected: 0 };
+  const n: Omit<Stats, 'resumed'> = { received: 0, delivered: 0, failed: 0, dropped: 0, circuitSkips: 0, abandoned: 0, unsent: 0, filtered: 0, queued: 0, rejected: 0, resent: 0 };
   for (const r of records) {
+    // Test events are outside every count.
+    if (r.source === 'test') continue;
+    if (r.source === 'resend') n.resent++;
     if (r.outcome === 'rejected') {
       n.rejected++;
       continue;

@@ -257,6 +257,41 @@ describe('resend, signing, test send', () => {
     expect(copy.id).toBeGreaterThan(first.id);
   });
 
+  it('resends are counted apart (stats.resent, inside received); a resent original links to its copy', async () => {
+    const rx = await receiver();
+    rx.replyOnce({ status: 503 }, { status: 503 }, { status: 503 });
+    const { d, log } = dispatcher({ url: rx.url });
+    const first = d.submit(ev(1), 'daemon');
+    await allSettled([first]);
+    expect(first.outcome).toBe('failed');
+    expect(d.resend([first.id])).toBe(1);
+    await waitUntil(() => d.stats().queued === 0, 'resend to settle');
+    const copy = log.get(first.resentAs!)!;
+    expect(copy).toMatchObject({ source: 'resend', resendOf: first.id, outcome: 'delivered' });
+    expect(d.stats()).toMatchObject({ received: 2, resent: 1, delivered: 1, failed: 1 });
+    expect(unaccounted(d.stats())).toBe(0);
+    // The copy is a new event with its own webhook-id, which the window shows as sent.
+    expect(rx.requests[3]!.headers['webhook-id']).toBe(copy.webhookId);
+    expect(first.webhookId).not.toBe(copy.webhookId);
+  });
+
+  it('sendTest is recorded in the log as a test (answer, snippet, webhook-id), never counted or sent again', async () => {
+    const rx = await receiver({ reply: { status: 400, body: 'no_text' } });
+    const { d, log } = dispatcher({ url: rx.url });
+    const r = await d.sendTest();
+    expect(r).toMatchObject({ ok: false, status: 400, responseSnippet: 'no_text' });
+    const rec = log.get(r.recordId!)!;
+    expect(rec).toMatchObject({ source: 'test', event: TEST_EVENT_TOPIC, outcome: 'client_error', url: rx.url });
+    expect(rec.attempts).toHaveLength(1);
+    expect(rec.attempts[0]).toMatchObject({ status: 400, responseSnippet: 'no_text' });
+    expect(rec.webhookId).toBe(rx.requests[0]!.headers['webhook-id']);
+    expect(rec.payload).toBe(rx.requests[0]!.body);
+    expect(d.resend([rec.id])).toBe(0);
+    expect(rx.requests).toHaveLength(1);
+    expect(d.stats()).toMatchObject({ received: 0, failed: 0, resent: 0 });
+    expect(unaccounted(d.stats())).toBe(0);
+  });
+
   it('signs every attempt: X-Pilot-Signature-256 and Standard Webhooks headers that verify', async () => {
     const secret = generateSecret();
     const rx = await receiver();

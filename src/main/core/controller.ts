@@ -223,6 +223,7 @@ export async function createController(opts: ControllerOptions): Promise<Control
       })
     : null;
 
+  const startedAt = Date.now();
   function getState(): AppState {
     const stats: Stats = { ...d.stats(), rejected };
     return {
@@ -248,6 +249,7 @@ export async function createController(opts: ControllerOptions): Promise<Control
         retentionRemoved,
         records: log.size(),
       },
+      startedAt,
     };
   }
 

@@ -9,7 +9,7 @@ import type { BridgeHandlers, PushSubscribe } from '../../shared/bridge';
 import { argumentPlace, type CallName } from '../../shared/bridge-calls';
 import { answerCall, readQuery } from '../../shared/call-answer';
 import { MAX_API_BODY_BYTES } from '../../shared/http-routes';
-import { openEventStream, STREAM_PING_MS, type EventStream } from './event-stream';
+import { MAX_EVENT_STREAMS, openEventStream, STREAM_PING_MS, STREAM_RETRY_MS, type EventStream } from './event-stream';
 import { readBody, sendApiError, sendJson, sendText } from './http-io';
 import { matchApiRoute, toHttpAnswer } from './route-table';
 import {
@@ -114,6 +114,8 @@ async function callArgument(req: IncomingMessage, name: CallName, params: URLSea
 
 export function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const streams = new Set<EventStream>();
+  /** streams accepted and still loading their first state */
+  let opening = 0;
   let port = 0;
 
   async function handleCall(
@@ -140,12 +142,29 @@ export function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   }
 
   async function handleStream(res: ServerResponse): Promise<void> {
-    const stream = await openEventStream(res, () => opts.handlers.getState(undefined), {
-      subscribe: opts.subscribe,
-      pingMs: opts.streamPingMs ?? STREAM_PING_MS,
-      onClosed: (closed) => streams.delete(closed),
-    });
-    if (stream.isOpen) streams.add(stream);
+    // Streams still reading their first state count too, or a burst could open them all at once.
+    if (streams.size + opening >= MAX_EVENT_STREAMS) {
+      sendApiError(
+        res,
+        {
+          code: 'too_many_streams',
+          message: `${MAX_EVENT_STREAMS} event streams are open already (one per open window or tab); close one and try again`,
+        },
+        { 'Retry-After': String(Math.ceil(STREAM_RETRY_MS / 1000)) },
+      );
+      return;
+    }
+    opening++;
+    try {
+      const stream = await openEventStream(res, () => opts.handlers.getState(undefined), {
+        subscribe: opts.subscribe,
+        pingMs: opts.streamPingMs ?? STREAM_PING_MS,
+        onClosed: (closed) => streams.delete(closed),
+      });
+      if (stream.isOpen) streams.add(stream);
+    } finally {
+      opening--;
+    }
   }
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, path: string, params: URLSearchParams): Promise<void> {

@@ -15,6 +15,13 @@ export const STREAM_PING_MS = 15_000;
  */
 export const MAX_STREAM_BACKLOG_BYTES = 4 * 1024 * 1024;
 
+/**
+ * Event streams open at once. Each is one open window or tab (the page keeps one), so a person
+ * never needs many; each may hold up to MAX_STREAM_BACKLOG_BYTES for a reader that stalls, so
+ * their number bounds that memory: 16 × 4 MiB = 64 MiB at worst.
+ */
+export const MAX_EVENT_STREAMS = 16;
+
 export interface EventStream {
   /** false once the stream has ended, from either side */
   readonly isOpen: boolean;
@@ -31,9 +38,19 @@ interface StreamOptions {
 
 type Pending = { push: PushName; value: BridgePushes[PushName] };
 
+/**
+ * Frames already written for a pushed value: every open stream gets the same push object, so it
+ * is serialised once, not once per stream (a large record would otherwise be copied per window).
+ */
+const framed = new WeakMap<object, string>();
+
 function frame(push: PushName, value: unknown): string {
+  const cached = typeof value === 'object' && value !== null ? framed.get(value) : undefined;
+  if (cached !== undefined) return cached;
   // JSON.stringify escapes newlines, so the data always fits on one `data:` line.
-  return `event: ${push}\ndata: ${JSON.stringify(value)}\n\n`;
+  const text = `event: ${push}\ndata: ${JSON.stringify(value)}\n\n`;
+  if (typeof value === 'object' && value !== null) framed.set(value, text);
+  return text;
 }
 
 /**

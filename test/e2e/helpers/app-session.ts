@@ -44,3 +44,10 @@ export async function openAppSession(opts: AppSessionOptions): Promise<AppSessio
     throw err;
   }
 }
+
+/** Opens the Setup panel (URL, secret, history, daemon) unless it is open already. */
+export async function openSetup(page: Page): Promise<void> {
+  const toggle = page.getByRole('button', { name: 'Setup', exact: true });
+  if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
+  await page.getByRole('region', { name: 'Setup' }).waitFor({ state: 'visible' });
+}

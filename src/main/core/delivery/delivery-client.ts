@@ -31,6 +31,8 @@ export type Verdict = 'queued' | 'dropped' | 'circuit_skipped';
 
 export interface ResolvedOptions {
   queueSize: number;
+  /** payload bytes the in-memory queue holds at most (see queue.ts) */
+  queueBytes: number;
   timeoutMs: number;
   maxAttempts: number;
   retryBackoffMs: number;
@@ -90,6 +92,13 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
+/** What a record weighs in the queue: its payload's length (characters, about bytes for JSON). */
+function payloadBytes(rec: DeliveryRecord): number {
+  return rec.payload.length;
+}
+
+const BYTES_PER_MIB = 1_048_576;
+
 export class DeliveryClient {
   /** events refused because the queue was full (Go: Client.Dropped) */
   dropped = 0;
@@ -122,7 +131,7 @@ export class DeliveryClient {
     private readonly host: ClientHost,
   ) {
     const o = host.options;
-    this.queue = new BoundedQueue(o.queueSize);
+    this.queue = new BoundedQueue<DeliveryRecord>(o.queueSize, o.queueBytes, payloadBytes);
     this.breaker = new CircuitBreaker({ threshold: o.circuitThreshold, cooldownMs: o.circuitCooldownMs, now: o.now });
   }
 
@@ -133,11 +142,11 @@ export class DeliveryClient {
    * once so the record shows its fate immediately. Pure, so the caller can store the record
    * first and only then commit with take().
    */
-  verdict(): Verdict {
+  verdict(rec: DeliveryRecord): Verdict {
     const idleWorker = this.started && this.inFlight.size < this.host.options.concurrency;
     const nothingAhead = this.queue.size === 0 && this.backlogSize === 0;
     if (nothingAhead && idleWorker && !this.host.isPaused() && this.breaker.state === 'open') return 'circuit_skipped';
-    if (this.backlogSize === 0 && this.queue.size < this.queue.capacity) return 'queued';
+    if (this.backlogSize === 0 && this.queue.hasRoomFor(rec)) return 'queued';
     return this.host.options.outbox ? 'queued' : 'dropped';
   }
 
@@ -154,9 +163,17 @@ export class DeliveryClient {
     }
   }
 
+  /** Why the queue is full, for a "dropped: the queue was full (…)" detail: count or bytes. */
+  fullDetail(): string {
+    if (this.queue.size === this.queue.capacity) return `${this.queue.size} events waiting`;
+    const mib = (n: number): string =>
+      n >= BYTES_PER_MIB ? `${(n / BYTES_PER_MIB).toFixed(1)} MiB` : `${Math.ceil(n / 1024)} KiB`;
+    return `${this.queue.size} events of ${mib(this.queue.bytes)} waiting; at most ${mib(this.queue.maxBytes)} wait in memory`;
+  }
+
   /** Takes an event (verdict and take in one step). */
   enqueue(rec: DeliveryRecord): Verdict {
-    const v = this.verdict();
+    const v = this.verdict(rec);
     this.take(rec, v);
     return v;
   }
@@ -174,12 +191,15 @@ export class DeliveryClient {
   /** Moves parked events into the queue while it has room, oldest first. */
   private refill(): void {
     while (this.backlogSize > 0 && this.queue.size < this.queue.capacity) {
-      const id = this.backlog[this.backlogHead++]!;
+      const id = this.backlog[this.backlogHead]!;
       const rec = this.host.load(id);
       if (rec?.outcome === 'queued') {
+        // Full by bytes: it stays parked (in the log) until deliveries make room.
+        if (!this.queue.hasRoomFor(rec)) break;
         rec.url = this.url;
         this.queue.push(rec);
       }
+      this.backlogHead++;
     }
     // Drop the consumed prefix once it is as long as the rest: amortised O(1) per event.
     if (this.backlogHead > 0 && this.backlogHead >= this.backlogSize) {

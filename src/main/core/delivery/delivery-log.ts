@@ -8,6 +8,14 @@ import { parseTopicList, passesTopicFilters, topicMatches } from '../../../share
 /** Records kept; the oldest go first. Enough for a day of a busy node's events at a glance. */
 export const DEFAULT_LOG_CAPACITY = 5000;
 
+/**
+ * Payload bytes the in-memory log keeps at most (memory-only mode; the durable history is on
+ * disk): 5,000 events of 1 MiB would otherwise hold 5 GiB. 32 MiB is 5,000 events of 6 KiB,
+ * far above a node's ordinary events, so only large ones shorten the log. Records still queued
+ * may leave the log and stay in the queue, so the two together hold at most twice this.
+ */
+export const DEFAULT_LOG_BYTES = 32 * 1024 * 1024;
+
 /** Records a query returns when it names no limit: a screenful or two. */
 export const DEFAULT_QUERY_LIMIT = 200;
 
@@ -36,19 +44,23 @@ export interface RecordLog {
 
 export class DeliveryLog implements RecordLog {
   readonly capacity: number;
+  readonly maxBytes: number;
   // Sorted by id. Evicted records are cut from the front in batches (`start`), so eviction
-  // costs nothing per add.
+  // costs nothing per add; their slots are cleared at once, so their payloads can be collected.
   private records: DeliveryRecord[] = [];
   private start = 0;
+  /** payload characters of the live records */
+  private bytes = 0;
   private lastId = 0;
   private readonly listeners = new Set<RecordListener>();
 
-  constructor(opts: { capacity?: number } = {}) {
+  constructor(opts: { capacity?: number; maxBytes?: number } = {}) {
     const capacity = opts.capacity ?? DEFAULT_LOG_CAPACITY;
     if (!Number.isInteger(capacity) || capacity < 1) {
       throw new RangeError(`log capacity must be a positive integer, got ${capacity}`);
     }
     this.capacity = capacity;
+    this.maxBytes = opts.maxBytes ?? DEFAULT_LOG_BYTES;
   }
 
   /** Allocates the next id (monotonic from 1); ids are also the app-assigned event_id. */
@@ -64,10 +76,17 @@ export class DeliveryLog implements RecordLog {
       this.records.push(rec);
     } else {
       const at = this.indexOf(rec.id);
+      if (at.found) this.bytes -= this.records[at.index]!.payload.length;
       if (at.found) this.records[at.index] = rec;
       else this.records.splice(at.index, 0, rec);
     }
-    if (this.size() > this.capacity) this.start += this.size() - this.capacity;
+    this.bytes += rec.payload.length;
+    // The newest record always stays, however large.
+    while (this.size() > this.capacity || (this.bytes > this.maxBytes && this.size() > 1)) {
+      this.bytes -= this.records[this.start]!.payload.length;
+      (this.records as (DeliveryRecord | undefined)[])[this.start] = undefined;
+      this.start++;
+    }
     // Compact once the dead prefix is as long as the live part: amortised O(1) per add.
     if (this.start >= this.capacity) {
       this.records = this.records.slice(this.start);

@@ -11,7 +11,7 @@ import type { TestResult } from '../../../shared/bridge';
 import type { RecordLog } from './delivery-log';
 import { passesTopicFilters } from '../../../shared/topic-patterns';
 import { Tally } from './tally';
-import { DEFAULT_QUEUE_SIZE } from './queue';
+import { DEFAULT_QUEUE_BYTES, DEFAULT_QUEUE_SIZE } from './queue';
 import { INITIAL_BACKOFF_MS, MAX_ATTEMPTS, MAX_RETRY_AFTER_MS } from './backoff';
 import { CIRCUIT_COOLDOWN_MS, CIRCUIT_OPEN_THRESHOLD } from './breaker';
 import { DEFAULT_TIMEOUT_MS, sendAttempt } from './http-sender';
@@ -34,9 +34,18 @@ export const DEFAULT_CONCURRENCY = 1;
 /** Topic of the sample event sendTest() posts; event_id 0 marks it as outside the event stream. */
 export const TEST_EVENT_TOPIC = 'webhook.test';
 
+/** What a test event's answer reads as in the log (the same words as a real event's). */
+function testOutcome(status: number | undefined, ok: boolean): DeliveryRecord['outcome'] {
+  if (ok) return 'delivered';
+  if (status !== undefined && status >= 300 && status < 400) return 'redirect';
+  if (status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429) return 'client_error';
+  return 'failed';
+}
+
 /** Every default, named, so the defaults can be shown and tested against the reference. */
 export const DISPATCHER_DEFAULTS = {
   queueSize: DEFAULT_QUEUE_SIZE,
+  queueBytes: DEFAULT_QUEUE_BYTES,
   timeoutMs: DEFAULT_TIMEOUT_MS,
   maxAttempts: MAX_ATTEMPTS,
   retryBackoffMs: INITIAL_BACKOFF_MS,
@@ -53,6 +62,11 @@ export interface DispatcherOptions {
   secret?: string | null;
   /** 1024: events waiting, the ones in flight not counted */
   queueSize?: number;
+  /**
+   * 32 MiB: payload bytes waiting in memory. Past it (or past queueSize) a durable outbox parks
+   * events in the log; reference mode drops and counts them.
+   */
+  queueBytes?: number;
   /** 5000 per attempt, headers and body together */
   timeoutMs?: number;
   /** 3 in all */
@@ -153,6 +167,7 @@ export class Dispatcher {
     this.ownAgent = opts.agent ? null : new Agent();
     this.options = {
       queueSize: positiveInt('queueSize', opts.queueSize ?? d.queueSize),
+      queueBytes: positiveInt('queueBytes', opts.queueBytes ?? d.queueBytes),
       timeoutMs: positiveInt('timeoutMs', opts.timeoutMs ?? d.timeoutMs),
       maxAttempts: positiveInt('maxAttempts', opts.maxAttempts ?? d.maxAttempts),
       retryBackoffMs: nonNegative('retryBackoffMs', opts.retryBackoffMs ?? d.retryBackoffMs),
@@ -211,6 +226,7 @@ export class Dispatcher {
       payload: JSON.stringify(toOutgoingBody(id, ev)),
       source,
     };
+    rec.webhookId = this.host.messageId(rec);
     if (ev.daemonEventId !== undefined) rec.daemonEventId = ev.daemonEventId;
     if (resendOf !== undefined) rec.resendOf = resendOf;
 
@@ -226,11 +242,11 @@ export class Dispatcher {
       rec.outcome = 'no_url';
       rec.detail = 'not sent: no URL';
     } else {
-      verdict = client.verdict();
+      verdict = client.verdict(rec);
       rec.outcome = verdict;
       rec.detail =
         verdict === 'dropped'
-          ? `dropped: the queue was full (${this.options.queueSize} events waiting)`
+          ? `dropped: the queue was full (${client.fullDetail()})`
           : verdict === 'circuit_skipped'
             ? client.skipDetail()
             : this.isPaused
@@ -243,7 +259,7 @@ export class Dispatcher {
     // Nothing the client does with the record can run before this method returns (its workers
     // resume on a later tick), so the verdict given above still holds when it is taken.
     if (client && verdict !== null) client.take(rec, verdict);
-    this.tally.receive(rec.outcome as FinalOutcome | 'queued' | 'filtered');
+    this.tally.receive(rec.outcome as FinalOutcome | 'queued' | 'filtered', source === 'resend');
     this.changed();
     return rec;
   }
@@ -286,7 +302,8 @@ export class Dispatcher {
     if (ids.length > 0) this.current?.breaker.probeNow();
     for (const id of ids) {
       const rec = this.log.get(id);
-      if (!rec || !RESENDABLE.has(rec.outcome)) continue;
+      // A test event is a sample, not one of the node's events: never sent again as one.
+      if (!rec || !RESENDABLE.has(rec.outcome) || rec.source === 'test') continue;
       const ev = eventOf(rec);
       if (!ev) continue;
       const copy = this.submit(ev, 'resend', id);
@@ -372,6 +389,24 @@ export class Dispatcher {
     const result: TestResult = { ok: record.error === undefined, durationMs: record.durationMs };
     if (record.status !== undefined) result.status = record.status;
     if (record.error !== undefined) result.error = record.message ?? record.error;
+    if (record.responseSnippet !== undefined) result.responseSnippet = record.responseSnippet;
+    // Recorded in the log (source 'test') so the user sees what was sent and answered, but never
+    // counted (tally untouched) and never sent again: the accounting invariant is about real events.
+    const rec: DeliveryRecord = {
+      id: this.log.nextId(),
+      event: TEST_EVENT_TOPIC,
+      receivedAt: record.startedAt,
+      outcome: testOutcome(record.status, record.error === undefined),
+      url: check.url,
+      attempts: [record],
+      payload: body,
+      source: 'test',
+      webhookId: msgId,
+      detail: `test event to ${check.url}: not counted, not sent again`,
+    };
+    this.log.add(rec);
+    this.changed();
+    result.recordId = rec.id;
     return result;
   }
 

@@ -4,7 +4,7 @@
 
 import { emptyStats, type Outcome, type Stats } from '../../../shared/delivery';
 
-type Counter = Exclude<keyof Stats, 'received' | 'rejected' | 'resumed'>;
+type Counter = Exclude<keyof Stats, 'received' | 'rejected' | 'resumed' | 'resent'>;
 
 /** The counter each event outcome is counted under (3xx and 4xx count as failed). */
 const COUNTER: Record<Exclude<Outcome, 'rejected'>, Counter> = {
@@ -23,9 +23,10 @@ const COUNTER: Record<Exclude<Outcome, 'rejected'>, Counter> = {
 export class Tally {
   private readonly s: Stats = emptyStats();
 
-  /** A new event, counted under its first outcome. */
-  receive(outcome: Exclude<Outcome, 'rejected'>): void {
+  /** A new event, counted under its first outcome; `resent` when it is a copy sent again. */
+  receive(outcome: Exclude<Outcome, 'rejected'>, resent = false): void {
     this.s.received++;
+    if (resent) this.s.resent++;
     this.s[COUNTER[outcome]]++;
   }
 
