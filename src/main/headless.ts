@@ -167,6 +167,14 @@ async function main(): Promise<void> {
     stopping = true;
     process.stderr.write(`${signal}: ${linkDaemon ? 'handing the daemon its URL back and draining deliveries' : 'draining deliveries'}…\n`);
     await controller.close();
+    // What the hand-back did (or why it could not), for whoever reads the service's log.
+    let handBack: string | null = null;
+    try {
+      handBack = linkDaemon ? controller.getState().daemon.lastEvent : null;
+    } catch {
+      // the state could not be read after close: nothing more to say
+    }
+    if (handBack) process.stderr.write(`daemon: ${handBack}\n`);
     await server.close();
     claimed.lock.release();
     process.exit(0);

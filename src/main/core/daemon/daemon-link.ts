@@ -38,6 +38,8 @@ export const DEFAULT_SOCKET_POLL_MS = 1000;
  * ordinary request timeout while running (not at quit: see HAND_BACK_BUDGET_MS).
  */
 export const DAEMON_WEBHOOK_DRAIN_MS = 5000;
+/** Health's uptime_seconds is whole seconds (seen rounded up): a restart is judged with this slack. */
+const UPTIME_SLACK_MS = 2000;
 
 export interface DaemonLinkOptions {
   socketPath: string | null;
@@ -80,14 +82,13 @@ export function daemonOffView(): DaemonView {
     takenBy: null,
     startEventsElsewhere: null,
     restore: null,
+    lastEvent: null,
     warnings: [],
   };
 }
 
-/** DaemonView plus the last thing that happened to the link, in words. */
-export interface DaemonLinkView extends DaemonView {
-  lastEvent: string | null;
-}
+/** The link's view (DaemonView; the name is kept for its callers). */
+export type DaemonLinkView = DaemonView;
 
 /** One IPC connection and everything started for it; `end()` cancels all of that. */
 class Session {
@@ -129,6 +130,8 @@ export class DaemonLink {
   private proc: DaemonProcess | null = null;
   private daemonHome: string;
   private lastAliveAt = 0;
+  /** the daemon process behind this connection is not the one of the last (its start, from /proc) */
+  private restartedAt: number | null = null;
   private stopping: Promise<void> | null = null;
 
   constructor(private readonly opts: DaemonLinkOptions) {
@@ -305,7 +308,9 @@ export class DaemonLink {
       answered = true;
       if (!s.live) return;
       this.update({ nodeId: info.nodeId, address: info.address });
-      this.proc = (await (this.opts.findProcess ?? ((p) => findDaemonProcess(p, uid)))(path)) ?? this.proc;
+      const found = await (this.opts.findProcess ?? ((p) => findDaemonProcess(p, uid)))(path);
+      this.restartedAt = found && this.proc && found.pid !== this.proc.pid ? found.startedAt : null;
+      this.proc = found ?? this.proc;
       this.daemonHome = this.opts.daemonHome ?? this.proc?.home ?? this.daemonHome;
       if (!s.live) return;
       await this.subscribe(s);
@@ -351,9 +356,12 @@ export class DaemonLink {
       this.update({ loss });
     } else {
       this.hop.observe(before); // the last counters of our own previous connection
+      // Restarted since we last saw it alive: a new process (from /proc), else by its own uptime,
+      // which it reports in whole seconds rounded up (so give it that much slack).
       const uptime = typeof before.uptime_seconds === 'number' ? before.uptime_seconds * 1000 : null;
-      if (uptime !== null && now - uptime > this.lastAliveAt) {
-        this.update({ startEventsElsewhere: startEventsElsewhere(startUrl(files, this.proc), this.opts.ingestUrl, now - uptime, now) });
+      const startedAt = this.restartedAt ?? (uptime !== null && now - uptime > this.lastAliveAt - UPTIME_SLACK_MS ? now - uptime : null);
+      if (startedAt !== null) {
+        this.update({ startEventsElsewhere: startEventsElsewhere(startUrl(files, this.proc), this.opts.ingestUrl, startedAt, now) });
       }
     }
     this.subscribed = true;
