@@ -12,6 +12,7 @@ import { maskUrlCredentials } from '../shared/url-mask';
 import { checkWebhookUrl } from '../shared/url-rules';
 import { defaultDataDir } from './core/app-paths';
 import { createController, type ControllerOptions } from './core/controller';
+import { socketActivation } from './headless/socket-activation';
 import { createFleetController, type FleetOptions } from './core/fleet/fleet-controller';
 import { readFleetKeyFile } from './core/fleet/fleet-key';
 import { DEFAULT_FLEET, type FleetRole } from './core/fleet/fleet-names';
@@ -107,6 +108,10 @@ async function main(): Promise<void> {
   // --daemon-socket, so a machine without a daemon does not show "Daemon not connected".
   const linkDaemon = !args.noDaemon && (!args.demo || args.daemonSocket !== undefined);
 
+  // Started by the systemd user units (packaging/systemd): the ingest socket is the manager's.
+  const activation = socketActivation(process.env, process.pid);
+  if (activation.problem) warn(activation.problem);
+
   let uiPort = 0;
   const controller = await (fleet ? (o: ControllerOptions) => createFleetController({ ...o, fleet: fleet! }) : createController)({
     settings,
@@ -127,6 +132,7 @@ async function main(): Promise<void> {
       daemonWebhookUrl: !linkDaemon
         ? null
         : readDaemonWebhookUrl({ env: process.env, homedir: homedir(), readFile: readFileOrNull }),
+      ...(activation.ingestFd !== undefined && { ingestFd: activation.ingestFd }),
     },
     demo: args.demo,
     ownPorts: () => (uiPort ? [uiPort] : []),
