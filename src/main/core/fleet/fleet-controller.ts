@@ -370,6 +370,7 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
       changed();
       return { ok: true, value: { mode } };
     },
+    copyText: async () => unsupported('Copying from the headless host'),
     // Pure rendering, the same in fleet mode: nothing is sent.
     previewDestination: (arg) => previewBody(arg),
     exportHistory: async () => {
