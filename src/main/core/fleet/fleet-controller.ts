@@ -1,6 +1,6 @@
 // Fleet mode's controller (--nats): the same bridge contract as the embedded controller, over the
-// fleet's NATS JetStream cluster instead of the local SQLite outbox (docs/architecture.md, "Fleet
-// mode"). By role:
+// fleet's NATS JetStream cluster instead of the local SQLite outbox (the README's
+// "Fleet" section). By role:
 //   ingest  the daemon link and the ingest; each accepted event published (fleet-ingest.ts)
 //   deliver one engine per destination in the fleet's KV bucket (fleet-deliverer.ts)
 //   all     both
@@ -12,7 +12,7 @@ import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { AppState, BridgeHandlers, BridgePushes, ErrorCode, PushName, Result } from '../../../shared/bridge';
-import { CLOSED_BREAKER, emptyStats, type Stats } from '../../../shared/delivery';
+import { CLOSED_BREAKER, emptyStats, outcomesFor, RESENDABLE, type Stats } from '../../../shared/delivery';
 import type { FleetView } from '../../../shared/fleet';
 import { checkTopicFiltersToSave, normaliseTopicFilters } from '../../../shared/topic-patterns';
 import type { Controller, ControllerOptions } from '../controller';
@@ -22,6 +22,7 @@ import { previewBody } from '../destinations/destination-preview';
 import { LinkMemory } from '../daemon/link-memory';
 import { DeliveryLog } from '../delivery/delivery-log';
 import { Dispatcher } from '../delivery/dispatcher';
+import { eventOf } from '../delivery/stored-event';
 import { generateSecret, secretHint } from '../delivery/signing';
 import { createEgressAgent } from '../egress-guard';
 import { startIngestServer, type IngestServer } from '../ingest/ingest-server';
@@ -270,6 +271,28 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
     return { ok: true, value: next };
   }
 
+  /**
+   * "Send again" from any window: each record's event is published to the fleet again, for the
+   * record's destination only; whichever deliver process takes it sends it as a new event.
+   */
+  async function sendAgain(ids: readonly number[]): Promise<Result<{ queued: number }>> {
+    let queued = 0;
+    for (const id of ids) {
+      const rec = fleetLog.get(id);
+      if (!rec?.fleet || !RESENDABLE.has(rec.outcome)) continue;
+      const ev = eventOf(rec);
+      if (!ev) continue;
+      try {
+        rec.resentAs = await fleetIngest.republish(ev, rec.fleet.destinationId, rec.id);
+      } catch (err) {
+        return fail('fleet_unavailable', `Sent ${queued} of ${ids.length} again; the rest could not be published (${(err as Error).message}).`);
+      }
+      fleetLog.update(rec);
+      queued++;
+    }
+    return { ok: true, value: { queued } };
+  }
+
   const eachDispatcher = (f: (d: Dispatcher) => void): void => {
     for (const d of deliverers.values()) f(d.dispatcher);
     changed();
@@ -305,8 +328,13 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
       eachDispatcher((d) => d.resume());
       return { ok: true, value: { paused: false } };
     },
-    resend: async () => unsupported('Sending events again'),
-    redeliver: async () => unsupported('Sending events again'),
+    resend: async ({ ids }) => sendAgain(ids),
+    redeliver: async (arg) => {
+      if ('ids' in arg) return sendAgain([...arg.ids].sort((a, b) => a - b));
+      const since = Date.parse(arg.since);
+      if (Number.isNaN(since)) return fail('invalid_argument', `"since" is not a date-time this app can read: ${arg.since}`);
+      return sendAgain(fleetLog.redeliverable(since, outcomesFor(arg.outcome)));
+    },
     setTopicFilters: async ({ filters }) => {
       const clean = normaliseTopicFilters(filters);
       const problem = checkTopicFiltersToSave(clean);
