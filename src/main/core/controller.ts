@@ -76,6 +76,8 @@ export interface ControllerOptions {
   outbox?: boolean;
   /** how often retention runs (it also runs at start); tests shorten it */
   retentionIntervalMs?: number;
+  /** the host's log file (headless: main.log in the data folder), for the openLogFile call */
+  logFile?: string;
 }
 
 export interface Controller {
@@ -240,6 +242,7 @@ export async function createController(opts: ControllerOptions): Promise<Control
     demo: Boolean(opts.demo),
     ...(opts.dataDir !== undefined && { dataDir: opts.dataDir }),
     primaryFormat,
+    ...(opts.logFile !== undefined && { logFile: opts.logFile }),
     rejected: () => rejected,
     historyClosed: () => historyClosed,
   });

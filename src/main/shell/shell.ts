@@ -117,7 +117,8 @@ export async function startShell(opts: ShellOptions): Promise<RunningShell | nul
         else notifyOnce('Sending failed events again', r.value.queued === 0 ? 'There was nothing left to send.' : `${r.value.queued} queued, in the order they arrived.`);
       }),
     copyUrl: () => {
-      if (state.url !== null) opts.electron.clipboard.writeText(state.url);
+      const url = state.url;
+      if (url !== null) run('copy the URL', async () => opts.electron.clipboard.writeText(url));
     },
     setStartAtLogin: (enabled) => {
       try {
@@ -153,7 +154,7 @@ export async function startShell(opts: ShellOptions): Promise<RunningShell | nul
 
   const expected = (): ExpectedSender | null =>
     window.isDestroyed() ? null : { webContentsId: window.webContents.id, pageUrl: opts.files.pageUrl };
-  disposers.push(registerIpcHandlers(opts.electron.ipcMain, handlers, expected));
+  disposers.push(registerIpcHandlers(opts.electron.ipcMain, handlers, expected, (err) => opts.log(`a bridge call failed: ${describe(err)}`)));
   disposers.push(forwardPushes(controller.subscribe, () => (window.isDestroyed() ? null : window.webContents)));
 
   const notifier = createNotifier(opts.electron, { onClick: show, clock: opts.clock });
