@@ -99,12 +99,14 @@ test('one NATS server and one deliver process killed mid-run: every acknowledged
     }));
 
   let acked = 0;
+  let killedHad = -1;
   let faults: Promise<void> | null = null;
   const onAck = (): void => {
     acked++;
     if (acked === FAULT_AT) {
       // One of the three servers, and one of the two deliver processes, gone without a goodbye.
       faults = (async () => {
+        killedHad = (await deliver1.state()).stats.delivered;
         await cluster.kill(1);
         await deliver1.kill();
       })();
@@ -179,11 +181,14 @@ test('one NATS server and one deliver process killed mid-run: every acknowledged
     delivered,
     duplicates,
     receiverRequests: rx.requests.length,
+    deliveredByTheKilledProcessBeforeItDied: killedHad,
     survivingDeliverer: s2.stats,
   };
   console.log(`fleet failover figures: ${JSON.stringify(figures)}`);
   mkdirSync(join(ROOT, 'test-results'), { recursive: true });
   writeFileSync(join(ROOT, 'test-results/fleet-failover.json'), `${JSON.stringify(figures, null, 2)}\n`);
   expect(ackedTags.size).toBeGreaterThan(FAULT_AT);
+  // Both deliver processes took events from the shared consumer before the kill.
+  expect(killedHad).toBeGreaterThan(0);
   expect(delivered).toBeGreaterThanOrEqual(ackedTags.size);
 });
