@@ -25,6 +25,7 @@ import {
   parseMaxEventAge,
   parseRetrySchedule,
 } from './delivery/retry-schedule';
+import { PrimaryFormat } from './destinations/primary-format';
 import { createEgressAgent, type EgressGuardOptions } from './egress-guard';
 import { startIngestServer, type IngestRejection } from './ingest/ingest-server';
 import { PushBatcher } from './push-batcher';
@@ -185,6 +186,9 @@ export async function createController(opts: ControllerOptions): Promise<Control
     },
     log,
   );
+  // The format the primary's host calls for (the demo receiver, on loopback, takes the daemon's JSON).
+  const primaryFormat = new PrimaryFormat();
+  primaryFormat.apply(d, url);
 
   let rejected = 0;
   const recordRejection = (r: IngestRejection): void => {
@@ -218,7 +222,7 @@ export async function createController(opts: ControllerOptions): Promise<Control
     { port: endpoint.port, token: endpoint.token, ...(opts.daemon.ingestFd !== undefined && { fd: opts.daemon.ingestFd }) },
   );
   if (ingest.portTaken !== null) warnings.push(`The ingest port ${ingest.portTaken} of the last run is taken; the ingest moved to ${ingest.port}.`);
-  if (!ingest.activated) linkMemory.update({ ingest: { port: ingest.port, token: ingest.token } });
+  linkMemory.update({ ingest: { port: ingest.port, token: ingest.token } });
   policy.addOwnPort(ingest.port);
 
   // A run-only URL is judged now that every own port is known; refused, nothing stays open.
@@ -248,7 +252,8 @@ export async function createController(opts: ControllerOptions): Promise<Control
         unsupportedReason: opts.daemon.unsupported,
         ingestUrl: ingest.url,
         // The URL in use (a run-only --url too), but never the built-in demo receiver: it dies with us.
-        userUrl: () => (demo?.receiverUrl && d.url === demo.receiverUrl ? null : d.url),
+        // Nor a primary the daemon's own body would be refused by (a Slack URL): then it is cleared.
+        userUrl: () => (demo?.receiverUrl && d.url === demo.receiverUrl ? null : primaryFormat.daemonCompatible ? d.url : null),
         onQuit: settings.get().onQuit,
         healthIntervalMs: opts.daemon.healthIntervalMs,
         reconnectMaxMs: opts.daemon.reconnectMaxMs,
@@ -271,6 +276,7 @@ export async function createController(opts: ControllerOptions): Promise<Control
     warnings,
     demo: Boolean(opts.demo),
     ...(opts.dataDir !== undefined && { dataDir: opts.dataDir }),
+    primaryFormat,
     ...(opts.logFile !== undefined && { logFile: opts.logFile }),
     rejected: () => rejected,
     historyClosed: () => historyClosed,

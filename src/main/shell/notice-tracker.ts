@@ -5,10 +5,21 @@
 
 import type { AppState } from '../../shared/bridge';
 
-export type NoticeKind = 'breaker_opened' | 'breaker_recovered' | 'daemon_lost' | 'daemon_found' | 'refusing' | 'accepting';
+export type NoticeKind =
+  | 'breaker_opened'
+  | 'breaker_recovered'
+  | 'daemon_lost'
+  | 'daemon_found'
+  /** a start found events the daemon lost while the app was not linked */
+  | 'daemon_loss'
+  /** someone else took the daemon's webhook (or another instance holds it) */
+  | 'daemon_taken'
+  /** a destination answers 4xx to every event, and when it accepts again */
+  | 'refusing'
+  | 'accepting';
 
 /** Each pair of notices tells one story; the debounce applies per story. */
-type Topic = 'breaker' | 'daemon' | 'refusal';
+type Topic = 'breaker' | 'daemon' | 'daemon_loss' | 'daemon_taken' | 'refusal';
 
 const TOPIC_OF: Readonly<Record<NoticeKind, Topic>> = {
   breaker_opened: 'breaker',
@@ -18,6 +29,8 @@ const TOPIC_OF: Readonly<Record<NoticeKind, Topic>> = {
   // A destination answering 4xx to every event: the breaker never opens for it, so it is its own story.
   refusing: 'refusal',
   accepting: 'refusal',
+  daemon_loss: 'daemon_loss',
+  daemon_taken: 'daemon_taken',
 };
 
 /** At most one notice per topic per minute: enough to learn of a problem, not enough to nag. */
@@ -40,6 +53,7 @@ function breakerTransition(prev: AppState, next: AppState): NoticeKind | null {
 function currentKind(topic: Topic, state: AppState): NoticeKind {
   if (topic === 'breaker') return state.breaker.state === 'closed' ? 'breaker_recovered' : 'breaker_opened';
   if (topic === 'refusal') return state.breaker.refusing ? 'refusing' : 'accepting';
+  if (topic === 'daemon_loss' || topic === 'daemon_taken') return topic;
   return state.daemon.connected ? 'daemon_found' : 'daemon_lost';
 }
 
@@ -66,6 +80,9 @@ export class NoticeTracker {
       if (next.daemon.enabled && prev.daemon.connected && !next.daemon.connected) kinds.push('daemon_lost');
       if (this.daemonSeen && !prev.daemon.connected && next.daemon.connected) kinds.push('daemon_found');
     }
+    const lossNow = next.daemon.loss !== null && next.daemon.loss.dropped + next.daemon.loss.circuitSkips > 0;
+    if (lossNow && prev?.daemon.loss?.to !== next.daemon.loss!.to) kinds.push('daemon_loss');
+    if (next.daemon.takenBy !== null && prev?.daemon.takenBy?.text !== next.daemon.takenBy.text) kinds.push('daemon_taken');
     if (next.daemon.connected) this.daemonSeen = true;
 
     const out: Notice[] = [];

@@ -22,6 +22,7 @@ import type { Retention } from '../outbox/retention';
 import type { SettingsService } from '../settings/settings';
 import type { UrlPolicy } from '../url-policy';
 import { previewBody } from '../destinations/destination-preview';
+import type { PrimaryFormat } from '../destinations/primary-format';
 
 /** What the service works over: built, started and closed by the composition root. */
 export interface ServiceParts {
@@ -39,6 +40,8 @@ export interface ServiceParts {
   warnings: readonly string[];
   demo: boolean;
   dataDir?: string;
+  /** the primary destination's format, chosen from its URL */
+  primaryFormat: PrimaryFormat;
   /** the host's log file (headless: main.log in the data folder), for openLogFile */
   logFile?: string;
   /** bodies the ingest refused so far */
@@ -123,12 +126,14 @@ export function createAppService(p: ServiceParts): AppService {
       if (!check.ok) return fail(check.code, check.message);
       settings.update({ url: check.url });
       await d.setUrl(check.url);
+      const guess = p.primaryFormat.apply(d, check.url)!;
       changed();
-      return { ok: true, value: { url: check.url } };
+      return { ok: true, value: { url: check.url, format: guess.format, formatReason: guess.reason } };
     },
     clearUrl: async () => {
       settings.update({ url: null });
       await d.setUrl(null);
+      p.primaryFormat.apply(d, null);
       changed();
       return { ok: true, value: { url: null } };
     },
@@ -203,6 +208,19 @@ export function createAppService(p: ServiceParts): AppService {
       fail('unsupported', 'The headless host cannot reach your clipboard; the secret is in the settings file of the data folder.'),
     // Pure rendering: what a destination of that format would send, nothing sent.
     previewDestination: (arg) => previewBody(arg),
+    // The user's answers to what the daemon link found (docs: the README's daemon section).
+    takeBackDaemon: async () => {
+      if (!p.link) return fail('daemon_unavailable', 'The daemon link is off for this run.');
+      const r = await p.link.takeBack();
+      changed();
+      return r.ok ? { ok: true, value: { message: r.message } } : fail('daemon_unavailable', r.message);
+    },
+    chooseDaemonRestore: async ({ mode }) => {
+      if (!p.link) return fail('daemon_unavailable', 'The daemon link is off for this run.');
+      p.link.chooseRestore(mode);
+      changed();
+      return { ok: true, value: { mode } };
+    },
     // The headless host cannot ask where to save (the Electron shell overrides this with a save
     // dialog): the file goes into the data folder, where the history itself lives.
     exportHistory: async () => {
