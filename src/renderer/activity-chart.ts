@@ -42,7 +42,14 @@ export class ActivityChart {
   private dirty = true;
 
   constructor() {
-    this.box.open = window.innerHeight >= OPEN_MIN_HEIGHT_PX;
+    // Open or closed by the window's height until the user chooses (a click on "Last hour").
+    let chosen = false;
+    const fit = (): void => {
+      if (!chosen) this.box.open = window.innerHeight >= OPEN_MIN_HEIGHT_PX;
+    };
+    fit();
+    window.addEventListener('resize', fit);
+    this.box.querySelector('summary')?.addEventListener('click', () => (chosen = true));
     this.box.addEventListener('toggle', () => {
       this.dirty = true;
       this.redraw();
