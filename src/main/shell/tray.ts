@@ -19,10 +19,17 @@ export const STATUS_KINDS: readonly StatusKind[] = [
   'daemon_disconnected',
 ];
 
-/** build/tray/tray-<kind>.png (16 px) with tray-<kind>@2x.png beside it for HiDPI screens. */
-export function trayIconPath(dir: string, kind: StatusKind): string {
-  return join(dir, `tray-${kind}.png`);
+/**
+ * build/tray/tray-<kind>.png (16 px, the brand mark with a state badge) with tray-<kind>@2x.png
+ * beside it for HiDPI screens; on macOS tray-<kind>Template.png, black and alpha only, which the
+ * menu bar tints for light and dark (Electron treats a name ending in "Template" so).
+ */
+export function trayIconPath(dir: string, kind: StatusKind, platform: NodeJS.Platform = 'linux'): string {
+  return join(dir, platform === 'darwin' ? `tray-${kind}Template.png` : `tray-${kind}.png`);
 }
+
+/** The countdown in the menu and tooltip moves once a second while the circuit is open. */
+export const COUNTDOWN_TICK_MS = 1_000;
 
 export interface TrayOptions {
   iconDir: string;
@@ -30,6 +37,10 @@ export interface TrayOptions {
   isLoginItemEnabled(): boolean;
   now(): number;
   initialState: AppState;
+  /** picks the icon set (macOS: template images); default linux */
+  platform?: NodeJS.Platform;
+  /** the app's version, for the About line */
+  version?: string;
 }
 
 export interface TrayHandle {
@@ -51,14 +62,14 @@ export function createTray(
   const imageFor = (kind: StatusKind): NativeImage => {
     let img = images.get(kind);
     if (img === undefined) {
-      img = e.nativeImage.createFromPath(trayIconPath(opts.iconDir, kind));
+      img = e.nativeImage.createFromPath(trayIconPath(opts.iconDir, kind, opts.platform));
       images.set(kind, img);
     }
     return img;
   };
 
   let tray: Tray;
-  const first = buildTrayMenu(opts.initialState, opts.now(), opts.isLoginItemEnabled(), opts.actions);
+  const first = buildTrayMenu(opts.initialState, opts.now(), opts.isLoginItemEnabled(), opts.actions, null, opts.version);
   try {
     tray = new e.Tray(imageFor(first.status.kind));
   } catch {
@@ -68,9 +79,18 @@ export function createTray(
   let shownMenu = '';
   let shownTooltip = '';
 
+  let shown: { state: AppState; lastFinished: Outcome | null } = { state: opts.initialState, lastFinished: null };
+  let ticker: ReturnType<typeof setInterval> | null = null;
   const render = (state: AppState, lastFinished: Outcome | null): void => {
     if (tray.isDestroyed()) return;
-    const view = buildTrayMenu(state, opts.now(), opts.isLoginItemEnabled(), opts.actions, lastFinished);
+    shown = { state, lastFinished };
+    const counting = state.breaker.state === 'open' && state.breaker.openUntil !== null && !state.paused;
+    if (counting && ticker === null) ticker = setInterval(() => render(shown.state, shown.lastFinished), COUNTDOWN_TICK_MS);
+    if (!counting && ticker !== null) {
+      clearInterval(ticker);
+      ticker = null;
+    }
+    const view = buildTrayMenu(state, opts.now(), opts.isLoginItemEnabled(), opts.actions, lastFinished, opts.version);
     if (view.status.kind !== shownKind) {
       tray.setImage(imageFor(view.status.kind));
       shownKind = view.status.kind;
@@ -93,6 +113,8 @@ export function createTray(
     tray,
     update: render,
     destroy: () => {
+      if (ticker !== null) clearInterval(ticker);
+      ticker = null;
       if (!tray.isDestroyed()) tray.destroy();
     },
   };
