@@ -2,7 +2,7 @@
 // the daemon → app hop (a loss there is a loss too, so it is shown, never hidden).
 
 import type { DaemonView } from '../shared/bridge';
-import { byId, setText } from './dom';
+import { byId, setHidden, setText } from './dom';
 import { formatCount } from './format';
 
 type Field = 'link' | 'socket' | 'nodeId' | 'address' | 'dropped' | 'skips';
@@ -38,7 +38,7 @@ export class DaemonPanel {
     };
     for (const [field, dd] of this.fields) setText(dd, values[field]);
     this.fields.get('link')?.setAttribute('data-ok', String(d.enabled && d.connected));
-    this.error.hidden = d.error === null;
+    setHidden(this.error, d.error === null);
     setText(this.error, d.error ?? '');
   }
 }
