@@ -13,6 +13,7 @@ import { measureWindow } from './lib/window.mjs';
 import { measureHop } from './lib/hop.mjs';
 import { measureEndToEnd, measureFootprint, measureSlow } from './lib/app-figures.mjs';
 import { printTable } from './lib/table.mjs';
+import { measureFleet } from './fleet.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, '.cache/bench');
@@ -249,6 +250,8 @@ async function main() {
     results.startupRunsMs = up.runsMs;
     step(`window: ${WINDOW_RATE} events/s for ${SIZE.windowS} s in Chromium`);
     results.window = await windowLoad(receiver.url);
+    // Fleet mode (issue 18): its own 3-server NATS cluster and receiver; full mode only.
+    if (!quick) results.fleet = await measureFleet();
   } finally {
     results.receiverCounts = await receiver.stop();
   }

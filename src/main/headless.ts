@@ -1,5 +1,5 @@
 // Headless host: the same controller as the Electron app, with the window served as a web page on
-// 127.0.0.1 (DESIGN.md section 5). Prints exactly one stdout line when ready:
+// 127.0.0.1 (docs/architecture.md, "The headless host"). Prints exactly one stdout line when ready:
 //   listening http://127.0.0.1:<port>/
 // Everything meant for a person goes to stderr.
 
@@ -9,19 +9,20 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { maskUrlCredentials } from '../shared/url-mask';
-import { checkWebhookUrl } from '../shared/url-rules';
 import { defaultDataDir } from './core/app-paths';
-import { createController, type ControllerOptions } from './core/controller';
+import { createController, type Controller, type ControllerOptions } from './core/controller';
 import { createFleetController, type FleetOptions } from './core/fleet/fleet-controller';
 import { readFleetKeyFile } from './core/fleet/fleet-key';
 import { DEFAULT_FLEET, type FleetRole } from './core/fleet/fleet-names';
 import { prepareDataFolder } from './core/data-folder';
 import { lockDataFolder } from './core/data-folder-lock';
+import { RefusedUrlError } from './core/url-policy';
 import { readDaemonWebhookUrl, resolveSocketPath } from './core/daemon/socket-discovery';
 import { openConfStore } from './core/settings/conf-store';
 import { SettingsService } from './core/settings/settings';
 import { exportFileName, JSON_LINES_TYPE, writeJsonLines } from './core/outbox/history-export';
 import { EXPORT_PATH } from '../shared/http-routes';
+import { readCredentials } from './headless/credentials';
 import { HEADLESS_USAGE, parseHeadlessArgs } from './headless/headless-args';
 import { startApiServer } from './headless/api-server';
 
@@ -59,13 +60,13 @@ async function main(): Promise<void> {
     return;
   }
 
-  if (args.url !== undefined) {
-    const check = checkWebhookUrl(args.url);
-    if (!check.ok) {
-      process.stderr.write(`--url refused: ${check.message}\n`);
-      process.exit(EXIT_USAGE);
-    }
+  const creds = readCredentials(args, process.env, (path) => readFileSync(path, 'utf8'));
+  if (!creds.ok) {
+    process.stderr.write(`${creds.message}\n`);
+    process.exit(EXIT_USAGE);
   }
+  const { token: givenToken, tokenSource, secret } = creds.credentials;
+  for (const w of creds.credentials.warnings) warn(w);
 
   // Fleet mode (--nats): the key is checked before anything starts, so a bad file stops us here.
   let fleet: FleetOptions | undefined;
@@ -108,11 +109,12 @@ async function main(): Promise<void> {
   const linkDaemon = !args.noDaemon && (!args.demo || args.daemonSocket !== undefined);
 
   let uiPort = 0;
+  // --url is judged by the run's URL policy (strict mode, own ports) once the ingest is up.
   const controller = await (fleet ? (o: ControllerOptions) => createFleetController({ ...o, fleet: fleet! }) : createController)({
     settings,
     runOverrides: {
       ...(args.url !== undefined && { url: args.url }),
-      ...(args.secret !== undefined && { secret: args.secret }),
+      ...(secret !== undefined && { secret }),
       ...(args.timeoutMs !== undefined && { timeoutMs: args.timeoutMs }),
       ...(args.retryBackoffMs !== undefined && { retryBackoffMs: args.retryBackoffMs }),
       ...(args.circuitCooldownMs !== undefined && { circuitCooldownMs: args.circuitCooldownMs }),
@@ -129,14 +131,19 @@ async function main(): Promise<void> {
         : readDaemonWebhookUrl({ env: process.env, homedir: homedir(), readFile: readFileOrNull }),
     },
     demo: args.demo,
-    ownPorts: () => (uiPort ? [uiPort] : []),
+    // The UI's port once listening; before that the one asked for, so --url is judged against it too.
+    ownPorts: () => (uiPort ? [uiPort] : args.port ? [args.port] : []),
     dataDir,
     outbox: !args.noOutbox,
+  }).catch((err: unknown): Controller => {
+    if (!(err instanceof RefusedUrlError)) throw err;
+    process.stderr.write(`--url refused: ${err.reason}\n`);
+    process.exit(EXIT_USAGE);
   });
   // The controller's own warnings (history, daemon URL import, demo), after the settings' ones above.
   for (const w of controller.getState().warnings.filter((w) => !settings.warnings.map(maskUrlCredentials).includes(w))) warn(w);
 
-  const token = args.token ?? randomBytes(TOKEN_BYTES).toString('base64url');
+  const token = givenToken ?? randomBytes(TOKEN_BYTES).toString('base64url');
   const here = dirname(fileURLToPath(import.meta.url));
   const server = await startApiServer({
     handlers: controller.handlers,
@@ -159,7 +166,12 @@ async function main(): Promise<void> {
 
   process.stdout.write(`listening http://127.0.0.1:${server.port}/\n`);
   if (fleet) process.stderr.write(`fleet mode: fleet "${fleet.name}", role ${fleet.role}, NATS ${fleet.servers.join(', ')}\n`);
-  process.stderr.write(`open http://127.0.0.1:${server.port}/#token=${token}\n`);
+  // A generated token is shown (there is no other way to learn it); one the user gave is not echoed.
+  process.stderr.write(
+    tokenSource === undefined
+      ? `open http://127.0.0.1:${server.port}/#token=${token}\n`
+      : `open http://127.0.0.1:${server.port}/#token=<the token from ${tokenSource}>\n`,
+  );
 
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {

@@ -8,6 +8,7 @@ import type { DeliveryRecord } from '../shared/delivery';
 import { ActivityChart } from './activity-chart';
 import { Counters } from './counters';
 import { DaemonPanel } from './daemon-panel';
+import { FleetPanel } from './fleet-panel';
 import { DetailsPanel } from './details-panel';
 import { confirmAction, dialogOpen, openHelp } from './dialogs';
 import { byId, setHidden } from './dom';
@@ -61,6 +62,7 @@ function start(): void {
   const toast = new UndoToast();
   const secret = new SecretPanel(bridge);
   const daemon = new DaemonPanel();
+  const fleet = new FleetPanel();
   const pause = new PauseButton(bridge, (message) => notices.setConnection(message));
   const demoTag = byId('demo-tag', HTMLElement);
   const historyPanel = new HistoryPanel(bridge, web === null ? null : historyDownloader(token));
@@ -100,6 +102,7 @@ function start(): void {
     urlForm.update(s);
     secret.update(s);
     daemon.update(s.daemon);
+    fleet.update(s.fleet);
     historyPanel.update(s);
     pause.update(s);
     setup.update(s);

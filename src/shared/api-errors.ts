@@ -56,6 +56,10 @@ export const ERROR_CODES = {
   own_port: 'input',
   not_public: 'input',
   bad_topic_filter: 'input',
+  /** a destination's JSONata template: its syntax (with the position) or its evaluation */
+  bad_template: 'input',
+  /** an event given to preview a body with is not the daemon's shape */
+  bad_event: 'input',
   no_url: 'state',
   no_secret: 'state',
   /** fleet mode: the cluster or its configuration cannot be reached (or the fleet key is wrong) */

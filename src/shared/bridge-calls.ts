@@ -5,6 +5,9 @@
 // handlers, the headless API's routing and the window's web bridge. Adding a call: CONTRIBUTING.md,
 // "Adding a bridge call". Pure.
 
+import { TEMPLATE_MAX_CHARS } from './formats/custom-template';
+import { FORMATS } from './formats/format-names';
+import type { RenderedBody } from './formats/rendered';
 import * as v from 'valibot';
 import type { Result } from './api-errors';
 import type { AppState, TestResult } from './bridge';
@@ -200,6 +203,20 @@ export const CALLS = {
    * Writes the whole history as JSON Lines to a file: in the desktop app where the user picks in a
    * save dialog, in the headless host into the data folder's exports/. Answers where and how many.
    */
+  /**
+   * The body (content type, headers, text) a destination of this format and template would send
+   * for the event (default: the test sample) — nothing is sent.
+   */
+  previewDestination: {
+    arg: fields({
+      format: oneOf(FORMATS),
+      template: v.optional(text(TEMPLATE_MAX_CHARS)),
+      event: v.optional(v.record(v.string(), v.unknown(), 'must be an event object such as {"event": "tunnel.established"}')),
+    }),
+    example: { format: 'slack', event: { event: 'handshake.approved', node_id: 42, data: { peer_node_id: 7 } } },
+    http: post('/api/destinations/preview'),
+    answers: result<RenderedBody>(),
+  },
   exportHistory: { arg: noArgument, http: post('/api/export-file'), answers: result<{ path: string; records: number }>() },
 } as const satisfies Record<string, CallDefinition>;
 

@@ -81,6 +81,11 @@ export interface AttemptRecord {
   location?: string;
   /** first bytes of the response body (at most RESPONSE_SNIPPET_BYTES) */
   responseSnippet?: string;
+  /**
+   * the machine went to sleep or offline while it ran: it does not count against the event's
+   * attempts or the breaker (the receiver was not the problem)
+   */
+  uncounted?: true;
 }
 
 /** Sent on every delivery request, so receivers' logs can tell the app's deliveries apart. */
@@ -111,6 +116,13 @@ export interface DeliveryRecord {
   resendOf?: number;
   /** a short sentence explaining the outcome, e.g. "not sent: no URL" */
   detail?: string;
+  /**
+   * the destination it is (or was) delivered to. One event routed to several destinations gets
+   * one record per destination, each with its own attempts and outcome.
+   */
+  destinationId?: string;
+  /** epoch ms of its next attempt, while it waits for one (a retry, or a breaker's cool-down) */
+  nextAttemptAt?: number;
   /**
    * set once this record has been sent again: the id of the newer record that repeats it. A
    * record sent again is no longer picked by "send all failed since …", so a second click does not
@@ -148,6 +160,8 @@ export interface Stats {
   unsent: number;
   filtered: number;
   queued: number;
+  /** of `queued`: waiting for a later attempt of the retry schedule (durable mode) */
+  retrying: number;
   /** bodies the ingest refused: shown, but not events, so outside the invariant */
   rejected: number;
   /**
@@ -175,6 +189,7 @@ export function emptyStats(): Stats {
     unsent: 0,
     filtered: 0,
     queued: 0,
+    retrying: 0,
     rejected: 0,
     resumed: 0,
     resent: 0,
@@ -196,4 +211,32 @@ export interface BreakerView {
   /** epoch ms the cool-down ends while open, else null */
   openUntil: number | null;
   consecutiveFailures: number;
+  /** of `queued`: events kept back (durable mode) because the breaker is not closed */
+  held: number;
+  /** a probe is in flight: only then is the destination "probing" */
+  probing: boolean;
+  /** the receiver refused the last REFUSAL_STREAK events with a 4xx: it refuses every event */
+  refusing: Refusal | null;
 }
+
+/** A receiver answering 4xx to every event, and the words it used. */
+export interface Refusal {
+  status: number;
+  /** the answer's first words (its snippet, shortened), or "HTTP <status>" without a body */
+  reason: string;
+  /** events refused in a row */
+  count: number;
+}
+
+/** 4xx answers in a row after which a destination "refuses every event" (and the user is told). */
+export const REFUSAL_STREAK = 3;
+
+/** A breaker view of a destination with nothing to say: closed, nothing held. */
+export const CLOSED_BREAKER: Readonly<BreakerView> = Object.freeze({
+  state: 'closed',
+  openUntil: null,
+  consecutiveFailures: 0,
+  held: 0,
+  probing: false,
+  refusing: null,
+});

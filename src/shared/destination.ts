@@ -66,6 +66,17 @@ export function defaultRateLimit(format: FormatName): RateLimit | null {
   return n === undefined ? null : { perMinute: n };
 }
 
+const SHORT_NAMES: Readonly<Record<FormatName, string>> = {
+  pilot: 'Webhook',
+  slack: 'Slack',
+  mattermost: 'Mattermost',
+  discord: 'Discord',
+  teams: 'Teams',
+  'google-chat': 'Google Chat',
+  ntfy: 'ntfy',
+  custom: 'Custom',
+};
+
 /** "Slack (hooks.slack.com)": a name for a destination the user did not name. */
 export function defaultName(url: string, format: FormatName): string {
   let host = url;
@@ -74,8 +85,7 @@ export function defaultName(url: string, format: FormatName): string {
   } catch {
     // keep the text as given
   }
-  const label = format === 'pilot' ? 'Webhook' : format === 'custom' ? 'Custom' : format[0]!.toUpperCase() + format.slice(1);
-  return `${label} (${host})`.slice(0, MAX_NAME_CHARS);
+  return `${SHORT_NAMES[format]} (${host})`.slice(0, MAX_NAME_CHARS);
 }
 
 const rateLimitSchema = v.nullable(

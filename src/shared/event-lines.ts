@@ -176,7 +176,7 @@ function openLine(topic: string, d: Data): string | null {
 }
 
 function nodeName(nodeId: number | undefined): string {
-  return nodeId === undefined ? 'Node ?' : `Node ${nodeId}`;
+  return nodeId === undefined ? 'This node' : `Node ${nodeId}`;
 }
 
 /** The readable line for one event. */

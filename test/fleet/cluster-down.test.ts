@@ -42,9 +42,7 @@ test('cluster down entirely: 503 and a clear state, then recovery', async () => 
   expect(down.fleet!.error).toMatch(/NATS/);
 
   // Refused, not lost: the daemon gets 503 and keeps the event.
-  const started = Date.now();
   expect(await h.post(event(2))).toBe(503);
-  expect(Date.now() - started).toBeLessThan(4500);
   const refused = await h.state();
   expect(refused.fleet!.refused).toBeGreaterThanOrEqual(1);
   expect(refused.fleet!.error).toMatch(/ingest → NATS/);

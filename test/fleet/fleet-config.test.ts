@@ -58,6 +58,30 @@ test('a deliver process started before any destination exists picks it up when i
   // Delivered by the deliver process, not by the ingest (which has no engine).
   expect(new Set(log.map((r) => r.fleet?.by)).size).toBe(1);
   expect((await ingest.state()).fleet!.delivering).toBe(0);
+
+  // "Send again" from the ingest's window: a refused event goes out again from the deliver process,
+  // as a new event of the fleet (its own webhook-id); a delivered one is not sent again.
+  const delivered = log[log.length - 1]!;
+  expect((await ingest.api('POST', '/api/resend', { ids: [delivered.id] })).body).toEqual({ queued: 0 });
+  rx.replyOnce({ status: 410 });
+  expect(await ingest.post(event('late', 21))).toBe(204);
+  const refused = await eventually(
+    'the refused record',
+    async () => ((await ingest.api('GET', '/api/log?limit=100')).body as { records: DeliveryRecord[] }).records.find((r) => r.outcome === 'client_error'),
+    (r) => r !== undefined,
+    20_000,
+  );
+  expect((await ingest.api('POST', '/api/resend', { ids: [refused!.id] })).body).toEqual({ queued: 1 });
+  const copy = await eventually(
+    'the resent record',
+    async () => ((await ingest.api('GET', '/api/log?limit=100')).body as { records: DeliveryRecord[] }).records.find((x) => x.source === 'resend'),
+    (r) => r !== undefined,
+    20_000,
+  );
+  expect(copy).toMatchObject({ outcome: 'delivered', resendOf: refused!.id, fleet: { node: 5, destinationId: 'primary' } });
+  const both = rx.requests.filter((r) => JSON.stringify((r.json() as { data: unknown }).data) === JSON.stringify({ fleet: 'late', n: 21 }));
+  expect(both.map((r) => r.headers['webhook-id'])).toHaveLength(2);
+  expect(new Set(both.map((r) => r.headers['webhook-id'])).size).toBe(2);
 });
 
 test('a process with another fleet key decrypts nothing and says so', async () => {

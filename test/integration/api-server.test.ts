@@ -27,7 +27,7 @@ const AUTH = { authorization: `Bearer ${TOKEN}` };
 const STATE: AppState = {
   url: 'http://127.0.0.1:9/hook',
   paused: false,
-  breaker: { state: 'closed', openUntil: null, consecutiveFailures: 0 },
+  breaker: { state: 'closed', openUntil: null, consecutiveFailures: 0, held: 0, probing: false, refusing: null },
   stats: emptyStats(),
   client: { dropped: 0, circuitSkips: 0 },
   daemon: { ...daemonOffView(), error: 'off' },
@@ -76,6 +76,7 @@ function defaultBehaviours(): Record<CallName, Behaviour> {
     copySecret: async () => ok({ copied: true }),
     redeliver: async () => ok({ queued: 4 }),
     setTopicFilters: async (a) => ok({ filters: (a as { filters: string[] }).filters }),
+    previewDestination: async () => ok({ contentType: 'application/json', body: '{"text":"x"}', headers: {} }),
     exportHistory: async () => ok({ path: '/data/exports/history.jsonl', records: 7 }),
   };
 }
@@ -264,6 +265,7 @@ describe('API routes', () => {
     setSecret: { secret: 's3cret' },
     redeliver: { since: '2024-05-01T12:00:00Z', outcome: 'any_undelivered' },
     setTopicFilters: { filters: ['tunnel.*'] },
+    previewDestination: { format: 'slack' },
   };
   const expectedValues: Record<CallName, unknown> = {
     getState: STATE,
@@ -280,6 +282,7 @@ describe('API routes', () => {
     copySecret: { copied: true },
     redeliver: { queued: 4 },
     setTopicFilters: { filters: ['tunnel.*'] },
+    previewDestination: { contentType: 'application/json', body: '{"text":"x"}', headers: {} },
     exportHistory: { path: '/data/exports/history.jsonl', records: 7 },
   };
 

@@ -46,10 +46,12 @@ afterEach(async () => {
 
 /** Starts a host under `umask 000` (a shell in front), so modes come from the code alone. */
 function startHost(): Host {
-  const args = [HEADLESS, '--no-daemon', '--port', '0', '--token', TOKEN, '--data-dir', join(dir, 'data'), '--url', receiver.url];
+  const args = [HEADLESS, '--no-daemon', '--port', '0', '--data-dir', join(dir, 'data'), '--url', receiver.url];
   const child = spawn('sh', ['-c', 'umask 000 && exec "$0" "$@"', process.execPath, ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
+    // The token as the variable, not in argv (which other local users can read, and the host warns).
+    env: { ...process.env, PILOT_WEBHOOK_TOKEN: TOKEN },
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let err = '';

@@ -85,7 +85,7 @@ describe('circuit breaker', () => {
     await allSettled([probe]);
     expect(probe.outcome).toBe('delivered');
     expect(probe.detail).toBe('delivered: HTTP 200 (probe: circuit breaker closed)');
-    expect(d.breaker()).toEqual({ state: 'closed', openUntil: null, consecutiveFailures: 0 });
+    expect(d.breaker()).toEqual({ state: 'closed', openUntil: null, consecutiveFailures: 0, held: 0, probing: false, refusing: null });
     const next = d.submit(ev(100), 'daemon');
     await allSettled([next]);
     expect(next.outcome).toBe('delivered');

@@ -125,7 +125,7 @@ describe('URL change', () => {
     expect(d.breaker().state).toBe('open');
     expect(d.client().circuitSkips).toBe(1);
     await d.setUrl(null);
-    expect(d.breaker()).toEqual({ state: 'closed', openUntil: null, consecutiveFailures: 0 });
+    expect(d.breaker()).toEqual({ state: 'closed', openUntil: null, consecutiveFailures: 0, held: 0, probing: false, refusing: null });
     expect(d.client().circuitSkips).toBe(0);
     expect(d.submit(ev(3), 'daemon').outcome).toBe('no_url');
     expect(d.stats()).toMatchObject({ received: 3, failed: 1, circuitSkips: 1, unsent: 1 });

@@ -24,7 +24,7 @@ describe('CircuitBreaker', () => {
     for (let i = 0; i < 4; i++) b.recordExhausted(false);
     expect(b.state).toBe('closed');
     b.recordExhausted(false);
-    expect(b.view()).toEqual({ state: 'open', openUntil: 30_000, consecutiveFailures: 5 });
+    expect(b.view()).toMatchObject({ state: 'open', openUntil: 30_000, consecutiveFailures: 5 });
     t = 29_999;
     expect(b.admit()).toBe('skip');
     t = 30_000;
@@ -34,9 +34,9 @@ describe('CircuitBreaker', () => {
   it('opens after the threshold of consecutive exhausted events, not before', () => {
     const { breaker, clock } = breakerAt();
     exhaust(breaker, 2);
-    expect(breaker.view()).toEqual({ state: 'closed', openUntil: null, consecutiveFailures: 2 });
+    expect(breaker.view()).toMatchObject({ state: 'closed', openUntil: null, consecutiveFailures: 2 });
     exhaust(breaker, 1);
-    expect(breaker.view()).toEqual({ state: 'open', openUntil: clock.t + 100, consecutiveFailures: 3 });
+    expect(breaker.view()).toMatchObject({ state: 'open', openUntil: clock.t + 100, consecutiveFailures: 3 });
     expect(breaker.admit()).toBe('skip');
   });
 
@@ -64,13 +64,13 @@ describe('CircuitBreaker', () => {
     const { breaker, clock } = breakerAt();
     exhaust(breaker, 3);
     clock.t += 100;
-    expect(breaker.view()).toEqual({ state: 'half-open', openUntil: null, consecutiveFailures: 3 });
+    expect(breaker.view()).toMatchObject({ state: 'half-open', openUntil: null, consecutiveFailures: 3 });
     expect(breaker.admit()).toBe('probe');
     expect(breaker.state).toBe('half-open');
     // Only one probe at a time: another worker must wait for its outcome.
     expect(breaker.admit()).toBe('wait');
     breaker.recordSuccess(true);
-    expect(breaker.view()).toEqual({ state: 'closed', openUntil: null, consecutiveFailures: 0 });
+    expect(breaker.view()).toMatchObject({ state: 'closed', openUntil: null, consecutiveFailures: 0 });
     expect(breaker.admit()).toBe('send');
   });
 
@@ -80,7 +80,7 @@ describe('CircuitBreaker', () => {
     clock.t += 150;
     expect(breaker.admit()).toBe('probe');
     breaker.recordExhausted(true);
-    expect(breaker.view()).toEqual({ state: 'open', openUntil: clock.t + 100, consecutiveFailures: 4 });
+    expect(breaker.view()).toMatchObject({ state: 'open', openUntil: clock.t + 100, consecutiveFailures: 4 });
     expect(breaker.admit()).toBe('skip');
   });
 

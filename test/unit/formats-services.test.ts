@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileTemplate, TemplateError, TEMPLATE_MAX_OUTPUT_CHARS } from '../../src/shared/formats/custom-template';
 import type { FormatName } from '../../src/shared/formats/format-names';
+import { headerSafe } from '../../src/shared/formats/ntfy';
 import { renderChat, renderDigest, renderEvent } from '../../src/shared/formats/render';
 import type { ChatMessage } from '../../src/shared/formats/chat-message';
 import type { RenderedBody } from '../../src/shared/formats/rendered';
@@ -161,8 +162,11 @@ describe('stand-ins enforce the documented limits (so a passing format is within
       const ev = sampleEvent('L4.panic', 5, { error: 'überlauf ⚠' });
       const r = await post(svc.url, await renderEvent('ntfy', { ...ev, event: 'L4.panic' }));
       expect(r.status).toBe(200);
-      expect(svc.posted[0]).toMatchObject({ priority: 5, tags: ['rotating_light', 'L4.panic'], title: 'Pilot: L4.panic · node 42' });
+      expect(svc.posted[0]).toMatchObject({ priority: 5, tags: ['rotating_light', 'L4.panic'], title: 'Pilot: L4.panic - node 42' });
       expect(svc.posted[0]!.message).toContain('überlauf ⚠');
+      // A title that is not ASCII travels as an RFC 2047 encoded word and arrives as written.
+      expect((await post(svc.url, { contentType: 'text/plain', headers: { Title: headerSafe('Pilot: überlauf ⚠') }, body: 'x' })).status).toBe(200);
+      expect(svc.posted[1]!.title).toBe('Pilot: überlauf ⚠');
     } finally {
       await svc.close();
     }

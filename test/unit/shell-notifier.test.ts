@@ -10,9 +10,9 @@ import { sampleState } from '../fixtures/sample-state';
 
 const T0 = 1_700_000_000_000;
 
-const closed = (failures = 0): AppState => sampleState({ breaker: { state: 'closed', openUntil: null, consecutiveFailures: failures } });
-const open = (now: number): AppState => sampleState({ breaker: { state: 'open', openUntil: now + 30_000, consecutiveFailures: 5 } });
-const halfOpen = (): AppState => sampleState({ breaker: { state: 'half-open', openUntil: null, consecutiveFailures: 5 } });
+const closed = (failures = 0): AppState => sampleState({ breaker: { state: 'closed', openUntil: null, consecutiveFailures: failures, held: 0, probing: false, refusing: null } });
+const open = (now: number): AppState => sampleState({ breaker: { state: 'open', openUntil: now + 30_000, consecutiveFailures: 5, held: 0, probing: false, refusing: null } });
+const halfOpen = (): AppState => sampleState({ breaker: { state: 'half-open', openUntil: null, consecutiveFailures: 5, held: 0, probing: false, refusing: null } });
 const daemon = (connected: boolean): AppState =>
   sampleState({ daemon: { ...sampleState().daemon, connected, error: connected ? null : 'connect ECONNREFUSED' } });
 

@@ -12,8 +12,8 @@ const NOW = 1_700_000_000_000;
 
 const STATES: Record<StatusKind, AppState> = {
   delivering: sampleState(),
-  failing: sampleState({ breaker: { state: 'closed', openUntil: null, consecutiveFailures: 2 } }),
-  circuit_open: sampleState({ breaker: { state: 'open', openUntil: NOW + 12_000, consecutiveFailures: 5 } }),
+  failing: sampleState({ breaker: { state: 'closed', openUntil: null, consecutiveFailures: 2, held: 0, probing: false, refusing: null } }),
+  circuit_open: sampleState({ breaker: { state: 'open', openUntil: NOW + 12_000, consecutiveFailures: 5, held: 0, probing: false, refusing: null } }),
   paused: sampleState({ paused: true }),
   no_url: sampleState({ url: null }),
   daemon_disconnected: sampleState({ daemon: { ...sampleState().daemon, connected: false, error: 'connect ENOENT /tmp/pilot.sock' } }),

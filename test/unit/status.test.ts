@@ -15,11 +15,11 @@ describe('status badge', () => {
   });
 
   it('counts the breaker cool-down down in whole seconds, rounded up', () => {
-    const open = sampleState({ breaker: { state: 'open', openUntil: NOW + 12_001, consecutiveFailures: 5 } });
+    const open = sampleState({ breaker: { state: 'open', openUntil: NOW + 12_001, consecutiveFailures: 5, held: 0, probing: false, refusing: null } });
     expect(statusOf(open, NOW).label).toBe('Circuit open, retrying in 13 s');
     expect(statusOf(open, NOW + 12_000).label).toBe('Circuit open, retrying in 1 s');
     expect(secondsUntil(NOW - 5, NOW)).toBe(0);
-    const probing = sampleState({ breaker: { state: 'half-open', openUntil: null, consecutiveFailures: 5 } });
+    const probing = sampleState({ breaker: { state: 'half-open', openUntil: null, consecutiveFailures: 5, held: 0, probing: true, refusing: null } });
     expect(statusOf(probing, NOW)).toMatchObject({ kind: 'circuit_open', label: 'Circuit open, probing' });
   });
 
@@ -30,7 +30,7 @@ describe('status badge', () => {
   });
 
   it('is Failing after exhausted events, and after a 4xx the breaker does not count', () => {
-    const failing = sampleState({ breaker: { state: 'closed', openUntil: null, consecutiveFailures: 2 } });
+    const failing = sampleState({ breaker: { state: 'closed', openUntil: null, consecutiveFailures: 2, held: 0, probing: false, refusing: null } });
     expect(statusOf(failing, NOW)).toMatchObject({ kind: 'failing', detail: expect.stringMatching(/^2 events in a row/) });
     expect(statusOf(sampleState(), NOW, 'client_error').kind).toBe('failing');
     expect(statusOf(sampleState(), NOW, 'dropped').kind).toBe('delivering');

@@ -1,16 +1,25 @@
-// Command-line flags of the headless host (DESIGN.md section 5). Pure: takes argv, returns either
-// the parsed flags or a message naming the flag at fault. The entry prints message + usage, exit 2.
+// Command-line flags of the headless host (docs/architecture.md, "The headless host"), read with
+// node:util parseArgs. Pure: takes argv, returns either the parsed flags or a message naming the flag
+// at fault (the entry prints message + usage and exits 2). Flags that override a setting for one run
+// take their default and bounds from the settings schema, so a flag and the settings file accept
+// the same values. Where the token and the secret come from (flag, file, environment) is
+// credentials.ts.
 
+import { parseArgs } from 'node:util';
 import { checkFleetName, DEFAULT_FLEET, FLEET_ROLES } from '../core/fleet/fleet-names';
+import { DEFAULT_SETTINGS, INT_BOUNDS, type IntSetting } from '../core/settings/settings-schema';
 
 export interface HeadlessArgs {
   /** UI/API port on 127.0.0.1; 0 picks a free one */
   port: number;
-  /** absent → the entry generates one */
+  /** --token T (visible to other local users: credentials.ts warns) */
   token?: string;
+  tokenFile?: string;
   dataDir?: string;
   url?: string;
+  /** --secret S (visible to other local users: credentials.ts warns) */
   secret?: string;
+  secretFile?: string;
   daemonSocket?: string;
   noDaemon: boolean;
   /** keep the history in memory only: no history.sqlite3 in the data folder (absent = false) */
@@ -32,29 +41,30 @@ export interface HeadlessArgs {
 
 export type HeadlessArgsParse = { ok: true; args: HeadlessArgs } | { ok: false; message: string };
 
-type StringKey = 'token' | 'dataDir' | 'url' | 'secret' | 'daemonSocket' | 'nats' | 'natsCreds' | 'fleet' | 'role' | 'fleetKeyFile';
-type IntKey = 'port' | 'timeoutMs' | 'retryBackoffMs' | 'circuitCooldownMs' | 'queueSize' | 'concurrency';
+type StringKey =
+  | 'token'
+  | 'tokenFile'
+  | 'dataDir'
+  | 'url'
+  | 'secret'
+  | 'secretFile'
+  | 'daemonSocket'
+  | 'nats'
+  | 'natsCreds'
+  | 'fleet'
+  | 'role'
+  | 'fleetKeyFile';
+type RunSetting = Extract<IntSetting, 'timeoutMs' | 'retryBackoffMs' | 'circuitCooldownMs' | 'queueSize' | 'concurrency'>;
 type BoolKey = 'noDaemon' | 'noOutbox' | 'demo' | 'help';
 
-type FlagSpec = { usage: string; describe: string } & (
+type FlagSpec = { flag: string; usage: string; describe: string } & (
   | { kind: 'string'; key: StringKey; check?: (value: string) => string | null }
-  | { kind: 'int'; key: IntKey; min: number; max: number }
-  | { kind: 'bool'; key: BoolKey }
+  | { kind: 'port'; key: 'port' }
+  | { kind: 'setting'; key: RunSetting }
+  | { kind: 'bool'; key: BoolKey; short?: string }
 );
 
 const MAX_PORT = 65_535;
-
-/** Node's timers hold at most a signed 32-bit number of ms; longer values silently become 1 ms. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/**
- * Queue capacity: the dispatcher needs room for one event at least, and a million waiting events
- * is the same ceiling the settings file allows (settings-schema.ts).
- */
-const MAX_QUEUE_SIZE = 1_000_000;
-
-/** Parallel deliveries to one webhook: past this it is a flood, not a tuning knob. */
-const MAX_CONCURRENCY = 64;
 
 /**
  * The token travels in an `Authorization: Bearer` header and in the page's URL (`#token=`), so it
@@ -62,7 +72,7 @@ const MAX_CONCURRENCY = 64;
  */
 const TOKEN_CHARS = /^[A-Za-z0-9._~-]+$/;
 
-function checkToken(value: string): string | null {
+export function checkToken(value: string): string | null {
   return TOKEN_CHARS.test(value) ? null : 'may contain only letters, digits and . _ ~ -';
 }
 
@@ -75,32 +85,46 @@ function checkRole(value: string): string | null {
   return (FLEET_ROLES as readonly string[]).includes(value) ? null : `must be one of ${FLEET_ROLES.join(', ')}, got "${value}"`;
 }
 
+/** A run-only override of a setting: its usage line shows the setting's default and bounds. */
+function settingFlag(flag: string, key: RunSetting, describe: string): FlagSpec {
+  const [min, max] = INT_BOUNDS[key];
+  return { flag, kind: 'setting', key, usage: `${flag} N`, describe: `${describe} (${min}-${max}, default ${DEFAULT_SETTINGS[key]})` };
+}
+
 /** In usage order. */
-const FLAG_SPECS: readonly (FlagSpec & { flag: string })[] = [
-  { flag: '--port', kind: 'int', key: 'port', min: 0, max: MAX_PORT, usage: '--port N', describe: 'UI/API port on 127.0.0.1; 0 (default) picks a free one' },
-  { flag: '--token', kind: 'string', key: 'token', check: checkToken, usage: '--token T', describe: 'API token (letters, digits, . _ ~ -); generated when absent' },
+const FLAG_SPECS: readonly FlagSpec[] = [
+  { flag: '--port', kind: 'port', key: 'port', usage: '--port N', describe: 'UI/API port on 127.0.0.1; 0 (default) picks a free one' },
+  { flag: '--token', kind: 'string', key: 'token', check: checkToken, usage: '--token T', describe: 'API token (letters, digits, . _ ~ -); generated when absent. Visible to other local users: prefer --token-file or PILOT_WEBHOOK_TOKEN' },
+  { flag: '--token-file', kind: 'string', key: 'tokenFile', usage: '--token-file F', describe: 'read the API token from file F (its first line)' },
   { flag: '--data-dir', kind: 'string', key: 'dataDir', usage: '--data-dir D', describe: "settings, state and history folder (default: the platform's app-data folder)" },
   { flag: '--url', kind: 'string', key: 'url', usage: '--url U', describe: 'webhook URL for this run (validated; refused → exit with the reason)' },
-  { flag: '--secret', kind: 'string', key: 'secret', usage: '--secret S', describe: 'signing secret (whsec_<base64> for Standard Webhooks, or raw)' },
+  { flag: '--secret', kind: 'string', key: 'secret', usage: '--secret S', describe: 'signing secret (whsec_<base64> for Standard Webhooks, or raw). Visible to other local users: prefer --secret-file or PILOT_WEBHOOK_SECRET' },
+  { flag: '--secret-file', kind: 'string', key: 'secretFile', usage: '--secret-file F', describe: 'read the signing secret from file F (its first line)' },
   { flag: '--daemon-socket', kind: 'string', key: 'daemonSocket', usage: '--daemon-socket P', describe: "the Pilot daemon's socket path" },
   { flag: '--no-daemon', kind: 'bool', key: 'noDaemon', usage: '--no-daemon', describe: 'run without a daemon link' },
   { flag: '--no-outbox', kind: 'bool', key: 'noOutbox', usage: '--no-outbox', describe: 'keep the history in memory only (no history.sqlite3; pending events are lost on exit)' },
   { flag: '--demo', kind: 'bool', key: 'demo', usage: '--demo', describe: 'synthetic events; with no URL, a built-in local receiver as target; no daemon link unless --daemon-socket is given' },
-  { flag: '--timeout-ms', kind: 'int', key: 'timeoutMs', min: 1, max: MAX_TIMER_MS, usage: '--timeout-ms N', describe: 'per-attempt timeout (default 5000)' },
-  { flag: '--retry-backoff-ms', kind: 'int', key: 'retryBackoffMs', min: 0, max: MAX_TIMER_MS, usage: '--retry-backoff-ms N', describe: 'first wait between attempts, then doubling (default 1000)' },
-  { flag: '--circuit-cooldown-ms', kind: 'int', key: 'circuitCooldownMs', min: 0, max: MAX_TIMER_MS, usage: '--circuit-cooldown-ms N', describe: 'circuit breaker cool-down (default 30000)' },
-  { flag: '--queue-size', kind: 'int', key: 'queueSize', min: 1, max: MAX_QUEUE_SIZE, usage: '--queue-size N', describe: 'events that may wait, the one in flight not counted (default 1024)' },
-  { flag: '--concurrency', kind: 'int', key: 'concurrency', min: 1, max: MAX_CONCURRENCY, usage: '--concurrency N', describe: `deliveries in flight at once, 1-${MAX_CONCURRENCY} (default 1)` },
+  settingFlag('--timeout-ms', 'timeoutMs', 'per-attempt timeout in ms'),
+  settingFlag('--retry-backoff-ms', 'retryBackoffMs', 'first wait between attempts in ms, then doubling'),
+  settingFlag('--circuit-cooldown-ms', 'circuitCooldownMs', 'circuit breaker cool-down in ms'),
+  settingFlag('--queue-size', 'queueSize', 'events that may wait, the one in flight not counted'),
+  settingFlag('--concurrency', 'concurrency', 'deliveries in flight at once'),
   { flag: '--nats', kind: 'string', key: 'nats', check: checkNatsUrls, usage: '--nats URLS', describe: 'fleet mode: the NATS JetStream servers, comma-separated (nats://h1:4222,nats://h2:4222)' },
   { flag: '--nats-creds', kind: 'string', key: 'natsCreds', usage: '--nats-creds F', describe: 'fleet mode: NATS credentials file (.creds)' },
   { flag: '--fleet', kind: 'string', key: 'fleet', check: checkFleetName, usage: '--fleet NAME', describe: `fleet mode: the fleet's name (default ${DEFAULT_FLEET})` },
   { flag: '--role', kind: 'string', key: 'role', check: checkRole, usage: '--role R', describe: 'fleet mode: ingest, deliver or all (default all)' },
-  { flag: '--fleet-key-file', kind: 'string', key: 'fleetKeyFile', usage: '--fleet-key-file F', describe: "fleet mode: the fleet key (base64 of 32 random bytes, mode 0600), the same on every process" },
-  { flag: '--help', kind: 'bool', key: 'help', usage: '--help, -h', describe: 'print this help and exit' },
+  { flag: '--fleet-key-file', kind: 'string', key: 'fleetKeyFile', usage: '--fleet-key-file F', describe: 'fleet mode: the fleet key (base64 of 32 random bytes, mode 0600), the same on every process' },
+  { flag: '--help', kind: 'bool', key: 'help', short: 'h', usage: '--help, -h', describe: 'print this help and exit' },
 ];
 
-const BY_FLAG = new Map<string, FlagSpec & { flag: string }>(FLAG_SPECS.map((s) => [s.flag, s]));
-BY_FLAG.set('-h', BY_FLAG.get('--help') as FlagSpec & { flag: string });
+/** parseArgs' option table, derived from the specs: every value is read as a string and checked here. */
+const OPTIONS = Object.fromEntries(
+  FLAG_SPECS.map((s) => [
+    s.flag.slice(2),
+    s.kind === 'bool' ? { type: 'boolean' as const, ...(s.short !== undefined && { short: s.short }) } : { type: 'string' as const },
+  ]),
+);
+const BY_NAME = new Map(FLAG_SPECS.map((s) => [s.flag.slice(2), s]));
 
 const USAGE_COLUMN = Math.max(...FLAG_SPECS.map((s) => s.usage.length)) + 2;
 
@@ -112,58 +136,95 @@ export const HEADLESS_USAGE = [
   '',
   'Flags (--flag value or --flag=value):',
   ...FLAG_SPECS.map((s) => `  ${s.usage.padEnd(USAGE_COLUMN)}${s.describe}`),
+  '',
+  'Environment: PILOT_WEBHOOK_TOKEN (API token), PILOT_WEBHOOK_SECRET (signing secret).',
 ].join('\n');
 
 const DIGITS = /^\d+$/;
 
+/** parseArgs' own errors, said in our words and naming the flag. */
+function explainParseError(err: unknown): string {
+  const code = (err as { code?: unknown }).code;
+  const message = err instanceof Error ? err.message : String(err);
+  const named = /'(-{1,2}[^' <=]+)/.exec(message)?.[1] ?? '';
+  switch (code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown flag ${named}`;
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return `unexpected argument "${named.replace(/^'|'$/g, '') || /'([^']*)'/.exec(message)?.[1]}" (flags start with --)`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
+      if (/does not take an argument/.test(message)) return `${named} takes no value`;
+      const spec = BY_NAME.get(named.slice(2));
+      const usage = spec?.usage ?? `${named} <value>`;
+      return /ambiguous/.test(message)
+        ? `${named} needs a value (${usage}); a value that starts with "-" is given as ${named}=-value`
+        : `${named} needs a value (${usage})`;
+    }
+    default:
+      return message;
+  }
+}
+
+function readInt(spec: FlagSpec, raw: string, min: number, max: number): number | string {
+  const n = DIGITS.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n)) return `${spec.flag} must be a whole number from ${min} to ${max}, got "${raw}"`;
+  if (n < min || n > max) return `${spec.flag} must be between ${min} and ${max}, got ${n}`;
+  return n;
+}
+
+/** Unknown flags and positional arguments are errors (strict); tokens show repeats. */
+function readFlags(argv: readonly string[]) {
+  return parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false, tokens: true });
+}
+
 export function parseHeadlessArgs(argv: readonly string[]): HeadlessArgsParse {
-  const args: HeadlessArgs = { port: 0, noDaemon: false, demo: false, help: false };
-  const seen = new Set<string>();
+  let parsed: ReturnType<typeof readFlags>;
+  try {
+    parsed = readFlags(argv);
+  } catch (err) {
+    return { ok: false, message: explainParseError(err) };
+  }
   const fail = (message: string): HeadlessArgsParse => ({ ok: false, message });
 
-  for (let i = 0; i < argv.length; i++) {
-    const item = argv[i] ?? '';
-    if (!item.startsWith('-')) return fail(`unexpected argument "${item}" (flags start with --)`);
-    const eq = item.indexOf('=');
-    const name = eq === -1 ? item : item.slice(0, eq);
-    const spec = BY_FLAG.get(name);
-    if (spec === undefined) return fail(`unknown flag ${name}`);
-    if (seen.has(spec.flag)) return fail(`${spec.flag} is given more than once`);
-    seen.add(spec.flag);
+  // parseArgs keeps the last of a repeated flag; a repeat is more likely a mistake than an intent.
+  const seen = new Set<string>();
+  for (const token of parsed.tokens) {
+    if (token.kind !== 'option') continue;
+    if (seen.has(token.name)) return fail(`--${token.name} is given more than once`);
+    seen.add(token.name);
+  }
 
+  const args: HeadlessArgs = { port: 0, noDaemon: false, demo: false, help: false };
+  for (const [name, value] of Object.entries(parsed.values)) {
+    const spec = BY_NAME.get(name);
+    if (spec === undefined) continue;
     if (spec.kind === 'bool') {
-      if (eq !== -1) return fail(`${spec.flag} takes no value`);
-      args[spec.key] = true;
+      args[spec.key] = value === true;
       continue;
     }
-
-    let value: string | undefined;
-    if (eq !== -1) {
-      value = item.slice(eq + 1);
-    } else {
-      // A following flag is not a value: `--token --demo` is a forgotten token, not a token.
-      const next = argv[i + 1];
-      if (next !== undefined && !next.startsWith('--')) {
-        value = next;
-        i++;
+    const raw = String(value);
+    if (raw === '') return fail(`${spec.flag} needs a value (${spec.usage})`);
+    switch (spec.kind) {
+      case 'string': {
+        const problem = spec.check?.(raw) ?? null;
+        if (problem !== null) return fail(`${spec.flag} ${problem}`);
+        args[spec.key] = raw;
+        break;
+      }
+      case 'port': {
+        const n = readInt(spec, raw, 0, MAX_PORT);
+        if (typeof n === 'string') return fail(n);
+        args.port = n;
+        break;
+      }
+      case 'setting': {
+        const [min, max] = INT_BOUNDS[spec.key];
+        const n = readInt(spec, raw, min, max);
+        if (typeof n === 'string') return fail(n);
+        args[spec.key] = n;
+        break;
       }
     }
-    if (value === undefined || value === '') return fail(`${spec.flag} needs a value (${spec.usage})`);
-
-    if (spec.kind === 'string') {
-      const problem = spec.check?.(value) ?? null;
-      if (problem !== null) return fail(`${spec.flag} ${problem}`);
-      args[spec.key] = value;
-      continue;
-    }
-
-    const n = DIGITS.test(value) ? Number(value) : NaN;
-    if (!Number.isSafeInteger(n)) {
-      const what = spec.min > 0 ? `an integer of at least ${spec.min}` : 'a non-negative integer';
-      return fail(`${spec.flag} must be ${what}, got "${value}"`);
-    }
-    if (n < spec.min || n > spec.max) return fail(`${spec.flag} must be between ${spec.min} and ${spec.max}, got ${n}`);
-    args[spec.key] = n;
   }
 
   const fleetOnly = (['natsCreds', 'fleet', 'role', 'fleetKeyFile'] as const).find((k) => args[k] !== undefined);
@@ -171,13 +232,13 @@ export function parseHeadlessArgs(argv: readonly string[]): HeadlessArgsParse {
     return fail(`--${fleetOnly.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs --nats (fleet mode)`);
   }
   if (args.nats !== undefined && args.fleetKeyFile === undefined) {
-    return fail('--nats needs --fleet-key-file: the fleet key encrypts the destinations\' secrets in the cluster');
+    return fail("--nats needs --fleet-key-file: the fleet key encrypts the destinations' secrets in the cluster");
   }
   if (args.nats !== undefined && args.noOutbox) {
     return fail('--no-outbox and --nats cannot be used together (fleet mode keeps events in JetStream)');
   }
-  if (args.noDaemon && args.daemonSocket !== undefined) {
-    return fail('--daemon-socket and --no-daemon cannot be used together');
-  }
+  if (args.noDaemon && args.daemonSocket !== undefined) return fail('--daemon-socket and --no-daemon cannot be used together');
+  if (args.token !== undefined && args.tokenFile !== undefined) return fail('--token and --token-file cannot be used together');
+  if (args.secret !== undefined && args.secretFile !== undefined) return fail('--secret and --secret-file cannot be used together');
   return { ok: true, args };
 }

@@ -4,11 +4,11 @@
 import type { App, BrowserWindow } from 'electron';
 
 /**
- * Upper bound on the quit-time cleanup. The controller first tells the daemon its URL (one IPC
- * round trip, normally milliseconds) and then drains the dispatcher for at most 5 s (the
- * reference plugin's drain); one more second covers the hand-back and closing the history. After
- * this the app exits anyway: a quit must never hang (with the outbox, what is still pending is
- * sent at the next start).
+ * Upper bound on the quit-time cleanup when the controller has not said its own (it has not
+ * started yet). A running controller's closeBudgetMs is the sum of its two bounded steps, the
+ * daemon hand-back and the dispatcher's drain, plus a margin; the quit waits that long. After it
+ * the app exits anyway: a quit must never hang (with the outbox, what is still pending is sent
+ * at the next start).
  */
 export const QUIT_CLEANUP_TIMEOUT_MS = 6000;
 
@@ -28,7 +28,8 @@ export function claimSingleInstance(app: Pick<App, 'requestSingleInstanceLock' |
 export interface QuitSequenceOptions {
   /** the cleanup: controller.close() */
   cleanup(): Promise<void>;
-  timeoutMs?: number;
+  /** the bound, read when the quit starts (the controller's close budget is known only by then) */
+  timeoutMs?: number | (() => number | undefined);
   /** where a failed or timed-out cleanup is reported */
   onCleanupError?(err: unknown): void;
 }
@@ -63,7 +64,7 @@ export function installQuitSequence(app: Pick<App, 'on' | 'exit'>, opts: QuitSeq
     // handlers; everything that needed closing has just been closed.
     void withTimeout(
       Promise.resolve().then(() => opts.cleanup()),
-      opts.timeoutMs ?? QUIT_CLEANUP_TIMEOUT_MS,
+      (typeof opts.timeoutMs === 'function' ? opts.timeoutMs() : opts.timeoutMs) ?? QUIT_CLEANUP_TIMEOUT_MS,
     )
       .catch((err: unknown) => opts.onCleanupError?.(err))
       .finally(() => app.exit(EXIT_OK));

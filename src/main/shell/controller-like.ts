@@ -14,6 +14,8 @@ export interface ControllerLike {
   getSecret(): string | null;
   /** the whole history, oldest first, a page at a time: for the export to a file the user picks */
   historyPages(): Iterable<DeliveryRecord[]>;
+  /** the longest close() takes (daemon hand-back + drain + margin): the quit waits this long */
+  readonly closeBudgetMs?: number;
   /** drains the dispatcher (bounded) and hands the daemon its URL back */
   close(): Promise<void>;
 }

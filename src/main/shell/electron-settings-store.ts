@@ -12,6 +12,13 @@ import { SETTINGS_FILE_NAME, unreadableReason, type OpenedStore } from '../core/
 import type { KeyValueStore } from '../core/settings/settings-schema';
 import type { SecretStore } from '../core/settings/settings';
 import type { ShellElectron } from './electron-api';
+import {
+  isEmptyBundle,
+  PLAIN_SECRETS_KEY,
+  plainDestinationSecrets,
+  readBundle,
+  type DestinationSecrets,
+} from '../core/destinations/destination-secrets';
 
 /** Owner-only, as the headless file: it may hold the (encrypted) secret and the webhook URL. */
 const SETTINGS_FILE_MODE = 0o600;
@@ -110,4 +117,50 @@ export function safeSecretStore(kv: KeyValueStore, safeStorage: ShellElectron['s
     },
     set: put,
   };
+}
+
+/** Where the destinations' encrypted secret bundles live: id → base64 of safeStorage's ciphertext. */
+export const ENCRYPTED_DESTINATION_SECRETS_KEY = 'destinationSecretsEncrypted';
+
+/**
+ * The destinations' signing secrets and header values, each destination's bundle encrypted with
+ * safeStorage when the OS offers encryption (else in clear in the owner-only file, said so).
+ * Bundles found in clear are moved into the encrypted key as soon as encryption is available.
+ */
+export function safeDestinationSecrets(kv: KeyValueStore, safeStorage: ShellElectron['safeStorage']): DestinationSecrets {
+  const plain = plainDestinationSecrets(kv);
+  if (!safeStorage.isEncryptionAvailable()) {
+    return { ...plain, warnings: ['The system keychain is not available: destination secrets and header values are kept unencrypted in the settings file (readable by your user only).'] };
+  }
+  const warnings: string[] = [];
+  const encrypted = (): Record<string, unknown> => {
+    const raw = kv.store[ENCRYPTED_DESTINATION_SECRETS_KEY];
+    return typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
+  };
+  const store: DestinationSecrets = {
+    warnings,
+    get: (id) => {
+      const value = encrypted()[id];
+      if (typeof value !== 'string') return { secret: null, headers: {} };
+      try {
+        return readBundle(JSON.parse(safeStorage.decryptString(Buffer.from(value, 'base64'))));
+      } catch {
+        warnings.push(`The saved secrets of destination ${id} could not be decrypted (the system keychain changed); set them again.`);
+        return { secret: null, headers: {} };
+      }
+    },
+    set: (id, bundle) => {
+      const next = { ...encrypted() };
+      if (bundle === null || isEmptyBundle(bundle)) delete next[id];
+      else next[id] = safeStorage.encryptString(JSON.stringify(bundle)).toString('base64');
+      kv.set(ENCRYPTED_DESTINATION_SECRETS_KEY, next);
+    },
+  };
+  // Bundles a headless run (or a keychain-less session) left in clear move into the encrypted key.
+  const clear = kv.store[PLAIN_SECRETS_KEY];
+  if (typeof clear === 'object' && clear !== null && !Array.isArray(clear)) {
+    for (const id of Object.keys(clear)) store.set(id, plain.get(id));
+    kv.delete(PLAIN_SECRETS_KEY);
+  }
+  return store;
 }

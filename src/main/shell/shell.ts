@@ -64,13 +64,14 @@ export async function startShell(opts: ShellOptions): Promise<RunningShell | nul
   }
 
   let controllerStarting: Promise<ControllerLike> | null = null;
+  let started: ControllerLike | null = null;
   const disposers: (() => void)[] = [];
   const quit = installQuitSequence(app, {
     cleanup: async () => {
       for (const dispose of disposers.splice(0)) dispose();
       if (controllerStarting !== null) await (await controllerStarting).close();
     },
-    timeoutMs: opts.quitTimeoutMs,
+    timeoutMs: () => opts.quitTimeoutMs ?? started?.closeBudgetMs,
     onCleanupError: (err) => opts.log(`quit: ${describe(err)}`),
   });
   // The app lives in the tray: closing every window is not a reason to quit.
@@ -81,6 +82,7 @@ export async function startShell(opts: ShellOptions): Promise<RunningShell | nul
 
   controllerStarting = opts.createController();
   const controller = await controllerStarting;
+  started = controller;
   const handlers = shellHandlers(controller, opts.electron);
 
   let state: AppState = controller.getState();

@@ -4,6 +4,7 @@
 import type { MenuItemConstructorOptions } from 'electron';
 import type { AppState } from '../../shared/bridge';
 import type { Outcome } from '../../shared/delivery';
+import { fleetSummary } from '../../shared/fleet';
 import { statusOf, type Status } from '../../shared/status';
 
 export const APP_DISPLAY_NAME = 'Pilot Webhook';
@@ -32,6 +33,7 @@ export interface TrayView {
 /** Stable ids, so tests (and accessibility tools) can find an item without matching its text. */
 export const TRAY_ITEM_IDS = {
   status: 'status',
+  fleet: 'fleet',
   open: 'open',
   failures: 'failures',
   version: 'version',
@@ -78,6 +80,8 @@ export function buildTrayMenu(
   const template: MenuItemConstructorOptions[] = [
     // Disabled: a line of information, not a command.
     { id: TRAY_ITEM_IDS.status, label: status.label, enabled: false },
+    // Fleet mode: which fleet, and how many of its NATS servers are reached (and what is wrong).
+    ...(state.fleet ? [{ id: TRAY_ITEM_IDS.fleet, label: fleetSummary(state.fleet), enabled: false }] : []),
     { type: 'separator' },
     { id: TRAY_ITEM_IDS.open, label: 'Open delivery log', click: () => actions.openWindow() },
     ...(failed > 0
@@ -108,5 +112,5 @@ export function buildTrayMenu(
     ...(version === undefined ? [] : [{ id: TRAY_ITEM_IDS.version, label: `${APP_DISPLAY_NAME} ${version}`, enabled: false }]),
     { id: TRAY_ITEM_IDS.quit, label: `Quit ${APP_DISPLAY_NAME}`, click: () => actions.quit() },
   ];
-  return { status, tooltip: trayTooltip(status), template };
+  return { status, tooltip: state.fleet ? `${trayTooltip(status)} (fleet ${state.fleet.name})` : trayTooltip(status), template };
 }

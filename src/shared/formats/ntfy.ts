@@ -53,6 +53,7 @@ export function renderNtfy(msg: ChatMessage): RenderedBody {
   return {
     contentType: 'text/plain; charset=utf-8',
     body: truncateBytes(parts.join('\n\n'), NTFY_MAX_BODY_BYTES),
-    headers: { Title: headerSafe(`Pilot: ${msg.title}`.slice(0, 250)), Tags: tags, Priority: PRIORITY[msg.severity] },
+    // ASCII separators keep the common title a plain header (no encoded word needed).
+    headers: { Title: headerSafe(`Pilot: ${msg.title.replace(/ · /g, ' - ')}`.slice(0, 250)), Tags: tags, Priority: PRIORITY[msg.severity] },
   };
 }

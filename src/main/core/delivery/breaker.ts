@@ -23,6 +23,20 @@ export const CIRCUIT_COOLDOWN_MS = 30_000;
  */
 export type Admission = 'send' | 'probe' | 'skip' | 'wait';
 
+/**
+ * What one admitted event reports back, exactly once: the breaker remembers whether it was the
+ * probe, so nobody else has to carry that flag along the delivery.
+ */
+export interface BreakerTicket {
+  readonly probe: boolean;
+  /** a 2xx */
+  success(): void;
+  /** every attempt of this turn used up on 5xx or network errors */
+  exhausted(): void;
+  /** an outcome the breaker does not judge (4xx, 3xx, blocked, abandoned) */
+  neutral(): void;
+}
+
 export interface BreakerOptions {
   threshold?: number;
   cooldownMs?: number;
@@ -58,6 +72,28 @@ export class CircuitBreaker {
     if (this.probeInFlight) return 'wait';
     this.probeInFlight = true;
     return 'probe';
+  }
+
+  /** The ticket of an event admitted as 'send' or 'probe'; only its first report counts. */
+  ticket(admission: 'send' | 'probe'): BreakerTicket {
+    const probe = admission === 'probe';
+    let reported = false;
+    const once = (report: (wasProbe: boolean) => void) => () => {
+      if (reported) return;
+      reported = true;
+      report(probe);
+    };
+    return {
+      probe,
+      success: once((p) => this.recordSuccess(p)),
+      exhausted: once((p) => this.recordExhausted(p)),
+      neutral: once((p) => this.recordNeutral(p)),
+    };
+  }
+
+  /** true while the probe's outcome is awaited: the only time the window may say "probing" */
+  get probing(): boolean {
+    return this.probeInFlight;
   }
 
   /** A 2xx. Resets the count; a probe's success closes the breaker. */
@@ -96,12 +132,14 @@ export class CircuitBreaker {
     return this.halfOpen ? 'half-open' : 'closed';
   }
 
-  view(): BreakerView {
+  /** The breaker's part of the destination's view (the client adds what it holds). */
+  view(): Pick<BreakerView, 'state' | 'openUntil' | 'consecutiveFailures' | 'probing'> {
     const state = this.state;
     return {
       state,
       openUntil: state === 'open' ? this.openUntil : null,
       consecutiveFailures: this.consecutive,
+      probing: this.probeInFlight,
     };
   }
 

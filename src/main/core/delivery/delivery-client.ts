@@ -1,33 +1,37 @@
 // One URL's delivery: the reference plugin's webhook.Client. Its own queue, breaker and per-URL
 // counters (dropped, circuitSkips) and its workers; a URL change closes it (draining) and starts
 // a fresh one, so those counters restart exactly as the daemon's do. The since-start totals live
-// in the Dispatcher, which owns the clients.
+// in the RecordKeeper, the one owner of the records: this client only reports what happened.
 //
-// Ordering: with concurrency 1 (the reference) one event is in flight at a time, in submission
-// order, its retries included. With concurrency N, up to N events are in flight; they START in
-// submission order but may finish out of order, and one event's retries do not hold up the others.
+// Two modes. Reference (the plugin): the first attempts, then failed; events met while the breaker
+// is open are skipped. Durable (`durable`, with the outbox): the same first attempts, then the
+// retry schedule (retry-schedule.ts); events met while the breaker is open are held in order and
+// go out, oldest accepted first, once a delivery succeeds.
+//
+// Ordering: with concurrency 1 (the reference) one event is in flight at a time, in acceptance
+// order. With concurrency N, up to N events are in flight; they START in acceptance order but may
+// finish out of order, and one event's retries do not hold up the others.
 
 import type { Dispatcher as UndiciDispatcher } from 'undici';
-import { USER_AGENT, type DeliveryRecord, type Outcome } from '../../../shared/delivery';
-import type { RecordLog } from './delivery-log';
-import { BoundedQueue } from './queue';
-import { CircuitBreaker } from './breaker';
-import { backoffDelay, parseRetryAfter } from './backoff';
-import { sendAttempt, type AttemptOutcome } from './http-sender';
-import { signatureHeaders } from './signing';
+import { REFUSAL_STREAK, type BreakerView, type DeliveryRecord, type Refusal } from '../../../shared/delivery';
+import { CircuitBreaker, type BreakerTicket } from './breaker';
+import { PendingQueue } from './pending-queue';
+import type { ClientEvents } from './record-keeper';
+import type { RequestSigner } from './request-headers';
+import { RetryWaitList } from './retry-wait-list';
+import { sleep } from './abortable-sleep';
+import { AttemptTurn, type TurnEnd } from './attempt-turn';
 
-/** 4xx answers that mean "not now" rather than "never": retried, honouring Retry-After. */
-export const RETRYABLE_CLIENT_STATUSES: ReadonlySet<number> = new Set([408, 429]);
-
-// Defined in shared (the window lists it among the headers sent); re-exported for the senders.
-export { USER_AGENT };
+// Defined in shared (the window lists it among the headers sent); re-exported for the tests.
+export { USER_AGENT } from '../../../shared/delivery';
 
 export type UrlCheck = (url: string) => { ok: true; url: string } | { ok: false; code: string; message: string };
 
-export type FinalOutcome = Exclude<Outcome, 'queued' | 'rejected' | 'filtered'>;
-
 /** What becomes of an event offered to a client. */
 export type Verdict = 'queued' | 'dropped' | 'circuit_skipped';
+
+/** Characters of a receiver's answer quoted when it refuses every event. */
+const REFUSAL_REASON_CHARS = 80;
 
 export interface ResolvedOptions {
   queueSize: number;
@@ -46,58 +50,44 @@ export interface ResolvedOptions {
    * when there is room) instead of dropping it
    */
   outbox: boolean;
+  /** durable mode: the retry schedule after the first attempts, and the breaker holds */
+  durable: boolean;
+  /** the later attempts' waits, ms (durable mode; empty: none) */
+  retrySchedule: readonly number[];
+  /** an event older than this is not tried again: failed (durable mode) */
+  maxEventAgeMs: number;
   agent: UndiciDispatcher;
   checkUrl: UrlCheck;
   now: () => number;
+  /** the schedule's jitter */
+  random: () => number;
 }
 
-/** What a client needs from the Dispatcher that owns it. */
-export interface ClientHost {
+/** The switches the Dispatcher sets and every client of it reads. */
+export interface DeliveryGate {
+  /** the user paused delivery: nothing new starts */
+  readonly paused: boolean;
+  /** the dispatcher is closing: with an outbox, what is still pending stays so for the next start */
+  readonly closing: boolean;
+  /** the machine sleeps or is offline: attempts wait instead of being used up */
+  readonly suspended: boolean;
+}
+
+/** What a client works with besides its URL: all owned by the Dispatcher. */
+export interface ClientParts {
   readonly options: ResolvedOptions;
-  readonly log: RecordLog;
-  isPaused(): boolean;
-  /** the record a parked id stands for, as stored */
-  load(id: number): DeliveryRecord | undefined;
-  /** closing with an outbox: what is still pending stays so, for the next start */
-  keepsPending(): boolean;
-  secret(): string | null;
-  /** the webhook-id of an event: the same for each of its attempts */
-  messageId(rec: DeliveryRecord): string;
-  /** moves a queued record to its final outcome: counts it, logs it, announces it */
-  settle(rec: DeliveryRecord, outcome: FinalOutcome, detail: string): void;
-  changed(): void;
+  readonly gate: DeliveryGate;
+  /** where a parked id's record is read from (the log, as stored) */
+  readonly records: { get(id: number): DeliveryRecord | undefined };
+  readonly signer: RequestSigner;
+  /** where the client reports every change of a record: it never writes one itself */
+  readonly events: ClientEvents;
 }
 
-/** Resolves true after `ms`, or false as soon as `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
+/** Node's timers hold at most a signed 32-bit number of ms; longer ones fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
-function failureText(attempt: AttemptOutcome['record']): string {
-  return attempt.error === 'http' ? `HTTP ${attempt.status}` : (attempt.message ?? attempt.error ?? 'error');
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-
-/** What a record weighs in the queue: its payload's length (characters, about bytes for JSON). */
-function payloadBytes(rec: DeliveryRecord): number {
-  return rec.payload.length;
-}
-
-const BYTES_PER_MIB = 1_048_576;
+type Next = { rec: DeliveryRecord; from: 'pending' | 'waiting' };
 
 export class DeliveryClient {
   /** events refused because the queue was full (Go: Client.Dropped) */
@@ -106,48 +96,59 @@ export class DeliveryClient {
   circuitSkips = 0;
   readonly breaker: CircuitBreaker;
 
-  private readonly queue: BoundedQueue<DeliveryRecord>;
-  /**
-   * With an outbox: ids of events waiting in the log because the queue was full (or resumed at
-   * start), oldest first. Only ids are held, so memory stays bounded by the queue size.
-   */
-  private backlog: number[] = [];
-  private backlogHead = 0;
+  private readonly pending: PendingQueue;
+  /** durable mode: events waiting for a later attempt, by due time */
+  private readonly waiting = new RetryWaitList();
   private readonly inFlight = new Set<DeliveryRecord>();
   private readonly stop = new AbortController();
+  private readonly turn: AttemptTurn;
   private workers: Promise<void>[] = [];
   private waiters: (() => void)[] = [];
   private started = false;
   private draining = false;
   private stopReason = 'the dispatcher closed';
-  private closing: Promise<void> | null = null;
+  private closing: Promise<number[]> | null = null;
   private cooldownTimer: NodeJS.Timeout | null = null;
+  private dueTimer: NodeJS.Timeout | null = null;
+  private refusal: Refusal | null = null;
   private resolveClosed!: () => void;
   /** Settles when close() has finished: nothing of this client is queued or in flight any more. */
   readonly closed = new Promise<void>((resolve) => (this.resolveClosed = resolve));
 
+  private readonly o: ResolvedOptions;
+  private readonly gate: DeliveryGate;
+  private readonly events: ClientEvents;
+
   constructor(
     readonly url: string,
-    private readonly host: ClientHost,
+    private readonly parts: ClientParts,
   ) {
-    const o = host.options;
-    this.queue = new BoundedQueue<DeliveryRecord>(o.queueSize, o.queueBytes, payloadBytes);
+    const o = (this.o = parts.options);
+    this.gate = parts.gate;
+    this.events = parts.events;
+    this.pending = new PendingQueue(o.queueSize, o.queueBytes, (id) => this.load(id));
     this.breaker = new CircuitBreaker({ threshold: o.circuitThreshold, cooldownMs: o.circuitCooldownMs, now: o.now });
+    this.turn = new AttemptTurn(url, o, parts.signer, parts.events, this.stop.signal, () => this.gate.suspended);
   }
 
   /**
    * What would become of an event offered now, without taking it: 'dropped' when the queue is full
-   * (without an outbox); 'circuit_skipped' when the breaker is open and a free worker would take
-   * this event off the queue right now: the same rule the worker applies at dequeue, applied at
-   * once so the record shows its fate immediately. Pure, so the caller can store the record
-   * first and only then commit with take().
+   * (without an outbox); 'circuit_skipped' (reference mode) when the breaker is open and a free
+   * worker would take this event off the queue right now: the same rule the worker applies at
+   * dequeue, applied at once so the record shows its fate immediately. Pure, so the caller can
+   * store the record first and only then commit with take().
    */
   verdict(rec: DeliveryRecord): Verdict {
-    const idleWorker = this.started && this.inFlight.size < this.host.options.concurrency;
-    const nothingAhead = this.queue.size === 0 && this.backlogSize === 0;
-    if (nothingAhead && idleWorker && !this.host.isPaused() && this.breaker.state === 'open') return 'circuit_skipped';
-    if (this.backlogSize === 0 && this.queue.hasRoomFor(rec)) return 'queued';
-    return this.host.options.outbox ? 'queued' : 'dropped';
+    const idleWorker = this.started && this.inFlight.size < this.o.concurrency;
+    const open = this.breaker.state === 'open';
+    if (!this.o.durable && open && this.pending.size === 0 && idleWorker && !this.gate.paused) return 'circuit_skipped';
+    if (this.pending.hasRoomFor(rec)) return 'queued';
+    return this.o.outbox ? 'queued' : 'dropped';
+  }
+
+  /** Why the queue is full, for a dropped record's detail. */
+  fullDetail(): string {
+    return this.pending.fullDetail();
   }
 
   /** Commits the verdict just given for `rec` (same tick): counts it, or queues or parks it. */
@@ -157,85 +158,69 @@ export class DeliveryClient {
     } else if (verdict === 'dropped') {
       this.dropped++;
     } else {
-      // Order of acceptance: once anything is parked, newcomers queue behind it.
-      if (this.backlogSize > 0 || !this.queue.push(rec)) this.backlog.push(rec.id);
+      this.pending.add(rec);
       this.wake();
     }
   }
 
-  /** Why the queue is full, for a "dropped: the queue was full (…)" detail: count or bytes. */
-  fullDetail(): string {
-    if (this.queue.size === this.queue.capacity) return `${this.queue.size} events waiting`;
-    const mib = (n: number): string =>
-      n >= BYTES_PER_MIB ? `${(n / BYTES_PER_MIB).toFixed(1)} MiB` : `${Math.ceil(n / 1024)} KiB`;
-    return `${this.queue.size} events of ${mib(this.queue.bytes)} waiting; at most ${mib(this.queue.maxBytes)} wait in memory`;
-  }
-
-  /** Takes an event (verdict and take in one step). */
-  enqueue(rec: DeliveryRecord): Verdict {
-    const v = this.verdict(rec);
-    this.take(rec, v);
-    return v;
-  }
-
-  /** Takes up events pending in the outbox (resumed at start), by id, in the order given. */
-  adopt(ids: readonly number[]): void {
-    for (const id of ids) this.backlog.push(id);
+  /**
+   * Takes up events pending in the outbox (resumed at start, or handed over from the previous
+   * URL), in the order given. One waiting for a later attempt keeps its time: a restart continues
+   * the schedule where it was.
+   */
+  adopt(entries: readonly { id: number; nextAttemptAt?: number | null }[]): void {
+    const now = this.o.now();
+    const ids: number[] = [];
+    for (const e of entries) {
+      if (this.o.durable && e.nextAttemptAt != null && e.nextAttemptAt > now) this.waiting.add(e.id, e.nextAttemptAt);
+      else ids.push(e.id);
+    }
+    this.pending.adopt(ids);
+    this.armDueTimer();
     this.wake();
-  }
-
-  private get backlogSize(): number {
-    return this.backlog.length - this.backlogHead;
-  }
-
-  /** Moves parked events into the queue while it has room, oldest first. */
-  private refill(): void {
-    while (this.backlogSize > 0 && this.queue.size < this.queue.capacity) {
-      const id = this.backlog[this.backlogHead]!;
-      const rec = this.host.load(id);
-      if (rec?.outcome === 'queued') {
-        // Full by bytes: it stays parked (in the log) until deliveries make room.
-        if (!this.queue.hasRoomFor(rec)) break;
-        rec.url = this.url;
-        this.queue.push(rec);
-      }
-      this.backlogHead++;
-    }
-    // Drop the consumed prefix once it is as long as the rest: amortised O(1) per event.
-    if (this.backlogHead > 0 && this.backlogHead >= this.backlogSize) {
-      this.backlog = this.backlog.slice(this.backlogHead);
-      this.backlogHead = 0;
-    }
   }
 
   /** Starts the workers (after the previous URL's client has drained). Idempotent. */
   start(): void {
     if (this.started) return;
     this.started = true;
-    for (let i = 0; i < this.host.options.concurrency; i++) this.workers.push(this.work());
+    for (let i = 0; i < this.o.concurrency; i++) this.workers.push(this.work());
   }
 
-  /** Lets waiting workers look again (new event, resume, probe finished, closing). */
+  /** Lets waiting workers look again (new event, resume, probe finished, due time, closing). */
   wake(): void {
     const waiters = this.waiters;
     this.waiters = [];
     for (const resolve of waiters) resolve();
   }
 
+  /** This destination's view: the breaker's, with what is held and whether it refuses everything. */
+  view(): BreakerView {
+    const b = this.breaker.view();
+    const held = this.o.durable && b.state !== 'closed' ? this.pending.size + this.waiting.dueCount(this.o.now()) : 0;
+    return { ...b, held, refusing: this.refusal && this.refusal.count >= REFUSAL_STREAK ? { ...this.refusal } : null };
+  }
+
+  /** Events waiting for a later attempt of the schedule. */
+  get retrying(): number {
+    return this.waiting.size;
+  }
+
   /**
-   * Delivers what is queued for up to `drainMs` (the plugin's Close), then aborts what is in
-   * flight and records everything left as abandoned. Paused, nothing more would be sent, so only
-   * the events already in flight are waited for (pause lets them finish). Idempotent: a second
-   * call returns the first one's promise.
+   * Delivers what is due for up to `drainMs` (the plugin's Close), then aborts what is in flight.
+   * Reference mode records everything left as abandoned. With an outbox, closing the app leaves it
+   * pending for the next start; in durable mode a URL change hands it on: the ids are returned,
+   * in order of acceptance, for the next client. Paused, only the events already in flight are
+   * waited for. Idempotent.
    */
-  close(drainMs: number, reason: string): Promise<void> {
+  close(drainMs: number, reason: string): Promise<number[]> {
     if (this.closing) return this.closing;
     this.stopReason = reason;
     this.draining = true;
     this.start();
     this.wake();
     this.closing = (async () => {
-      const paused = this.host.isPaused();
+      const paused = this.gate.paused;
       const drained = (paused ? this.nothingInFlight() : Promise.all(this.workers)).then(() => true);
       const timer = new AbortController();
       const inTime = await Promise.race([drained, sleep(drainMs, timer.signal).then(() => false)]);
@@ -246,23 +231,45 @@ export class DeliveryClient {
         this.wake();
         await Promise.all(this.workers);
       }
-      for (const rec of this.queue.takeAll()) {
-        this.host.settle(rec, 'abandoned', `abandoned: still queued when ${reason}`);
-      }
-      // Parked events are pending in the log already; they stay so when the outbox keeps them.
-      const parked = this.backlog.slice(this.backlogHead);
-      this.backlog = [];
-      this.backlogHead = 0;
-      if (!this.host.keepsPending()) {
-        for (const id of parked) {
-          const rec = this.host.load(id);
-          if (rec?.outcome === 'queued') this.host.settle(rec, 'abandoned', `abandoned: still queued when ${reason}`);
-        }
-      }
+      const left = this.leftOver(reason);
       if (this.cooldownTimer) clearTimeout(this.cooldownTimer);
+      if (this.dueTimer) clearTimeout(this.dueTimer);
       this.resolveClosed();
+      return left;
     })();
     return this.closing;
+  }
+
+  /** What is still pending after the drain: kept, handed on, or abandoned (see close()). */
+  private leftOver(reason: string): number[] {
+    const { records, parked } = this.pending.takeAll();
+    const waiting = this.waiting.takeAll();
+    if (this.keepsPending) {
+      // Parked and waiting ones are pending in the log already; they stay so.
+      for (const rec of records) this.events.keepPending(rec);
+      return [];
+    }
+    if (this.o.durable) return [...records.map((r) => r.id), ...parked, ...waiting].sort((a, b) => a - b);
+    const detail = `abandoned: still queued when ${reason}`;
+    for (const rec of records) this.events.settle(rec, 'abandoned', detail);
+    for (const id of [...parked, ...waiting]) {
+      const rec = this.parts.records.get(id);
+      if (rec?.outcome === 'queued') this.events.settle(rec, 'abandoned', detail);
+    }
+    return [];
+  }
+
+  /** Closing with an outbox: what is still pending stays so, for the next start. */
+  private get keepsPending(): boolean {
+    return this.gate.closing && this.o.outbox;
+  }
+
+  /** A parked or waiting id's record, if still queued; taken up by this URL. */
+  private load(id: number): DeliveryRecord | undefined {
+    const rec = this.parts.records.get(id);
+    if (rec?.outcome !== 'queued') return undefined;
+    if (rec.url !== this.url) this.events.progress(rec, { detail: rec.detail ?? 'queued', url: this.url });
+    return rec;
   }
 
   private idle(): Promise<void> {
@@ -274,35 +281,66 @@ export class DeliveryClient {
     while (this.inFlight.size > 0) await this.idle();
   }
 
+  /** The oldest accepted event that may go now: a due retry or the head of the queue. */
+  private peekNext(): Next | 'none' | 'lost' {
+    const head = this.pending.peek();
+    const dueId = this.waiting.peekDue(this.o.now());
+    if (dueId !== undefined && (head === undefined || dueId < head.id)) {
+      const rec = this.load(dueId);
+      if (rec === undefined) return 'lost';
+      return { rec, from: 'waiting' };
+    }
+    return head ? { rec: head, from: 'pending' } : 'none';
+  }
+
   private async work(): Promise<void> {
     while (!this.stop.signal.aborted) {
-      this.refill();
-      if (this.queue.size === 0) {
+      const next = this.peekNext();
+      if (next === 'lost') {
+        // Removed from the history meanwhile (retention never does; a hand-edited file might).
+        this.waiting.pop();
+        this.armDueTimer();
+        continue;
+      }
+      if (next === 'none') {
         if (this.draining) return;
         await this.idle();
         continue;
       }
-      if (this.host.isPaused()) {
+      if (this.gate.paused || this.gate.suspended) {
+        if (this.draining && this.gate.suspended) return;
         await this.idle();
         continue;
       }
+      // Held events stay pending (kept for the next start, or handed on) rather than wait out a cool-down.
+      if (this.o.durable && this.draining && this.breaker.state === 'open') return;
       // The breaker is consulted at dequeue, as the plugin's post() does.
       const admission = this.breaker.admit();
       if (admission === 'wait') {
         await this.idle();
         continue;
       }
-      const rec = this.queue.shift()!;
-      if (admission === 'skip') {
-        this.circuitSkips++;
-        this.host.settle(rec, 'circuit_skipped', this.skipDetail());
+      if (admission === 'skip' && this.o.durable) {
+        // Held: the end of the cool-down wakes the workers for the probe.
+        await this.idle();
         continue;
       }
-      this.inFlight.add(rec);
+      if (next.from === 'waiting') {
+        this.waiting.pop();
+        this.armDueTimer();
+      } else {
+        this.pending.shift();
+      }
+      if (admission === 'skip') {
+        this.circuitSkips++;
+        this.events.settle(next.rec, 'circuit_skipped', this.skipDetail());
+        continue;
+      }
+      this.inFlight.add(next.rec);
       try {
-        await this.deliver(rec, admission === 'probe');
+        await this.deliver(next.rec, this.breaker.ticket(admission));
       } finally {
-        this.inFlight.delete(rec);
+        this.inFlight.delete(next.rec);
         this.wake();
       }
     }
@@ -312,130 +350,120 @@ export class DeliveryClient {
   skipDetail(): string {
     const view = this.breaker.view();
     const until = view.openUntil !== null ? ` until ${new Date(view.openUntil).toISOString()}` : '';
-    return `not sent: circuit breaker open${until} after ${plural(view.consecutiveFailures, 'consecutive failure')}`;
+    const n = view.consecutiveFailures;
+    return `not sent: circuit breaker open${until} after ${n} consecutive failure${n === 1 ? '' : 's'}`;
   }
 
-  private headersFor(rec: DeliveryRecord): Record<string, string> {
-    const msgId = this.host.messageId(rec);
-    const timestamp = Math.floor(this.host.options.now() / 1000);
-    const secret = this.host.secret();
-    return {
-      'content-type': 'application/json',
-      'user-agent': USER_AGENT,
-      // Sent unsigned too: a stable id per event lets any receiver drop duplicate retries.
-      'webhook-id': msgId,
-      'webhook-timestamp': String(timestamp),
-      ...(secret ? signatureHeaders(secret, msgId, timestamp, rec.payload) : {}),
-    };
+  private async deliver(rec: DeliveryRecord, ticket: BreakerTicket): Promise<void> {
+    const end = await this.turn.run(rec, ticket);
+    this.after(rec, end, ticket);
   }
 
-  private async deliver(rec: DeliveryRecord, isProbe: boolean): Promise<void> {
-    const o = this.host.options;
-    const check = o.checkUrl(this.url);
-    if (!check.ok) {
-      rec.attempts.push({ startedAt: o.now(), durationMs: 0, error: 'blocked', message: check.message });
-      this.breaker.recordNeutral(isProbe);
-      this.host.settle(rec, 'failed', `blocked: ${check.message}`);
-      return;
-    }
-    rec.detail = isProbe ? 'sending: probe after the circuit breaker cool-down' : 'sending';
-    this.host.log.update(rec);
-
-    let last: AttemptOutcome | undefined;
-    for (let attempt = 1; attempt <= o.maxAttempts; attempt++) {
-      if (last) {
-        const wait = this.retryWait(attempt, last);
-        rec.detail = `${failureText(last.record)} on attempt ${attempt - 1} of ${o.maxAttempts}; retrying in ${wait} ms`;
-        this.host.log.update(rec);
-        if (!(await sleep(wait, this.stop.signal))) {
-          this.breaker.recordNeutral(isProbe);
-          this.host.settle(rec, 'abandoned', `abandoned: ${this.stopReason} while waiting to retry`);
-          return;
+  /** Acts on how a turn ended: settles, holds for later, or hands the record back. */
+  private after(rec: DeliveryRecord, end: TurnEnd, ticket: BreakerTicket): void {
+    switch (end.kind) {
+      case 'aborted':
+        ticket.neutral();
+        if (this.keepsPending) this.events.keepPending(rec);
+        else {
+          const when = end.during === null ? 'while waiting to retry' : `during attempt ${end.during}; the receiver may have got it`;
+          this.events.settle(rec, 'abandoned', `abandoned: ${this.stopReason} ${when}`);
         }
-      }
-      last = await sendAttempt({
-        url: check.url,
-        body: rec.payload,
-        headers: this.headersFor(rec),
-        timeoutMs: o.timeoutMs,
-        agent: o.agent,
-        signal: this.stop.signal,
-        now: o.now,
-      });
-      rec.attempts.push(last.record);
-      if (this.finishIfFinal(rec, last, attempt, isProbe)) return;
-      this.host.log.update(rec);
+        return;
+      case 'final':
+        if (end.outcome === 'delivered') {
+          ticket.success();
+          this.refusal = null;
+          // The receiver is back: what waited goes now, oldest accepted first.
+          if (this.o.durable && this.waiting.size > 0) {
+            this.waiting.allDue(this.o.now());
+            this.armDueTimer();
+          }
+        } else {
+          ticket.neutral();
+          this.noteRefusal(rec, end.outcome === 'client_error');
+        }
+        this.events.settle(rec, end.outcome, end.detail);
+        return;
+      case 'uncounted':
+        // Asleep or offline: the receiver was not judged; it goes again once the machine is back.
+        ticket.neutral();
+        this.waiting.add(rec.id, this.o.now());
+        this.events.progress(rec, { detail: end.detail, nextAttemptAt: this.o.now() });
+        this.armDueTimer();
+        return;
+      case 'retryable':
+        this.retryable(rec, end, ticket);
+        return;
     }
-    this.exhausted(rec, last!, isProbe);
   }
 
-  /** Settles the record when this attempt decides it; false when another attempt should follow. */
-  private finishIfFinal(rec: DeliveryRecord, out: AttemptOutcome, attempt: number, isProbe: boolean): boolean {
-    const r = out.record;
-    if (out.aborted) {
-      this.breaker.recordNeutral(isProbe);
-      this.host.settle(rec, 'abandoned', `abandoned: ${this.stopReason} during attempt ${attempt}; the receiver may have got it`);
-      return true;
-    }
-    if (r.error === undefined) {
-      this.breaker.recordSuccess(isProbe);
-      const on = attempt > 1 ? ` on attempt ${attempt}` : '';
-      this.host.settle(rec, 'delivered', `delivered: HTTP ${r.status}${on}${isProbe ? ' (probe: circuit breaker closed)' : ''}`);
-      return true;
-    }
-    // Neither 3xx nor 4xx nor a refused address says the receiver is down: the breaker ignores them.
-    if (r.error === 'redirect') {
-      this.breaker.recordNeutral(isProbe);
-      this.host.settle(rec, 'redirect', `${r.message} (HTTP ${r.status})`);
-      return true;
-    }
-    if (r.error === 'blocked') {
-      this.breaker.recordNeutral(isProbe);
-      this.host.settle(rec, 'failed', `blocked: ${r.message}`);
-      return true;
-    }
-    const status = r.status ?? 0;
-    if (r.error === 'http' && status < 500 && !RETRYABLE_CLIENT_STATUSES.has(status)) {
-      this.breaker.recordNeutral(isProbe);
-      this.host.settle(rec, 'client_error', `HTTP ${status}: refused by the receiver, not retried`);
-      return true;
-    }
-    return false;
+  /** Three 4xx in a row: the destination refuses every event (named, and notified, by the shell). */
+  private noteRefusal(rec: DeliveryRecord, refused: boolean): void {
+    if (!refused) return;
+    const last = rec.attempts[rec.attempts.length - 1];
+    const status = last?.status ?? 0;
+    const words = (last?.responseSnippet ?? '').replace(/\s+/g, ' ').trim().slice(0, REFUSAL_REASON_CHARS);
+    const reason = words || `HTTP ${status}`;
+    const count = (this.refusal?.count ?? 0) + 1;
+    this.refusal = { status, reason, count };
+    if (count === REFUSAL_STREAK) this.events.changed();
   }
 
-  private retryWait(attempt: number, last: AttemptOutcome): number {
-    const o = this.host.options;
-    const wait = backoffDelay(attempt, o.retryBackoffMs, o.jitter);
-    const status = last.record.status;
-    if (status === undefined || !RETRYABLE_CLIENT_STATUSES.has(status)) return wait;
-    const asked = parseRetryAfter(last.retryAfter, o.now(), o.maxRetryAfterMs);
-    return asked === null ? wait : Math.max(wait, asked);
-  }
-
-  private exhausted(rec: DeliveryRecord, last: AttemptOutcome, isProbe: boolean): void {
-    const r = last.record;
+  private retryable(rec: DeliveryRecord, end: Extract<TurnEnd, { kind: 'retryable' }>, ticket: BreakerTicket): void {
+    const openUntilBefore = this.breaker.cooldownEndsAt;
     // Only a receiver that is down or failing counts toward the breaker; one still answering
     // 408/429 at the end is reachable (the plugin's 4xx rule).
-    const receiverDown = !(r.error === 'http' && (r.status ?? 0) < 500);
-    const openUntilBefore = this.breaker.cooldownEndsAt;
-    if (receiverDown) this.breaker.recordExhausted(isProbe);
-    else this.breaker.recordNeutral(isProbe);
-    const n = rec.attempts.length;
-    let detail = `${failureText(r)} after ${plural(n, 'attempt')}`;
+    if (end.receiverDown) ticket.exhausted();
+    else ticket.neutral();
+    let opened = '';
     const openUntilAfter = this.breaker.cooldownEndsAt;
     if (openUntilAfter !== null && openUntilAfter !== openUntilBefore) {
-      detail += `; circuit breaker opened for ${this.host.options.circuitCooldownMs} ms`;
+      opened = `; circuit breaker opened for ${this.o.circuitCooldownMs} ms`;
       this.announceCooldownEnd();
     }
-    this.host.settle(rec, 'failed', detail);
+    const later = this.o.durable ? this.turn.nextAttempt(rec, end) : null;
+    if (later === null || 'giveUp' in later) {
+      this.events.settle(rec, 'failed', `${end.detail}${later ? `; ${later.giveUp}` : ''}${opened}`);
+      return;
+    }
+    this.waiting.add(rec.id, later.at);
+    this.events.progress(rec, { detail: `${end.detail}${opened}; ${later.detail}`, nextAttemptAt: later.at });
+    this.armDueTimer();
   }
 
-  /** The breaker turns half-open by the clock alone; tell the window when it does. */
+  /**
+   * Wakes the workers when the earliest waiting event is due. One already due needs no timer: a
+   * worker sees it on its next look, or it is held (paused, asleep, breaker) by something that
+   * wakes the workers itself when it ends.
+   */
+  private armDueTimer(): void {
+    if (this.dueTimer) clearTimeout(this.dueTimer);
+    this.dueTimer = null;
+    const at = this.waiting.nextDueAt();
+    if (at === null || this.stop.signal.aborted) return;
+    const wait = at - this.o.now();
+    if (wait <= 0) {
+      this.wake();
+      return;
+    }
+    this.dueTimer = setTimeout(() => {
+      this.dueTimer = null;
+      this.wake();
+    }, Math.min(MAX_TIMER_MS, wait));
+    // A pending retry must not keep a headless process alive on its own.
+    this.dueTimer.unref();
+  }
+
+  /** The breaker turns half-open by the clock alone; tell the window, and wake held events to probe. */
   private announceCooldownEnd(): void {
     const endsAt = this.breaker.cooldownEndsAt;
     if (endsAt === null) return;
     if (this.cooldownTimer) clearTimeout(this.cooldownTimer);
-    this.cooldownTimer = setTimeout(() => this.host.changed(), Math.max(0, endsAt - this.host.options.now()));
+    this.cooldownTimer = setTimeout(() => {
+      this.events.changed();
+      this.wake();
+    }, Math.max(0, endsAt - this.o.now()));
     // A pending announcement must not keep a headless process alive.
     this.cooldownTimer.unref();
   }

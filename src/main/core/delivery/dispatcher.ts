@@ -1,38 +1,25 @@
-// The delivery core: accepts events, records each in the log at once, and hands it to the
-// current URL's DeliveryClient (queue, retries, breaker). Defaults are the daemon plugin's;
-// DESIGN.md section 3 lists where the app deliberately differs (3xx not followed, 408/429
-// retried, signing, no-URL and dropped events recorded, lifetime totals beside the per-URL counters).
+// One destination's delivery: accepts events, records each in the log at once, and hands it to
+// the current URL's DeliveryClient (queue, retries, breaker). Defaults are the daemon plugin's;
+// docs/architecture.md lists where the app deliberately differs (3xx not followed, 408/429
+// retried, signing, no-URL and dropped events recorded, lifetime totals beside the per-URL
+// counters). Several destinations are several Dispatchers, each with its own queue, breaker and
+// counters; every record names its destination (destinationId).
 
 import { randomBytes } from 'node:crypto';
-import { Agent, type Dispatcher as UndiciDispatcher } from 'undici';
+import { Agent } from 'undici';
 import { toOutgoingBody, type AcceptedEvent } from '../../../shared/events';
-import { RESENDABLE, type BreakerView, type DeliveryRecord, type Stats } from '../../../shared/delivery';
+import { CLOSED_BREAKER, RESENDABLE, type BreakerView, type DeliveryRecord, type Stats } from '../../../shared/delivery';
 import type { TestResult } from '../../../shared/bridge';
 import type { RecordLog } from './delivery-log';
 import { passesTopicFilters } from '../../../shared/topic-patterns';
-import { Tally } from './tally';
-import { DEFAULT_QUEUE_BYTES, DEFAULT_QUEUE_SIZE } from './queue';
-import { INITIAL_BACKOFF_MS, MAX_ATTEMPTS, MAX_RETRY_AFTER_MS } from './backoff';
-import { CIRCUIT_COOLDOWN_MS, CIRCUIT_OPEN_THRESHOLD } from './breaker';
-import { DEFAULT_TIMEOUT_MS, sendAttempt } from './http-sender';
-import {
-  DeliveryClient,
-  USER_AGENT,
-  type ClientHost,
-  type FinalOutcome,
-  type ResolvedOptions,
-  type UrlCheck,
-} from './delivery-client';
-import { signatureHeaders } from './signing';
+import { sendAttempt } from './http-sender';
+import { DeliveryClient, type ClientParts, type ResolvedOptions } from './delivery-client';
+import { resolveDrainMs, resolveOptions, type DispatcherOptions } from './dispatcher-options';
+import { eventOf } from './stored-event';
+import { RecordKeeper } from './record-keeper';
+import { RequestSigner } from './request-headers';
 
-/** How long close() and a URL change wait for queued events (Go: Close's 5 s). */
-export const DRAIN_MS = 5000;
-
-/** Events in flight at once by default: one, in order, as the plugin's single goroutine. */
-export const DEFAULT_CONCURRENCY = 1;
-
-/** Topic of the sample event sendTest() posts; event_id 0 marks it as outside the event stream. */
-export const TEST_EVENT_TOPIC = 'webhook.test';
+export { DEFAULT_CONCURRENCY, DISPATCHER_DEFAULTS, DRAIN_MS, type DispatcherOptions } from './dispatcher-options';
 
 /** What a test event's answer reads as in the log (the same words as a real event's). */
 function testOutcome(status: number | undefined, ok: boolean): DeliveryRecord['outcome'] {
@@ -42,158 +29,50 @@ function testOutcome(status: number | undefined, ok: boolean): DeliveryRecord['o
   return 'failed';
 }
 
-/** Every default, named, so the defaults can be shown and tested against the reference. */
-export const DISPATCHER_DEFAULTS = {
-  queueSize: DEFAULT_QUEUE_SIZE,
-  queueBytes: DEFAULT_QUEUE_BYTES,
-  timeoutMs: DEFAULT_TIMEOUT_MS,
-  maxAttempts: MAX_ATTEMPTS,
-  retryBackoffMs: INITIAL_BACKOFF_MS,
-  jitter: false,
-  maxRetryAfterMs: MAX_RETRY_AFTER_MS,
-  circuitThreshold: CIRCUIT_OPEN_THRESHOLD,
-  circuitCooldownMs: CIRCUIT_COOLDOWN_MS,
-  drainMs: DRAIN_MS,
-  concurrency: DEFAULT_CONCURRENCY,
-} as const;
+/** The destination a Dispatcher delivers to when none is named: the primary one. */
+export const PRIMARY_DESTINATION_ID = 'primary';
 
-export interface DispatcherOptions {
-  url: string | null;
-  secret?: string | null;
-  /** 1024: events waiting, the ones in flight not counted */
-  queueSize?: number;
-  /**
-   * 32 MiB: payload bytes waiting in memory. Past it (or past queueSize) a durable outbox parks
-   * events in the log; reference mode drops and counts them.
-   */
-  queueBytes?: number;
-  /** 5000 per attempt, headers and body together */
-  timeoutMs?: number;
-  /** 3 in all */
-  maxAttempts?: number;
-  /** 1000 first wait, doubling per attempt, restarting per event */
-  retryBackoffMs?: number;
-  /** false; true spreads each wait within ±50 % */
-  jitter?: boolean;
-  /** 60000: longest Retry-After honoured on 408/429 */
-  maxRetryAfterMs?: number;
-  /** 5 consecutive events that used up their attempts */
-  circuitThreshold?: number;
-  /** 30000 */
-  circuitCooldownMs?: number;
-  /** 5000 on close and on URL change */
-  drainMs?: number;
-  /**
-   * 1 = the reference: one event in flight, strictly in order. N > 1: up to N in flight; events
-   * start in submission order but may finish out of order, and retries do not hold up the rest.
-   */
-  concurrency?: number;
-  /** connection pool; default an undici Agent with keep-alive, closed with the dispatcher */
-  agent?: UndiciDispatcher;
-  /** URL rules applied before every event is sent; default: accept all */
-  checkUrl?: UrlCheck;
-  now?: () => number;
-  /** topic patterns (`tunnel.*`, `*`) an event must match to be sent; empty (default) = all */
-  topicFilters?: readonly string[];
-  /**
-   * The log is a durable outbox (OutboxLog): a full queue parks events in it instead of dropping
-   * them, and close() leaves what is still pending queued in it for the next start.
-   */
-  outbox?: boolean;
-  /**
-   * Middle part of every webhook-id (`msg_<prefix>_<id>`). Default: random per run, since ids
-   * restart with an in-memory log. With an outbox ids continue across restarts, so a fixed prefix
-   * per database gives a resumed event the webhook-id it had: receivers can drop the duplicate.
-   */
-  messageIdPrefix?: string;
-}
+/** Topic of the sample event sendTest() posts; event_id 0 marks it as outside the event stream. */
+export const TEST_EVENT_TOPIC = 'webhook.test';
 
-function positiveInt(name: string, value: number, min = 1): number {
-  if (!Number.isInteger(value) || value < min) throw new RangeError(`${name} must be an integer >= ${min}, got ${value}`);
-  return value;
-}
-
-function nonNegative(name: string, value: number): number {
-  if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a number >= 0, got ${value}`);
-  return value;
-}
-
-const acceptAll: UrlCheck = (url) => ({ ok: true, url });
-
-/** The AcceptedEvent a stored record was made from, for sending it again. */
-function eventOf(rec: DeliveryRecord): AcceptedEvent | null {
-  let body: unknown;
-  try {
-    body = JSON.parse(rec.payload);
-  } catch {
-    return null;
-  }
-  if (typeof body !== 'object' || body === null) return null;
-  const b = body as { event?: unknown; node_id?: unknown; timestamp?: unknown; data?: unknown };
-  const ev: AcceptedEvent = { event: typeof b.event === 'string' ? b.event : rec.event };
-  if (typeof b.node_id === 'number') ev.node_id = b.node_id;
-  if (typeof b.timestamp === 'string') ev.timestamp = b.timestamp;
-  if (b.data !== undefined) ev.data = b.data;
-  if (rec.daemonEventId !== undefined) ev.daemonEventId = rec.daemonEventId;
-  return ev;
+/** An outbox entry to take up at start: its id and, when it waited for a later attempt, when. */
+export interface PendingEntry {
+  id: number;
+  nextAttemptAt?: number | null;
 }
 
 export class Dispatcher {
+  readonly destinationId: string;
+  /** how long close() and a URL change wait for queued events: the drain part of the quit budget */
+  readonly drainMs: number;
   private readonly options: ResolvedOptions;
-  private readonly drainMs: number;
   private readonly ownAgent: Agent | null;
-  private readonly tally = new Tally();
-  private readonly host: ClientHost;
-  private readonly listeners = new Set<() => void>();
+  private readonly keeper: RecordKeeper;
+  private readonly signer: RequestSigner;
+  private readonly parts: ClientParts;
+  /** read by every client: the user's pause, and whether the dispatcher is closing */
+  private readonly gate = { paused: false, closing: false, suspended: false };
   /** clients not yet closed: the current one and any still draining after a URL change */
   private readonly live = new Set<DeliveryClient>();
-  // Random per run unless given: in-memory event ids restart with the app, webhook-ids must not repeat.
-  private readonly runId: string;
   private topicFilters: readonly string[];
   private current: DeliveryClient | null = null;
   private swapping: Promise<void> = Promise.resolve();
   private closing: Promise<void> | null = null;
-  private secretValue: string | null;
-  private isPaused = false;
   private testCount = 0;
 
   constructor(
     opts: DispatcherOptions,
     private readonly log: RecordLog,
   ) {
-    const d = DISPATCHER_DEFAULTS;
-    this.runId = opts.messageIdPrefix ?? randomBytes(6).toString('hex');
+    this.destinationId = opts.destinationId ?? PRIMARY_DESTINATION_ID;
+    this.keeper = new RecordKeeper(log);
     this.topicFilters = [...(opts.topicFilters ?? [])];
     this.ownAgent = opts.agent ? null : new Agent();
-    this.options = {
-      queueSize: positiveInt('queueSize', opts.queueSize ?? d.queueSize),
-      queueBytes: positiveInt('queueBytes', opts.queueBytes ?? d.queueBytes),
-      timeoutMs: positiveInt('timeoutMs', opts.timeoutMs ?? d.timeoutMs),
-      maxAttempts: positiveInt('maxAttempts', opts.maxAttempts ?? d.maxAttempts),
-      retryBackoffMs: nonNegative('retryBackoffMs', opts.retryBackoffMs ?? d.retryBackoffMs),
-      jitter: opts.jitter ?? d.jitter,
-      maxRetryAfterMs: nonNegative('maxRetryAfterMs', opts.maxRetryAfterMs ?? d.maxRetryAfterMs),
-      circuitThreshold: positiveInt('circuitThreshold', opts.circuitThreshold ?? d.circuitThreshold),
-      circuitCooldownMs: nonNegative('circuitCooldownMs', opts.circuitCooldownMs ?? d.circuitCooldownMs),
-      concurrency: positiveInt('concurrency', opts.concurrency ?? d.concurrency),
-      outbox: opts.outbox ?? false,
-      agent: opts.agent ?? this.ownAgent!,
-      checkUrl: opts.checkUrl ?? acceptAll,
-      now: opts.now ?? Date.now,
-    };
-    this.drainMs = nonNegative('drainMs', opts.drainMs ?? d.drainMs);
-    this.secretValue = opts.secret || null;
-    this.host = {
-      options: this.options,
-      log: this.log,
-      isPaused: () => this.isPaused,
-      secret: () => this.secretValue,
-      messageId: (rec) => `msg_${this.runId}_${rec.id}`,
-      load: (id) => this.log.get(id),
-      keepsPending: () => this.closing !== null && this.options.outbox,
-      settle: (rec, outcome, detail) => this.settle(rec, outcome, detail),
-      changed: () => this.changed(),
-    };
+    this.options = resolveOptions(opts, opts.agent ?? this.ownAgent!);
+    this.drainMs = resolveDrainMs(opts);
+    // Random per run unless given: in-memory event ids restart with the app, webhook-ids must not repeat.
+    this.signer = new RequestSigner(opts.messageIdPrefix ?? randomBytes(6).toString('hex'), opts.secret ?? null, this.options.now);
+    this.parts = { options: this.options, gate: this.gate, records: log, signer: this.signer, events: this.keeper };
     if (opts.url) {
       this.current = this.newClient(opts.url);
       this.current.start();
@@ -201,7 +80,7 @@ export class Dispatcher {
   }
 
   get paused(): boolean {
-    return this.isPaused;
+    return this.gate.paused;
   }
 
   get url(): string | null {
@@ -225,8 +104,9 @@ export class Dispatcher {
       attempts: [],
       payload: JSON.stringify(toOutgoingBody(id, ev)),
       source,
+      destinationId: this.destinationId,
     };
-    rec.webhookId = this.host.messageId(rec);
+    rec.webhookId = this.signer.messageId(id);
     if (ev.daemonEventId !== undefined) rec.daemonEventId = ev.daemonEventId;
     if (resendOf !== undefined) rec.resendOf = resendOf;
 
@@ -249,40 +129,41 @@ export class Dispatcher {
           ? `dropped: the queue was full (${client.fullDetail()})`
           : verdict === 'circuit_skipped'
             ? client.skipDetail()
-            : this.isPaused
+            : this.gate.paused
               ? 'queued: delivery is paused'
               : 'queued';
     }
     // Logged before it is queued or counted, so a log that refuses it (throws) leaves no trace.
     // A durable log stages it; the ingest waits for the commit before it answers 2xx.
-    this.log.add(rec);
+    this.keeper.add(rec);
     // Nothing the client does with the record can run before this method returns (its workers
     // resume on a later tick), so the verdict given above still holds when it is taken.
     if (client && verdict !== null) client.take(rec, verdict);
-    this.tally.receive(rec.outcome as FinalOutcome | 'queued' | 'filtered', source === 'resend');
-    this.changed();
+    this.keeper.changed();
     return rec;
   }
 
   /**
    * Takes up the events a durable outbox still held as pending when the app started, in the
-   * order given (of acceptance). Each counts as received in this run (and `resumed`), then under
-   * its outcome. Without a URL they are recorded no_url, as new events would be.
+   * order given (of acceptance), each with its next-attempt time when it was waiting for one (a
+   * restart continues the schedule). Each counts as received in this run (and `resumed`), then
+   * under its outcome. Without a URL they are recorded no_url, as new events would be.
    */
-  resumePending(ids: readonly number[]): void {
-    if (ids.length === 0) return;
-    for (let i = 0; i < ids.length; i++) this.tally.resume();
+  resumePending(pending: readonly (number | PendingEntry)[]): void {
+    if (pending.length === 0) return;
+    const entries = pending.map((p) => (typeof p === 'number' ? { id: p } : p));
+    for (let i = 0; i < entries.length; i++) this.keeper.resumed();
     const client = this.closing ? null : this.current;
     if (client) {
-      client.adopt(ids);
+      client.adopt(entries);
     } else {
-      for (const id of ids) {
+      for (const { id } of entries) {
         const rec = this.log.get(id);
-        if (rec) this.settle(rec, 'no_url', 'not sent: no URL when it was resumed after a restart');
-        else this.tally.move('queued', 'abandoned');
+        if (rec) this.keeper.settle(rec, 'no_url', 'not sent: no URL when it was resumed after a restart');
+        else this.keeper.lost();
       }
     }
-    this.changed();
+    this.keeper.changed();
   }
 
   /** Events of topics matching none of these are recorded as filtered; empty = every topic. */
@@ -307,8 +188,7 @@ export class Dispatcher {
       const ev = eventOf(rec);
       if (!ev) continue;
       const copy = this.submit(ev, 'resend', id);
-      rec.resentAs = copy.id;
-      this.log.update(rec);
+      this.keeper.resentAs(rec, copy.id);
       if (copy.outcome === 'queued') queued++;
     }
     return queued;
@@ -326,34 +206,62 @@ export class Dispatcher {
     const old = this.current;
     const fresh = next ? this.newClient(next) : null;
     this.current = fresh;
-    this.changed();
+    this.keeper.changed();
     const previous = this.swapping;
     this.swapping = (async () => {
       await previous;
-      if (old) await old.close(this.drainMs, 'the URL changed');
+      const left = old ? await old.close(this.drainMs, 'the URL changed') : [];
+      // Durable mode: what the old URL did not get goes to the new one, in order.
+      if (fresh) fresh.adopt(left.map((id) => ({ id })));
+      else for (const id of left) this.abandonLeft(id, 'abandoned: still queued when the URL was cleared');
       fresh?.start();
-      this.changed();
+      this.keeper.changed();
     })();
     return this.swapping;
   }
 
   /** Signs from the next attempt on; null or '' stops signing. */
   setSecret(secret: string | null): void {
-    this.secretValue = secret || null;
+    this.signer.setSecret(secret);
   }
 
   /** Events stay queued (and overflow into dropped) until resume(); those in flight finish. */
   pause(): void {
-    if (this.isPaused) return;
-    this.isPaused = true;
-    this.changed();
+    if (this.gate.paused) return;
+    this.gate.paused = true;
+    this.keeper.changed();
   }
 
   resume(): void {
-    if (!this.isPaused) return;
-    this.isPaused = false;
+    if (!this.gate.paused) return;
+    this.gate.paused = false;
     for (const client of this.live) client.wake();
-    this.changed();
+    this.keeper.changed();
+  }
+
+  /**
+   * The machine sleeps or is offline (true) or is back (false). Attempts wait meanwhile instead
+   * of being used up; one that fails as it happens is not counted.
+   */
+  setSuspended(suspended: boolean): void {
+    if (this.gate.suspended === suspended) return;
+    this.gate.suspended = suspended;
+    if (!suspended) for (const client of this.live) client.wake();
+    this.keeper.changed();
+  }
+
+  get suspended(): boolean {
+    return this.gate.suspended;
+  }
+
+  /** The mode and retry plan, for the window's settings. */
+  get retryPlan(): { durable: boolean; scheduleMs: number[]; maxEventAgeMs: number } {
+    return { durable: this.options.durable, scheduleMs: [...this.options.retrySchedule], maxEventAgeMs: this.options.maxEventAgeMs };
+  }
+
+  private abandonLeft(id: number, detail: string): void {
+    const rec = this.log.get(id);
+    if (rec?.outcome === 'queued') this.keeper.settle(rec, 'abandoned', detail);
   }
 
   /** One sample event now, outside the queue, breaker and counts. status absent when no response came. */
@@ -369,19 +277,11 @@ export class Dispatcher {
         data: { message: 'Test event from Pilot Webhook Desktop', test: true },
       }),
     );
-    const msgId = `msg_${this.runId}_test_${++this.testCount}`;
-    const timestamp = Math.floor(this.options.now() / 1000);
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      'user-agent': USER_AGENT,
-      'webhook-id': msgId,
-      'webhook-timestamp': String(timestamp),
-      ...(this.secretValue ? signatureHeaders(this.secretValue, msgId, timestamp, body) : {}),
-    };
+    const msgId = this.signer.messageId(`test_${++this.testCount}`);
     const { record } = await sendAttempt({
       url: check.url,
       body,
-      headers,
+      headers: this.signer.headers(msgId, body),
       timeoutMs: this.options.timeoutMs,
       agent: this.options.agent,
       now: this.options.now,
@@ -391,7 +291,7 @@ export class Dispatcher {
     if (record.error !== undefined) result.error = record.message ?? record.error;
     if (record.responseSnippet !== undefined) result.responseSnippet = record.responseSnippet;
     // Recorded in the log (source 'test') so the user sees what was sent and answered, but never
-    // counted (tally untouched) and never sent again: the accounting invariant is about real events.
+    // counted and never sent again: the accounting invariant is about real events.
     const rec: DeliveryRecord = {
       id: this.log.nextId(),
       event: TEST_EVENT_TOPIC,
@@ -402,10 +302,10 @@ export class Dispatcher {
       payload: body,
       source: 'test',
       webhookId: msgId,
+      destinationId: this.destinationId,
       detail: `test event to ${check.url}: not counted, not sent again`,
     };
-    this.log.add(rec);
-    this.changed();
+    this.keeper.addUncounted(rec);
     result.recordId = rec.id;
     return result;
   }
@@ -416,9 +316,12 @@ export class Dispatcher {
    */
   close(): Promise<void> {
     if (this.closing) return this.closing;
+    this.gate.closing = true;
     this.closing = (async () => {
-      await Promise.all([...this.live].map((c) => c.close(this.drainMs, 'the dispatcher closed')));
-      this.changed();
+      const left = await Promise.all([...this.live].map((c) => c.close(this.drainMs, 'the dispatcher closed')));
+      // Only a client still draining from a URL change hands any back: nothing to hand it to now.
+      for (const id of left.flat()) this.abandonLeft(id, 'abandoned: still queued when the dispatcher closed');
+      this.keeper.changed();
       if (this.ownAgent) await this.ownAgent.close();
     })();
     return this.closing;
@@ -426,7 +329,9 @@ export class Dispatcher {
 
   /** Since-start counters. */
   stats(): Stats {
-    return this.tally.snapshot();
+    let retrying = 0;
+    for (const client of this.live) retrying += client.retrying;
+    return { ...this.keeper.stats(), retrying };
   }
 
   /** The reference plugin's per-URL counters; they restart when the URL changes. */
@@ -435,43 +340,18 @@ export class Dispatcher {
   }
 
   breaker(): BreakerView {
-    return this.current?.breaker.view() ?? { state: 'closed', openUntil: null, consecutiveFailures: 0 };
+    return this.current?.view() ?? { ...CLOSED_BREAKER };
   }
 
   /** Called on any change of stats, breaker or paused (not batched: the caller batches). */
   onChange(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.keeper.onChange(listener);
   }
 
   private newClient(url: string): DeliveryClient {
-    const client = new DeliveryClient(url, this.host);
+    const client = new DeliveryClient(url, this.parts);
     this.live.add(client);
     void client.closed.then(() => this.live.delete(client));
     return client;
-  }
-
-  private settle(rec: DeliveryRecord, outcome: FinalOutcome, detail: string): void {
-    if (outcome === 'abandoned' && this.closing !== null && this.options.outbox) {
-      // The outbox keeps it pending: the next start sends it (again, if it was in flight).
-      rec.detail = 'waiting in the outbox: the app closed before it was delivered; it is sent at the next start';
-      this.log.update(rec);
-      return;
-    }
-    this.tally.move('queued', outcome);
-    rec.outcome = outcome;
-    rec.detail = detail;
-    this.log.update(rec);
-    this.changed();
-  }
-
-  private changed(): void {
-    for (const listener of this.listeners) {
-      try {
-        listener();
-      } catch {
-        // A failing listener must not break delivery.
-      }
-    }
   }
 }

@@ -58,6 +58,11 @@ export class BoundedQueue<T> {
     return true;
   }
 
+  /** The head, left in place; undefined when empty. */
+  peek(): T | undefined {
+    return this.count === 0 ? undefined : this.slots[this.head];
+  }
+
   /** Removes and returns the head, or undefined when empty. */
   shift(): T | undefined {
     if (this.count === 0) return undefined;

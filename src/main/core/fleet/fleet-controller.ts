@@ -1,6 +1,6 @@
 // Fleet mode's controller (--nats): the same bridge contract as the embedded controller, over the
-// fleet's NATS JetStream cluster instead of the local SQLite outbox (docs/architecture.md, "Fleet
-// mode"). By role:
+// fleet's NATS JetStream cluster instead of the local SQLite outbox (the README's
+// "Fleet" section). By role:
 //   ingest  the daemon link and the ingest; each accepted event published (fleet-ingest.ts)
 //   deliver one engine per destination in the fleet's KV bucket (fleet-deliverer.ts)
 //   all     both
@@ -12,16 +12,17 @@ import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { AppState, BridgeHandlers, BridgePushes, ErrorCode, PushName, Result } from '../../../shared/bridge';
-import { emptyStats, type Stats } from '../../../shared/delivery';
+import { CLOSED_BREAKER, emptyStats, outcomesFor, RESENDABLE, type Stats } from '../../../shared/delivery';
 import type { FleetView } from '../../../shared/fleet';
-import { checkTopicFilters, normaliseTopicFilters } from '../../../shared/topic-patterns';
-import { checkWebhookUrl } from '../../../shared/url-rules';
+import { checkTopicFiltersToSave, normaliseTopicFilters } from '../../../shared/topic-patterns';
 import type { Controller, ControllerOptions } from '../controller';
-import { LOG_CAPACITY, PUSH_INTERVAL_MS } from '../controller';
+import { CLOSE_MARGIN_MS, LOG_CAPACITY, PUSH_INTERVAL_MS } from '../controller';
 import { DaemonLink, daemonOffView } from '../daemon/daemon-link';
+import { previewBody } from '../destinations/destination-preview';
 import { LinkMemory } from '../daemon/link-memory';
 import { DeliveryLog } from '../delivery/delivery-log';
 import { Dispatcher } from '../delivery/dispatcher';
+import { eventOf } from '../delivery/stored-event';
 import { generateSecret, secretHint } from '../delivery/signing';
 import { createEgressAgent } from '../egress-guard';
 import { startIngestServer, type IngestServer } from '../ingest/ingest-server';
@@ -29,6 +30,8 @@ import { isOwnIngestUrl } from '../own-ingest-url';
 import { exportFileName } from '../outbox/history-export';
 import { EXPORTS_DIR, exportHistoryTo } from '../outbox/history-file';
 import { PushBatcher } from '../push-batcher';
+import { DRAIN_MS } from '../delivery/dispatcher';
+import { UrlPolicy } from '../url-policy';
 import { FleetConfig, openConfigBucket, type FleetDestination } from './fleet-config';
 import { FleetDeliverer } from './fleet-deliverer';
 import { FleetIngest } from './fleet-ingest';
@@ -75,9 +78,11 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
   let configProblem: string | null = 'reading the fleet configuration…';
 
   const late: { ingest?: IngestServer } = {};
-  const ownPorts = (): number[] => [...(late.ingest ? [late.ingest.port] : []), ...(opts.ownPorts?.() ?? [])];
-  const rules = (url: string) => checkWebhookUrl(url, { strict: settings.get().strictEgress, ownPorts: ownPorts() });
-  const agent = createEgressAgent({ strict: settings.get().strictEgress, ownPorts });
+  // The run's one URL policy (strict mode, own ports), as in the embedded mode.
+  const policy = new UrlPolicy({ strict: settings.get().strictEgress });
+  if (opts.ownPorts) policy.addOwnPorts(opts.ownPorts);
+  const rules = policy.check;
+  const agent = createEgressAgent({ strict: policy.strict, ownPorts: policy.ownPorts });
   // "Send test event" goes straight to the receiver from this process, outside the fleet.
   const tester = new Dispatcher({ url: null, agent, checkUrl: rules, timeoutMs: s.timeoutMs }, new DeliveryLog({ capacity: 1 }));
 
@@ -104,6 +109,7 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
     if (ingest.portTaken !== null) warnings.push(`The ingest port ${ingest.portTaken} of the last run is taken; the ingest moved to ${ingest.port}.`);
     if (!ingest.activated) linkMemory.update({ ingest: { port: ingest.port, token: ingest.token } });
     late.ingest = ingest;
+    policy.addOwnPort(ingest.port);
   }
 
   const primary = (): FleetDestination | undefined => config?.get(PRIMARY_ID);
@@ -227,7 +233,7 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
     return {
       url: p?.url ?? null,
       paused: pd?.paused ?? false,
-      breaker: pd?.breaker() ?? { state: 'closed', openUntil: null, consecutiveFailures: 0 },
+      breaker: pd?.breaker() ?? { ...CLOSED_BREAKER },
       stats,
       client: pd?.client() ?? { dropped: 0, circuitSkips: 0 },
       daemon: daemon ? daemon.view() : daemonOffView(),
@@ -265,6 +271,28 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
     return { ok: true, value: next };
   }
 
+  /**
+   * "Send again" from any window: each record's event is published to the fleet again, for the
+   * record's destination only; whichever deliver process takes it sends it as a new event.
+   */
+  async function sendAgain(ids: readonly number[]): Promise<Result<{ queued: number }>> {
+    let queued = 0;
+    for (const id of ids) {
+      const rec = fleetLog.get(id);
+      if (!rec?.fleet || !RESENDABLE.has(rec.outcome)) continue;
+      const ev = eventOf(rec);
+      if (!ev) continue;
+      try {
+        rec.resentAs = await fleetIngest.republish(ev, rec.fleet.destinationId, rec.id);
+      } catch (err) {
+        return fail('fleet_unavailable', `Sent ${queued} of ${ids.length} again; the rest could not be published (${(err as Error).message}).`);
+      }
+      fleetLog.update(rec);
+      queued++;
+    }
+    return { ok: true, value: { queued } };
+  }
+
   const eachDispatcher = (f: (d: Dispatcher) => void): void => {
     for (const d of deliverers.values()) f(d.dispatcher);
     changed();
@@ -300,11 +328,16 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
       eachDispatcher((d) => d.resume());
       return { ok: true, value: { paused: false } };
     },
-    resend: async () => unsupported('Sending events again'),
-    redeliver: async () => unsupported('Sending events again'),
+    resend: async ({ ids }) => sendAgain(ids),
+    redeliver: async (arg) => {
+      if ('ids' in arg) return sendAgain([...arg.ids].sort((a, b) => a - b));
+      const since = Date.parse(arg.since);
+      if (Number.isNaN(since)) return fail('invalid_argument', `"since" is not a date-time this app can read: ${arg.since}`);
+      return sendAgain(fleetLog.redeliverable(since, outcomesFor(arg.outcome)));
+    },
     setTopicFilters: async ({ filters }) => {
       const clean = normaliseTopicFilters(filters);
-      const problem = checkTopicFilters(clean);
+      const problem = checkTopicFiltersToSave(clean);
       if (problem) return fail('bad_topic_filter', problem);
       const r = await putPrimary({ topics: clean });
       return r.ok ? { ok: true, value: { filters: clean } } : r;
@@ -325,6 +358,8 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
       return r.ok ? { ok: true, value: { set: false } } : r;
     },
     copySecret: async () => unsupported('Copying the secret from the headless host'),
+    // Pure rendering, the same in fleet mode: nothing is sent.
+    previewDestination: (arg) => previewBody(arg),
     exportHistory: async () => {
       if (opts.dataDir === undefined) return fail('unsupported', 'There is no data folder to export into.');
       const dir = join(opts.dataDir, EXPORTS_DIR);
@@ -350,6 +385,8 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
       return counts;
     },
     applyRetention: () => 0,
+    urlPolicy: policy,
+    closeBudgetMs: DaemonLink.stopBudgetMs + DRAIN_MS + CLOSE_MARGIN_MS,
     close: () =>
       (closing ??= (async () => {
         await daemon?.stop();

@@ -228,8 +228,14 @@ export class FleetDeliverer {
         this.problem = `the events stream holds a message that is not a fleet event (seq ${m.seq}); it was set aside`;
         return;
       }
+      if (msg.onlyFor !== undefined && msg.onlyFor !== this.dest.id) {
+        // Sent again for another destination: nothing to do here, and nothing to record.
+        await m.ackAck().catch(() => undefined);
+        return;
+      }
       this.log.preset = m.seq;
-      const rec = await this.settled(this.dispatcher.submit(msg.ev, 'daemon'));
+      const resend = msg.onlyFor !== undefined;
+      const rec = await this.settled(this.dispatcher.submit(msg.ev, resend ? 'resend' : 'daemon', resend ? msg.resendOf : undefined));
       if (rec.outcome === 'abandoned' && this.stopping) {
         // Not delivered because this process is stopping: another one takes it.
         m.nak();

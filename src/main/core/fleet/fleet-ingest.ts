@@ -26,6 +26,10 @@ export interface FleetEventMessage {
   receivedAt: number;
   /** the ingest process (client name) */
   by: string;
+  /** "Send again" from a window: only this destination delivers it (the others let it pass) */
+  onlyFor?: string;
+  /** …and the fleet-log record it repeats */
+  resendOf?: number;
 }
 
 /** Thrown when JetStream did not acknowledge: the ingest answers 503 (see ingest-server.ts). */
@@ -75,6 +79,21 @@ export class FleetIngest {
     this.published++;
     if (this.lastRefusal !== null) this.lastRefusal = null;
     this.onChange();
+  }
+
+  /**
+   * Publishes an event again for one destination ("Send again" in any window): a new event in the
+   * stream, so it gets its own sequence and webhook-id. Resolves with that sequence.
+   */
+  async republish(ev: AcceptedEvent, destinationId: string, resendOf: number): Promise<number> {
+    const h = this.link.current;
+    if (!h || !this.link.isConnected) throw new FleetUnavailableError(`the NATS cluster is unreachable (${this.link.view().error ?? 'not connected'})`);
+    const msg: FleetEventMessage = { v: 1, ev, receivedAt: Date.now(), by: this.by, onlyFor: destinationId, resendOf };
+    const ack = await h.js.publish(eventSubject(this.fleet, ev.node_id, ev.event), JSON.stringify(msg), {
+      msgID: `u-${this.prefix}-${++this.counter}`,
+      timeout: PUBLISH_TIMEOUT_MS,
+    });
+    return ack.seq;
   }
 
   private refuse(why: string): FleetUnavailableError {

@@ -1,5 +1,5 @@
 // Fleet mode's names on the NATS side, in one place: the streams, the KV bucket, the subjects and
-// the durable consumer names (docs/architecture.md, "Fleet mode"). Every process of a fleet derives
+// the durable consumer names (the README's "Fleet" section). Every process of a fleet derives
 // the same names from the fleet's name, so they find each other with no other configuration.
 
 /** The fleet name when --fleet is not given. */

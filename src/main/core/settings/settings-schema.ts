@@ -1,5 +1,7 @@
-// The settings the app keeps, their defaults and their checks. One schema for both stores: the
-// headless host's `conf` file and the Electron shell's `electron-store` (which wraps `conf`).
+// The settings the app keeps, their defaults and their checks. One schema for both stores (the
+// headless host's `conf` file and the Electron shell's `electron-store`, which wraps `conf`) and
+// for the headless host's flags that override a setting for one run (headless-args.ts reads the
+// defaults and bounds from here, so `--timeout-ms 1` is refused as a settings file's 1 is).
 //
 // Validation is per field, not all-or-nothing: a hand-edited file with one bad value keeps the
 // user's URL and everything else, and the bad value is reported and replaced by its default.
@@ -40,7 +42,7 @@ export interface Settings {
   historyMaxMB: number;
 }
 
-/** Reference values: identical to the daemon's webhook plugin (DESIGN.md section 3). */
+/** Reference values: identical to the daemon's webhook plugin (docs/architecture.md, "Delivery"). */
 export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   url: null,
   secret: null,
@@ -61,8 +63,22 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   historyMaxMB: 100,
 });
 
-/** Bounds that keep a hand-edited value from making the app useless (e.g. a 0 ms timeout). */
-const INT_BOUNDS: Partial<Record<keyof Settings, [number, number]>> = {
+export type IntSetting =
+  | 'timeoutMs'
+  | 'retryBackoffMs'
+  | 'circuitCooldownMs'
+  | 'queueSize'
+  | 'maxAttempts'
+  | 'circuitThreshold'
+  | 'concurrency'
+  | 'historyDays'
+  | 'historyMaxMB';
+
+/**
+ * Bounds that keep a hand-edited value or a flag from making the app useless (e.g. a 0 ms
+ * timeout). Every bound is below Node's timer limit (2^31-1 ms), past which a delay becomes 1 ms.
+ */
+export const INT_BOUNDS: Readonly<Record<IntSetting, readonly [min: number, max: number]>> = {
   timeoutMs: [50, 120_000],
   retryBackoffMs: [0, 600_000],
   circuitCooldownMs: [0, 3_600_000],
@@ -80,8 +96,8 @@ type FieldCheck = (v: unknown) => string | null;
 
 const nullableString: FieldCheck = (v) => (v === null || typeof v === 'string' ? null : 'must be a string or null');
 const boolean: FieldCheck = (v) => (typeof v === 'boolean' ? null : 'must be true or false');
-function boundedInt(key: keyof Settings): FieldCheck {
-  const [lo, hi] = INT_BOUNDS[key]!;
+function boundedInt(key: IntSetting): FieldCheck {
+  const [lo, hi] = INT_BOUNDS[key];
   return (v) =>
     typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi ? null : `must be a whole number from ${lo} to ${hi}`;
 }

@@ -1,0 +1,38 @@
+// Turns a stored delivery record (the daemon's JSON, as the outbox keeps it) into the body a
+// destination's format sends: its content type, the format's own headers and the destination's
+// extra headers. `pilot` with no extra header needs no shaping (the hot path stays as it was).
+
+import type { DeliveryRecord } from '../../../shared/delivery';
+import type { PilotEventBody } from '../../../shared/events';
+import { compileTemplate, type CompiledTemplate } from '../../../shared/formats/custom-template';
+import type { FormatName } from '../../../shared/formats/format-names';
+import { renderEvent } from '../../../shared/formats/render';
+
+export interface ShapedBody {
+  body: string;
+  /** content-type, the format's headers (ntfy's Title…), then the destination's extra headers */
+  headers: Record<string, string>;
+}
+
+/** Shapes one record; throws (a template that fails on this event) with the reason as message. */
+export type BodyShaper = (rec: DeliveryRecord) => Promise<ShapedBody>;
+
+export interface ShapeSpec {
+  format: FormatName;
+  template?: string;
+  /** the destination's extra headers, values in clear (main process only) */
+  headers: Readonly<Record<string, string>>;
+}
+
+/** The shaper for a destination, or null when the record's payload goes out as it is. */
+export function bodyShaper(spec: ShapeSpec): BodyShaper | null {
+  const extra = { ...spec.headers };
+  if (spec.format === 'pilot' && Object.keys(extra).length === 0) return null;
+  const template: CompiledTemplate | undefined = spec.format === 'custom' ? compileTemplate(spec.template ?? '') : undefined;
+  return async (rec) => {
+    if (spec.format === 'pilot') return { body: rec.payload, headers: { 'content-type': 'application/json', ...extra } };
+    const ev = JSON.parse(rec.payload) as PilotEventBody;
+    const rendered = await renderEvent(spec.format, ev, template);
+    return { body: rendered.body, headers: { 'content-type': rendered.contentType, ...rendered.headers, ...extra } };
+  };
+}

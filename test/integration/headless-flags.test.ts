@@ -1,0 +1,94 @@
+// The real headless host's flags end to end: the token and secret from a file or the environment
+// (never echoed), a warning for a token in argv, and usage errors (exit 2, the flag named) for an
+// unknown flag and for a value the settings would refuse.
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { AppState } from '../../src/shared/bridge';
+import { buildOnce, ROOT } from '../e2e/helpers/host';
+
+const HEADLESS = join(ROOT, 'dist/main/headless.js');
+const TOKEN = 'flags-test-token-5f2c9a';
+const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+
+let dir: string;
+
+beforeAll(async () => {
+  await buildOnce();
+  dir = mkdtempSync(join(tmpdir(), 'pwd-flags-'));
+  writeFileSync(join(dir, 'token'), `${TOKEN}\n`, { mode: 0o600 });
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Run {
+  code: number | null;
+  stderr: string;
+  /** the state, when the host started */
+  state?: AppState;
+}
+
+/** Starts the host; once it listens, reads /api/state with `token` and stops it. */
+async function run(args: string[], env: Record<string, string> = {}, token = TOKEN): Promise<Run> {
+  const child = spawn(process.execPath, [HEADLESS, '--port', '0', '--no-daemon', '--no-outbox', ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PILOT_WEBHOOK_TOKEN: '', PILOT_WEBHOOK_SECRET: '', ...env },
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const origin = await new Promise<string | null>((resolve) => {
+    let out = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      const m = /^listening (http:\/\/127\.0\.0\.1:\d+)\/$/m.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    void exited.then(() => resolve(null));
+  });
+  if (origin === null) return { code: await exited, stderr };
+  try {
+    const res = await fetch(`${origin}/api/state`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(200);
+    return { code: null, stderr, state: (await res.json()) as AppState };
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+  }
+}
+
+it('takes the token from --token-file and the secret from PILOT_WEBHOOK_SECRET, echoing neither', async () => {
+  const r = await run(['--data-dir', join(dir, 'd1'), '--token-file', join(dir, 'token')], { PILOT_WEBHOOK_SECRET: SECRET });
+  expect(r.state?.secret.set).toBe(true);
+  expect(r.stderr).toContain('#token=<the token from --token-file>');
+  expect(r.stderr).not.toContain(TOKEN);
+  expect(r.stderr).not.toContain(SECRET);
+  expect(r.stderr).not.toMatch(/can be read by other users/);
+});
+
+it('takes the token from PILOT_WEBHOOK_TOKEN', async () => {
+  const r = await run(['--data-dir', join(dir, 'd2')], { PILOT_WEBHOOK_TOKEN: TOKEN });
+  expect(r.state).toBeDefined();
+  expect(r.stderr).not.toContain(TOKEN);
+});
+
+it('warns about a token and a secret in argv, without repeating them', async () => {
+  const r = await run(['--data-dir', join(dir, 'd3'), '--token', TOKEN, `--secret=${SECRET}`]);
+  expect(r.state?.secret.set).toBe(true);
+  expect(r.stderr).toMatch(/warning: --token on the command line can be read by other users/);
+  expect(r.stderr).toMatch(/warning: --secret on the command line can be read by other users/);
+  expect(r.stderr).not.toContain(SECRET);
+});
+
+it.each([
+  ['an unknown flag', ['--bogus'], /^unknown flag --bogus\n\nUsage: /],
+  ['a timeout the settings refuse', ['--timeout-ms', '1'], /^--timeout-ms must be between 50 and 120000, got 1\n/],
+  ['a missing token file', ['--token-file', '/nonexistent/token'], /^--token-file \/nonexistent\/token could not be read \(ENOENT\)\n/],
+])('exits 2 on %s, naming the flag', async (_name, args, message) => {
+  const r = await run(['--data-dir', join(dir, 'd4'), ...args]);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toMatch(message);
+});
