@@ -9,7 +9,7 @@
 //   --inspect     parse every body for the figures below (off for the throughput runs, so the
 //                 receiver does as little as it can there)
 // Control path (not counted): GET /_stats answers and resets what was seen since the last call:
-//   requests; with --inspect, outOfOrder (bodies whose event_id was not above the previous one, per URL path);
+//   requests, firstNs/lastNs (when the first and the last body arrived); with --inspect, outOfOrder (bodies whose event_id was not above the previous one, per URL path);
 //   and, for bodies whose data carries `sent_ns` (process.hrtime.bigint() of the sender, the same
 //   monotonic clock in every process of this machine), the latency sent → body here, p50/p99/max.
 import http from 'node:http';
@@ -21,7 +21,7 @@ const inspect = argv.includes('--inspect');
 
 let requests = 0;
 let connections = 0;
-const window = { requests: 0, outOfOrder: 0, latenciesMs: [] };
+const window = { requests: 0, outOfOrder: 0, latenciesMs: [], firstNs: null, lastNs: null };
 const lastIdByPath = new Map();
 
 /** Reads what ordering and latency need from a body; bodies that are not JSON are just counted. */
@@ -44,7 +44,13 @@ function look(path, body) {
 function stats() {
   const xs = window.latenciesMs.sort((a, b) => a - b);
   const at = (p) => (xs.length ? xs[Math.min(xs.length - 1, Math.max(0, Math.ceil((p / 100) * xs.length) - 1))] : null);
-  const out = { requests: window.requests, outOfOrder: window.outOfOrder, latencySamples: xs.length, p50Ms: at(50), p99Ms: at(99), maxMs: xs.length ? xs[xs.length - 1] : null };
+  const out = {
+    requests: window.requests, outOfOrder: window.outOfOrder, latencySamples: xs.length, p50Ms: at(50), p99Ms: at(99), maxMs: xs.length ? xs[xs.length - 1] : null,
+    // first and last body of the window, as strings of process.hrtime.bigint() (ns)
+    firstNs: window.firstNs === null ? null : String(window.firstNs), lastNs: window.lastNs === null ? null : String(window.lastNs),
+  };
+  window.firstNs = null;
+  window.lastNs = null;
   window.requests = 0;
   window.outOfOrder = 0;
   window.latenciesMs = [];
@@ -65,6 +71,8 @@ const server = http.createServer((req, res) => {
   req.on('end', () => {
     requests++;
     window.requests++;
+    window.lastNs = process.hrtime.bigint();
+    window.firstNs ??= window.lastNs;
     if (inspect) look(req.url, Buffer.concat(chunks).toString('utf8'));
     if (hang) return;
     const answer = () => {

@@ -30,9 +30,9 @@ const only = onlyArg > 0 ? new Set(process.argv[onlyArg + 1].split(',')) : null;
 
 /** Sizes per mode: quick is CI's smoke run (well under 2 minutes), full is the reported one. */
 const SIZE = quick
-  ? { events: 5_000, rounds: 3, latencyS: 3, ingestS: 2, memoryEvents: 100_000, startups: 3, windowS: 3, hopS: 2, hopSteps: 3, hopProbe: 3_000,
-      slowEvents: 10, slowRounds: 1, e2eS: 1, e2eWarmup: 500, idleS: 0, footprintEvents: 0, bigEvents: 16, settleS: 1 }
-  : { events: 50_000, rounds: 3, latencyS: 10, ingestS: 5, memoryEvents: 1_000_000, startups: 5, windowS: 10, hopS: 10, hopSteps: 5, hopProbe: 20_000,
+  ? { events: 5_000, rounds: 3, latencyS: 3, ingestS: 2, memoryEvents: 100_000, startups: 3, windowS: 3, hopS: 1, hopSteps: 2, hopProbe: 2_000, hopDrainMs: 5_000,
+      slowEvents: 10, slowRounds: 1, e2eS: 1, e2eWarmup: 500, idleS: 0, footprintEvents: 0, bigEvents: 8, settleS: 1 }
+  : { events: 50_000, rounds: 3, latencyS: 10, ingestS: 5, memoryEvents: 1_000_000, startups: 5, windowS: 10, hopS: 10, hopSteps: 5, hopProbe: 20_000, hopDrainMs: 30_000,
       slowEvents: 50, slowRounds: 2, e2eS: 10, e2eWarmup: 3_000, idleS: 60, footprintEvents: 100_000, bigEvents: 128, settleS: 2 };
 /** Events in flight for the parallel run (the dispatcher's `concurrency` option). */
 const PARALLEL = 8;
@@ -50,7 +50,8 @@ const median = (xs) => {
 };
 const unaccounted = (s) =>
   s.received - (s.delivered + s.failed + s.dropped + s.circuitSkips + s.abandoned + s.unsent + s.filtered + s.queued);
-const step = (what) => process.stderr.write(`bench: ${what}\n`);
+const T0 = performance.now();
+const step = (what) => process.stderr.write(`bench [${((performance.now() - T0) / 1000).toFixed(0)} s]: ${what}\n`);
 
 async function bundleWorkers() {
   mkdirSync(OUT, { recursive: true });
@@ -153,7 +154,7 @@ async function hop(receiverUrl, go) {
   const host = await startHost(HEADLESS, { url: receiverUrl });
   try {
     const r = await measureHop({
-      goBin: GO_BIN, receiverUrl, host, runJson, seconds: SIZE.hopS, steps: SIZE.hopSteps, probeEvents: SIZE.hopProbe, log: step,
+      goBin: GO_BIN, receiverUrl, host, runJson, seconds: SIZE.hopS, steps: SIZE.hopSteps, probeEvents: SIZE.hopProbe, drainMs: SIZE.hopDrainMs, log: step,
     });
     const stats = (await host.state()).stats;
     if (unaccounted(stats) !== 0) throw new Error(`hop accounting: ${JSON.stringify(stats)}`);

@@ -41,7 +41,8 @@ const EXPECTED_FUSES = {
   enableEmbeddedAsarIntegrityValidation: '1',
   onlyLoadAppFromAsar: '1',
   loadBrowserProcessSpecificV8Snapshot: '0',
-  grantFileProtocolExtraPrivileges: '1',
+  // Off: the window is served from app://, so file:// needs (and gets) no extra privileges.
+  grantFileProtocolExtraPrivileges: '0',
 };
 /** Where scripts/build.mjs writes the Electron main process. */
 const BUILT_MAIN = 'dist/main/electron-main.js';

@@ -10,19 +10,18 @@
 // trials the host is given time to deliver what it accepted (its outbox may hold a backlog), so
 // every trial of (b) starts from an idle app.
 
-/** How long the host may take to deliver its backlog between trials. */
-const DRAIN_WAIT_MS = 30_000;
 /** Lowest rate tried at all: below this the answer is "the app cannot keep up with anything". */
 const FLOOR_RATE = 100;
 
-export async function measureHop({ goBin, receiverUrl, host, runJson, seconds, steps, probeEvents, log }) {
+/** `drainMs`: how long the host may take to deliver its backlog between trials. */
+export async function measureHop({ goBin, receiverUrl, host, runJson, seconds, steps, probeEvents, drainMs, log }) {
   const ingestUrl = (await host.state()).ingest.url;
   const targets = {
     bare: { url: receiverUrl, settle: async () => {} },
     outbox: {
       url: ingestUrl,
       settle: async () => {
-        const deadline = Date.now() + DRAIN_WAIT_MS;
+        const deadline = Date.now() + drainMs;
         while ((await host.state()).stats.queued > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       },
     },

@@ -16,6 +16,7 @@ import { readFleetKeyFile } from './core/fleet/fleet-key';
 import { DEFAULT_FLEET, type FleetRole } from './core/fleet/fleet-names';
 import { prepareDataFolder } from './core/data-folder';
 import { lockDataFolder } from './core/data-folder-lock';
+import { createEnvProxyEgress } from './core/egress-proxy';
 import { RefusedUrlError } from './core/url-policy';
 import { readDaemonWebhookUrl, resolveSocketPath } from './core/daemon/socket-discovery';
 import { openConfStore } from './core/settings/conf-store';
@@ -133,6 +134,8 @@ async function main(): Promise<void> {
     demo: args.demo,
     // The UI's port once listening; before that the one asked for, so --url is judged against it too.
     ownPorts: () => (uiPort ? [uiPort] : args.port ? [args.port] : []),
+    // HTTP_PROXY / HTTPS_PROXY / NO_PROXY, as curl reads them; the guard's checks still run.
+    egress: (guard) => createEnvProxyEgress(guard, process.env),
     dataDir,
     outbox: !args.noOutbox,
   }).catch((err: unknown): Controller => {

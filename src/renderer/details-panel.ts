@@ -203,7 +203,7 @@ export class DetailsPanel {
       setText(this.status, 'No URL: there is nothing to send it to.');
       return;
     }
-    const ok = await copyText(command);
+    const ok = await copyText(command, this.bridge);
     setText(this.status, ok ? 'curl command copied (unsigned).' : 'The clipboard is not available here.');
   }
 

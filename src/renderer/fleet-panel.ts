@@ -12,12 +12,18 @@ export class FleetPanel {
   private readonly servers = byId('fleet-servers', HTMLUListElement);
   private readonly counts = byId('fleet-counts', HTMLElement);
   private readonly error = byId('fleet-error', HTMLElement);
+  /** in the top bar: fleet mode and how many servers are reached, visible without opening Setup */
+  private readonly tag = byId('fleet-tag', HTMLElement);
   private shownServers = '';
 
   update(f: FleetView | undefined): void {
     this.card.hidden = f === undefined;
+    this.tag.hidden = f === undefined;
     if (!f) return;
     const reached = f.servers.filter((s) => s.reached).length;
+    setText(this.tag, `Fleet ${f.name} · ${reached}/${f.servers.length} NATS`);
+    this.tag.title = fleetSummary(f);
+    this.tag.dataset.ok = String(f.error === null);
     setText(this.summary, `Fleet "${f.name}", role ${f.role}: ${reached} of ${f.servers.length} NATS servers reached${f.replicas ? `, ${f.replicas} copies of each event` : ''}`);
     const key = JSON.stringify(f.servers) + f.server;
     if (key !== this.shownServers) {

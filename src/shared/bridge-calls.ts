@@ -33,6 +33,12 @@ export const MAX_URL_LENGTH = 8192;
 /** Longer than any sensible signing secret (Standard Webhooks secrets are ~50 characters). */
 export const MAX_SECRET_LENGTH = 1024;
 
+/**
+ * Longest text the window may ask main to put on the clipboard: a "Copy as curl" command carries
+ * the request body (the ingest takes up to 1 MiB) with shell quoting around it.
+ */
+export const MAX_COPY_TEXT_LENGTH = 4 * 1024 * 1024;
+
 /** One resend may name at most this many records: a generous page of the log. */
 export const MAX_RESEND_IDS = 10_000;
 
@@ -182,6 +188,17 @@ export const CALLS = {
   generateSecret: { arg: noArgument, http: post('/api/secret/generate'), answers: result<{ hint: string }>() },
   clearSecret: { arg: noArgument, http: del('/api/secret'), answers: result<{ set: false }>() },
   copySecret: { arg: noArgument, http: post('/api/secret/copy'), answers: result<{ copied: boolean }>() },
+  /**
+   * Puts text from the window (a "Copy as curl" command) on the clipboard, from main: the window
+   * is granted no permission, clipboard writes included. The headless host answers unsupported and
+   * the page writes with navigator.clipboard itself.
+   */
+  copyText: {
+    arg: fields({ text: text(MAX_COPY_TEXT_LENGTH) }),
+    example: { text: "curl -X POST 'http://127.0.0.1:9/hook'" },
+    http: post('/api/clipboard'),
+    answers: result<{ copied: boolean }>(),
+  },
   /**
    * Sends stored undelivered events again (as new records, in order of acceptance): by id, or every
    * one of a kind since a moment. Never both, so the meaning is plain.

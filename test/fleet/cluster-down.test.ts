@@ -8,11 +8,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startNatsCluster, type NatsCluster } from '../fixtures/nats-cluster';
 import { startReceiver, type Receiver } from '../fixtures/receiver';
+import { launchBrowser, type Browser } from '../e2e/helpers/browser';
 import { eventually, startFleetHost, stopAllFleetHosts, writeFleetKey } from './fleet-host';
 
 let cluster: NatsCluster;
 let rx: Receiver;
 let dir: string;
+let browser: Browser | undefined;
 
 beforeAll(async () => {
   cluster = await startNatsCluster();
@@ -21,6 +23,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await browser?.close();
   await stopAllFleetHosts();
   await rx?.close();
   await cluster?.stop();
@@ -37,6 +40,12 @@ test('cluster down entirely: 503 and a clear state, then recovery', async () => 
   expect(await h.post(event(1))).toBe(204);
   await rx.waitForRequests(1, 20_000);
 
+  // The window says fleet mode at a glance, and which servers it reaches.
+  browser = await launchBrowser();
+  const { page } = await browser.newPage();
+  await page.goto(h.pageUrl);
+  await expect.poll(() => page.getByRole('status', { name: 'Fleet mode' }).textContent()).toBe('Fleet pilot · 3/3 NATS');
+
   for (let i = 0; i < 3; i++) await cluster.kill(i);
   const down = await eventually('the state says the cluster is gone', () => h.state(), (s) => s.fleet?.connected === false && s.fleet.servers.every((x) => !x.reached), 20_000);
   expect(down.fleet!.error).toMatch(/NATS/);
@@ -47,6 +56,9 @@ test('cluster down entirely: 503 and a clear state, then recovery', async () => 
   expect(refused.fleet!.refused).toBeGreaterThanOrEqual(1);
   expect(refused.fleet!.error).toMatch(/ingest → NATS/);
   expect(refused.fleet!.error).toMatch(/503/);
+  await expect.poll(() => page.getByRole('status', { name: 'Fleet mode' }).textContent(), { timeout: 10_000 }).toBe('Fleet pilot · 0/3 NATS');
+  await page.getByRole('button', { name: 'Setup', exact: true }).click();
+  await expect.poll(() => page.getByRole('alert').filter({ hasText: 'ingest → NATS' }).count(), { timeout: 10_000 }).toBeGreaterThan(0);
 
   for (let i = 0; i < 3; i++) await cluster.restart(i);
   // The daemon's retry of the same event is accepted once JetStream is back.

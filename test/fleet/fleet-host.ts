@@ -32,6 +32,8 @@ export interface FleetHostOptions {
 
 export interface FleetHost {
   origin: string;
+  /** the window with its token */
+  pageUrl: string;
   /** null for a deliver-only process */
   ingestUrl: string | null;
   state(): Promise<AppState>;
@@ -112,7 +114,7 @@ export async function startFleetHost(opts: FleetHostOptions): Promise<FleetHost>
       rmSync(dataDir, { recursive: true, force: true });
       all.delete(host);
     })());
-  const host: FleetHost = { origin, ingestUrl, state, api, post, stderr: () => err, stop: () => finish('SIGTERM'), kill: () => finish('SIGKILL') };
+  const host: FleetHost = { origin, pageUrl: `${origin}/#token=${token}`, ingestUrl, state, api, post, stderr: () => err, stop: () => finish('SIGTERM'), kill: () => finish('SIGKILL') };
   all.add(host);
   return host;
 }

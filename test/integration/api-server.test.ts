@@ -74,6 +74,7 @@ function defaultBehaviours(): Record<CallName, Behaviour> {
     generateSecret: async () => ok({ secret: 'whsec_AAAA', hint: '…AAAA' }),
     clearSecret: async () => ok({ set: false }),
     copySecret: async () => ok({ copied: true }),
+    copyText: async () => ok({ copied: true }),
     redeliver: async () => ok({ queued: 4 }),
     setTopicFilters: async (a) => ok({ filters: (a as { filters: string[] }).filters }),
     previewDestination: async () => ok({ contentType: 'application/json', body: '{"text":"x"}', headers: {} }),
@@ -265,6 +266,7 @@ describe('API routes', () => {
     setSecret: { secret: 's3cret' },
     redeliver: { since: '2024-05-01T12:00:00Z', outcome: 'any_undelivered' },
     setTopicFilters: { filters: ['tunnel.*'] },
+    copyText: { text: 'curl -X POST http://127.0.0.1:9/hook' },
     previewDestination: { format: 'slack' },
   };
   const expectedValues: Record<CallName, unknown> = {
@@ -280,6 +282,7 @@ describe('API routes', () => {
     generateSecret: { secret: 'whsec_AAAA', hint: '…AAAA' },
     clearSecret: { set: false },
     copySecret: { copied: true },
+    copyText: { copied: true },
     redeliver: { queued: 4 },
     setTopicFilters: { filters: ['tunnel.*'] },
     previewDestination: { contentType: 'application/json', body: '{"text":"x"}', headers: {} },

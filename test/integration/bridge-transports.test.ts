@@ -17,8 +17,8 @@ import { checkCallArg } from '../../src/shared/call-answer';
 import { createFakeElectron } from '../fixtures/fake-electron';
 
 const TOKEN = 'transport-test-token-0123456789';
-const APP_URL = 'file:///opt/pilot/resources/app.asar/dist/renderer/index.html';
-const expected: ExpectedSender = { webContentsId: 3, appFileUrl: APP_URL };
+const APP_URL = 'app://pilot-webhook/index.html';
+const expected: ExpectedSender = { webContentsId: 3, pageUrl: APP_URL };
 const trusted = { sender: { id: 3 }, senderFrame: { url: APP_URL, parent: null } };
 
 type Behaviour = 'value' | 'refuse_input' | 'refuse_state' | 'refuse_host' | 'refuse_unsupported' | 'throw';

@@ -11,8 +11,8 @@ import { CALL_NAMES, type BridgeHandlers, type CallName } from '../../src/shared
 import { CALL_CHANNELS, callChannel } from '../../src/shared/ipc-channels';
 import { createFakeElectron } from '../fixtures/fake-electron';
 
-const APP_URL = 'file:///opt/pilot/resources/app.asar/dist/renderer/index.html';
-const expected: ExpectedSender = { webContentsId: 3, appFileUrl: APP_URL };
+const APP_URL = 'app://pilot-webhook/index.html';
+const expected: ExpectedSender = { webContentsId: 3, pageUrl: APP_URL };
 const mainFrame = { url: APP_URL, parent: null };
 const trusted: SenderEventLike = { sender: { id: 3 }, senderFrame: mainFrame };
 
@@ -29,7 +29,9 @@ describe('isTrustedSender', () => {
     ['a foreign https page', { sender: { id: 3 }, senderFrame: { url: 'https://evil.example/', parent: null } }],
     ['another local file', { sender: { id: 3 }, senderFrame: { url: 'file:///tmp/evil.html', parent: null } }],
     ['a file named like ours plus a suffix', { sender: { id: 3 }, senderFrame: { url: `${APP_URL}.evil.html`, parent: null } }],
-    ['a page in a sibling folder', { sender: { id: 3 }, senderFrame: { url: APP_URL.replace('/renderer/', '/renderer2/'), parent: null } }],
+    ['another page of our scheme', { sender: { id: 3 }, senderFrame: { url: 'app://pilot-webhook/other.html', parent: null } }],
+    ['our page under another host of the scheme', { sender: { id: 3 }, senderFrame: { url: 'app://evil/index.html', parent: null } }],
+    ['the built page opened as a file', { sender: { id: 3 }, senderFrame: { url: 'file:///opt/pilot/resources/app.asar/dist/renderer/index.html', parent: null } }],
     ['an about:blank frame', { sender: { id: 3 }, senderFrame: { url: 'about:blank', parent: null } }],
     ['an unparsable URL', { sender: { id: 3 }, senderFrame: { url: 'not a url', parent: null } }],
   ])('rejects %s', (_name, event) => {

@@ -77,7 +77,7 @@ async function realController(fake: FakeElectron, opts: { closeFails?: boolean }
 }
 
 const files = appFiles({ appPath: '/app', isPackaged: false, resourcesPath: '/res' });
-const trusted = (win: FakeBrowserWindow) => ({ sender: { id: win.webContents.id }, senderFrame: { url: files.appFileUrl, parent: null } });
+const trusted = (win: FakeBrowserWindow) => ({ sender: { id: win.webContents.id }, senderFrame: { url: files.pageUrl, parent: null } });
 
 function memoryLoginItem(): LoginItem {
   let on = false;
@@ -282,6 +282,21 @@ describe('bridge and pushes through the shell', () => {
     expect(secret).toMatch(/^whsec_/);
     // The secret went nowhere near the window.
     expect(JSON.stringify(win.webContents.sent)).not.toContain(secret!);
+    fake.app.quit();
+    await exited(fake);
+  });
+
+  it('copyText (the window\'s "Copy as curl") is written to the clipboard by main, for our page only', async () => {
+    const fake = createFakeElectron();
+    const { win } = await start(fake);
+    const ipc = fake.ipcMain;
+    const command = "curl -X POST 'http://127.0.0.1:9/hook' --data-binary '{}'";
+    expect(await ipc.invoke(callChannel('copyText'), trusted(win), { text: command })).toStrictEqual({ ok: true, value: { copied: true } });
+    expect(fake.clipboardText()).toBe(command);
+    const foreign = { sender: { id: win.webContents.id }, senderFrame: { url: 'https://evil.example/', parent: null } };
+    await expect(ipc.invoke(callChannel('copyText'), foreign, { text: 'rm -rf ~' })).rejects.toThrow();
+    expect(fake.clipboardText()).toBe(command);
+    expect(await ipc.invoke(callChannel('copyText'), trusted(win), { text: 42 })).toMatchObject({ ok: false, error: { code: 'invalid_argument' } });
     fake.app.quit();
     await exited(fake);
   });

@@ -23,6 +23,7 @@ describe('main window', () => {
   it('uses exactly the hardened webPreferences, with the bundled preload', () => {
     const win = openWindow();
     expect(win.options.webPreferences).toStrictEqual({
+      devTools: false,
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
@@ -36,10 +37,10 @@ describe('main window', () => {
     expect(secureWebPreferences('/x/preload.cjs').preload).toBe('/x/preload.cjs');
   });
 
-  it('loads the built page from a file and shows itself only when ready', () => {
+  it('loads the page from app://, never file://, and shows itself only when ready', () => {
     const win = openWindow();
     expect(win.options.show).toBe(false);
-    expect(win.webContents.loadedFile).toBe('/opt/pilot/resources/app.asar/dist/renderer/index.html');
+    expect(win.webContents.loadedUrl).toBe('app://pilot-webhook/index.html');
     expect(win.visible).toBe(false);
     win.emit('ready-to-show');
     expect(win.visible).toBe(true);
@@ -98,7 +99,8 @@ describe('main window', () => {
   it('paths: development uses the project folder, packaged builds resources/ for the tray icons', () => {
     const dev = appFiles({ appPath: '/src/app', isPackaged: false, resourcesPath: '/usr/lib/electron/resources' });
     expect(dev.trayIconDir).toBe(join('/src/app', 'build', 'tray'));
-    expect(dev.appFileUrl).toBe('file:///src/app/dist/renderer/index.html');
+    expect(dev.rendererDir).toBe(join('/src/app', 'dist', 'renderer'));
+    expect(dev.pageUrl).toBe('app://pilot-webhook/index.html');
     expect(files.trayIconDir).toBe('/opt/pilot/resources/tray');
   });
 

@@ -5,6 +5,7 @@
 // the dispatcher exists before the ingest that feeds it, and the ingest's port joins the URL
 // policy before anything can be delivered.
 
+import type { Dispatcher as UndiciDispatcher } from 'undici';
 import type { AppState, BridgeHandlers, BridgePushes, PushName, PushSubscribe } from '../../shared/bridge';
 import type { DeliveryRecord, Outcome } from '../../shared/delivery';
 import type { AcceptedEvent } from '../../shared/events';
@@ -15,7 +16,7 @@ import { LinkMemory } from './daemon/link-memory';
 import { startDemo, type Demo } from './demo/demo-wiring';
 import { DeliveryLog, type RecordLog } from './delivery/delivery-log';
 import { Dispatcher } from './delivery/dispatcher';
-import { createEgressAgent } from './egress-guard';
+import { createEgressAgent, type EgressGuardOptions } from './egress-guard';
 import { startIngestServer, type IngestRejection } from './ingest/ingest-server';
 import { PushBatcher } from './push-batcher';
 import type { Settings } from './settings/settings-schema';
@@ -59,6 +60,11 @@ export interface ControllerOptions {
   demo?: boolean;
   /** ports the app serves on loopback besides the ingest (the headless UI): never delivered to */
   ownPorts?: () => readonly number[];
+  /**
+   * Builds the connection pool deliveries go through, around the guard's options: the host's
+   * proxy support (core/egress-proxy.ts). Default: the guarded agent, no proxy.
+   */
+  egress?: (guard: EgressGuardOptions) => UndiciDispatcher;
   pushIntervalMs?: number;
   /**
    * The data folder: the durable outbox and history live there (history.sqlite3). Absent, or
@@ -111,7 +117,8 @@ export async function createController(opts: ControllerOptions): Promise<Control
   const history: History | null =
     opts.dataDir !== undefined && opts.outbox !== false ? openHistory(opts.dataDir, warnings) : null;
   const log: RecordLog = history?.log ?? new DeliveryLog({ capacity: LOG_CAPACITY });
-  const agent = createEgressAgent({ strict: policy.strict, ownPorts: policy.ownPorts });
+  const guard: EgressGuardOptions = { strict: policy.strict, ownPorts: policy.ownPorts };
+  const agent: UndiciDispatcher = opts.egress?.(guard) ?? createEgressAgent(guard);
 
   const imported = opts.daemon.enabled
     ? importDaemonUrl(settings, policy, { daemonWebhookUrl: opts.daemon.daemonWebhookUrl ?? null, runUrlGiven: opts.runOverrides?.url !== undefined }, warnings)

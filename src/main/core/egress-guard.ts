@@ -120,8 +120,8 @@ export function createGuardedConnector(opts: EgressGuardOptions = {}): buildConn
   };
 }
 
-/** Resolves and judges; resolves to the addresses that may be connected to, in resolver order. */
-async function checkDestination(
+/** Resolves and judges; resolves to the addresses that may be connected to, in resolver order (also the pre-check of a proxied connection, egress-proxy.ts). */
+export async function checkDestination(
   options: buildConnector.Options,
   opts: EgressGuardOptions,
 ): Promise<ResolvedAddress[]> {

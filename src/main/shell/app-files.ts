@@ -2,15 +2,15 @@
 // resources/ beside it). Pure: the caller passes Electron's answers in.
 
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { APP_PAGE_URL } from './app-protocol';
 
 export interface AppFiles {
   /** the sandboxed preload, one CommonJS file (scripts/build.mjs) */
   preload: string;
-  /** the window's page */
-  indexHtml: string;
-  /** file:// URL of the page: the only URL whose frame may call the bridge */
-  appFileUrl: string;
+  /** the built window (index.html, app.js, styles.css), served as app:// (app-protocol.ts) */
+  rendererDir: string;
+  /** app:// URL of the page: what the window loads, and the only URL whose frame may call the bridge */
+  pageUrl: string;
   /** folder of the tray icons, tray-<status>.png (+ @2x) */
   trayIconDir: string;
   /** the window icon (Linux and Windows show it in the task bar) */
@@ -30,14 +30,13 @@ export interface AppLocation {
 export const TRAY_ICON_FOLDER = 'tray';
 
 export function appFiles(loc: AppLocation): AppFiles {
-  const indexHtml = join(loc.appPath, 'dist', 'renderer', 'index.html');
   // Tray icons must be real files for some tray hosts (Linux StatusNotifier reads them by path), so
   // packaged builds ship them outside the asar archive as extraResources.
   const resourceRoot = loc.isPackaged ? loc.resourcesPath : join(loc.appPath, 'build');
   return {
     preload: join(loc.appPath, 'dist', 'preload.cjs'),
-    indexHtml,
-    appFileUrl: pathToFileURL(indexHtml).href,
+    rendererDir: join(loc.appPath, 'dist', 'renderer'),
+    pageUrl: APP_PAGE_URL,
     trayIconDir: join(resourceRoot, TRAY_ICON_FOLDER),
     appIcon: join(resourceRoot, 'icon.png'),
   };

@@ -11,6 +11,7 @@ import type {
   Menu,
   NativeImage,
   Notification,
+  Protocol,
   SafeStorage,
   Tray,
 } from 'electron';
@@ -19,7 +20,8 @@ export interface ShellElectron {
   app: App;
   BrowserWindow: typeof BrowserWindow;
   Tray: typeof Tray;
-  Menu: Pick<typeof Menu, 'buildFromTemplate'>;
+  Menu: Pick<typeof Menu, 'buildFromTemplate' | 'setApplicationMenu'>;
+  protocol: Pick<Protocol, 'registerSchemesAsPrivileged' | 'handle'>;
   ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>;
   Notification: typeof Notification;
   clipboard: Pick<Clipboard, 'writeText'>;

@@ -13,13 +13,16 @@ import {
   dialog,
   ipcMain,
   nativeImage,
+  protocol,
   safeStorage,
+  session,
 } from 'electron';
 import ElectronStore from 'electron-store';
 import { maskUrlCredentials } from '../../shared/url-mask';
 import { createController } from '../core/controller';
 import { prepareDataFolder } from '../core/data-folder';
 import { lockDataFolder } from '../core/data-folder-lock';
+import { ResolvingProxyDispatcher } from '../core/egress-proxy';
 import { readDaemonWebhookUrl, resolveSocketPath } from '../core/daemon/socket-discovery';
 import { SettingsService } from '../core/settings/settings';
 import { appFiles } from './app-files';
@@ -38,7 +41,7 @@ function readFileOrNull(path: string): string | null {
 const log = (message: string): void => void process.stderr.write(`${maskUrlCredentials(message)}\n`);
 
 async function main(): Promise<void> {
-  const electron = { app, BrowserWindow, Tray, Menu, ipcMain, Notification, clipboard, dialog, safeStorage, nativeImage };
+  const electron = { app, BrowserWindow, Tray, Menu, ipcMain, Notification, clipboard, dialog, safeStorage, nativeImage, protocol };
   const env = process.env;
   const running = await startShell({
     electron,
@@ -77,6 +80,8 @@ async function main(): Promise<void> {
         settings,
         // The durable outbox and history live beside the settings, as in the headless host.
         dataDir,
+        // The system's proxy settings (PAC files included), per origin; the guard's checks still run.
+        egress: (guard) => new ResolvingProxyDispatcher(guard, (url) => session.defaultSession.resolveProxy(url)),
         daemon: {
           enabled: true,
           socketPath: discovery.path,

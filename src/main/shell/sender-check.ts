@@ -5,8 +5,8 @@
 export interface ExpectedSender {
   /** webContents.id of the main window */
   webContentsId: number;
-  /** file:// URL of dist/renderer/index.html */
-  appFileUrl: string;
+  /** app:// URL of the window's page (app-protocol.ts) */
+  pageUrl: string;
 }
 
 /** The fields of an IpcMainInvokeEvent the check reads. */
@@ -33,6 +33,7 @@ export function isTrustedSender(event: SenderEventLike, expected: ExpectedSender
   if (frame.parent !== null) return false;
   if (event.sender.id !== expected.webContentsId) return false;
   const actual = documentAddress(frame.url);
-  // Exact file URL, compared whole: a prefix check would let file:///…/index.html.evil through.
-  return actual !== null && actual.startsWith('file:') && actual === documentAddress(expected.appFileUrl);
+  // Exact page URL, compared whole: a prefix check would let app://…/index.html.evil through, and
+  // a file:// page (or any other scheme) never matches.
+  return actual !== null && actual === documentAddress(expected.pageUrl);
 }

@@ -1,6 +1,7 @@
 // The bridge handlers as the Electron window gets them: the controller's, except the calls only the
 // shell can do. copySecret: the secret goes from the controller straight to the system clipboard;
-// the window only learns whether it worked. exportHistory: the user picks where the file goes.
+// the window only learns whether it worked. copyText: what the window copies (a curl command) goes
+// to the clipboard through main. exportHistory: the user picks where the file goes.
 
 import type { BridgeHandlers, Result } from '../../shared/bridge';
 import { exportFileName } from '../core/outbox/history-export';
@@ -27,6 +28,11 @@ export function shellHandlers(
         return { ok: false, error: { code: 'no_secret', message: 'No signing secret is set: set or generate one first.' } };
       }
       electron.clipboard.writeText(secret);
+      return { ok: true, value: { copied: true } };
+    },
+    // The window may not write the clipboard itself (it is granted no permission); main does it.
+    copyText: async ({ text }): Promise<Result<{ copied: boolean }>> => {
+      electron.clipboard.writeText(text);
       return { ok: true, value: { copied: true } };
     },
     exportHistory: async (): Promise<Result<{ path: string; records: number }>> => {

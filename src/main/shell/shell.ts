@@ -5,6 +5,8 @@
 import type { BrowserWindow } from 'electron';
 import type { AppState } from '../../shared/bridge';
 import { claimSingleInstance, installQuitSequence, keepWindowOnClose } from './app-lifecycle';
+import { installApplicationMenu } from './app-menu';
+import { registerAppScheme, serveAppProtocol } from './app-protocol';
 import type { AppFiles } from './app-files';
 import type { ControllerLike } from './controller-like';
 import type { ShellElectron } from './electron-api';
@@ -58,6 +60,8 @@ export async function startShell(opts: ShellOptions): Promise<RunningShell | nul
     if (win !== null) showWindow(win);
   };
 
+  // Before the app is ready, or Electron refuses it.
+  registerAppScheme(opts.electron.protocol);
   if (!claimSingleInstance(app, show)) {
     app.quit();
     return null;
@@ -79,6 +83,8 @@ export async function startShell(opts: ShellOptions): Promise<RunningShell | nul
 
   await app.whenReady();
   if (opts.platform === 'win32') app.setAppUserModelId(APP_USER_MODEL_ID);
+  serveAppProtocol(opts.electron.protocol, opts.files.rendererDir);
+  installApplicationMenu(opts.electron, opts.platform, app.isPackaged);
 
   controllerStarting = opts.createController();
   const controller = await controllerStarting;
@@ -142,6 +148,7 @@ export async function startShell(opts: ShellOptions): Promise<RunningShell | nul
   const window = createMainWindow(opts.electron.BrowserWindow, {
     files: opts.files,
     showWhenReady: !opts.startHidden || tray === null,
+    devTools: !app.isPackaged,
     onLoadError: (err) => opts.log(`the window's page did not load: ${describe(err)}`),
   });
   win = window;
@@ -149,7 +156,7 @@ export async function startShell(opts: ShellOptions): Promise<RunningShell | nul
   app.on('activate', show);
 
   const expected = (): ExpectedSender | null =>
-    window.isDestroyed() ? null : { webContentsId: window.webContents.id, appFileUrl: opts.files.appFileUrl };
+    window.isDestroyed() ? null : { webContentsId: window.webContents.id, pageUrl: opts.files.pageUrl };
   disposers.push(registerIpcHandlers(opts.electron.ipcMain, handlers, expected));
   disposers.push(forwardPushes(controller.subscribe, () => (window.isDestroyed() ? null : window.webContents)));
 

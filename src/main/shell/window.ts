@@ -1,5 +1,6 @@
 // The main window: sandboxed, isolated, no Node, strict CSP, no navigation, no new windows, no
-// permissions. It shows only our own page, and that page reaches main only through the preload.
+// permissions, no DevTools in packaged builds. It shows only our own page, from app://
+// (app-protocol.ts), and that page reaches main only through the preload.
 
 import type { BrowserWindow, BrowserWindowConstructorOptions, Session, WebContents, WebPreferences } from 'electron';
 import { CSP_HEADER_VALUE } from '../../shared/csp';
@@ -14,9 +15,13 @@ const MIN_HEIGHT = 480;
 
 export const WINDOW_TITLE = 'Pilot Webhook';
 
-/** The window's webPreferences: every security-relevant switch spelled out, none left to defaults. */
-export function secureWebPreferences(preload: string): WebPreferences {
+/**
+ * The window's webPreferences: every security-relevant switch spelled out, none left to defaults.
+ * DevTools only in development: a packaged build has no way to open them.
+ */
+export function secureWebPreferences(preload: string, devTools = false): WebPreferences {
   return {
+    devTools,
     contextIsolation: true,
     sandbox: true,
     nodeIntegration: false,
@@ -29,7 +34,7 @@ export function secureWebPreferences(preload: string): WebPreferences {
   };
 }
 
-export function windowOptions(files: AppFiles): BrowserWindowConstructorOptions {
+export function windowOptions(files: AppFiles, devTools = false): BrowserWindowConstructorOptions {
   return {
     width: WINDOW_WIDTH,
     height: WINDOW_HEIGHT,
@@ -40,7 +45,7 @@ export function windowOptions(files: AppFiles): BrowserWindowConstructorOptions 
     autoHideMenuBar: true,
     // Shown on 'ready-to-show', so the user never sees a half-drawn page.
     show: false,
-    webPreferences: secureWebPreferences(files.preload),
+    webPreferences: secureWebPreferences(files.preload, devTools),
   };
 }
 
@@ -53,7 +58,10 @@ export function denyNavigation(wc: WebContents): void {
   wc.on('will-attach-webview', (event) => event.preventDefault());
 }
 
-/** The window needs no camera, notifications, clipboard reads, devices… so nothing is granted. */
+/**
+ * The window needs no camera, notifications, clipboard, devices… so nothing is granted. What it
+ * copies (a curl command) goes through main: the copyText bridge call.
+ */
 export function denyPermissions(session: Session): void {
   session.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   session.setPermissionCheckHandler(() => false);
@@ -75,18 +83,20 @@ export interface MainWindowOptions {
   files: AppFiles;
   /** false when started at login (--hidden): the app lives in the tray until asked */
   showWhenReady: boolean;
+  /** development builds only (app.isPackaged false) */
+  devTools?: boolean;
   onLoadError?(err: unknown): void;
 }
 
 export function createMainWindow(BW: typeof BrowserWindow, opts: MainWindowOptions): BrowserWindow {
-  const win = new BW(windowOptions(opts.files));
+  const win = new BW(windowOptions(opts.files, opts.devTools === true));
   const wc = win.webContents;
   denyNavigation(wc);
   denyPermissions(wc.session);
   enforceCsp(wc.session);
   if (opts.showWhenReady) win.once('ready-to-show', () => win.show());
   // A missing page is a broken build; the rejection would otherwise be unhandled.
-  wc.loadFile(opts.files.indexHtml).catch((err: unknown) => opts.onLoadError?.(err));
+  wc.loadURL(opts.files.pageUrl).catch((err: unknown) => opts.onLoadError?.(err));
   return win;
 }
 

@@ -178,6 +178,9 @@ export function createAppService(p: ServiceParts): AppService {
       useSecret(null);
       return { ok: true, value: { set: false } };
     },
+    // The page on the headless host writes to the clipboard itself (navigator.clipboard); the
+    // Electron shell overrides this.
+    copyText: async () => fail('unsupported', 'The headless host has no clipboard of yours; the page copies the text itself.'),
     // The headless host has no clipboard of the user's; the Electron shell overrides this.
     copySecret: async () =>
       fail('unsupported', 'The headless host cannot reach your clipboard; the secret is in the settings file of the data folder.'),

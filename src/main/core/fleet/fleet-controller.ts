@@ -358,6 +358,7 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
       return r.ok ? { ok: true, value: { set: false } } : r;
     },
     copySecret: async () => unsupported('Copying the secret from the headless host'),
+    copyText: async () => unsupported('Copying from the headless host'),
     // Pure rendering, the same in fleet mode: nothing is sent.
     previewDestination: (arg) => previewBody(arg),
     exportHistory: async () => {
