@@ -1,5 +1,9 @@
-// Layering is enforced here (DESIGN.md section 2): each folder may import only what its
-// environment has. tsconfig.*.json enforce the same for globals (DOM vs Node).
+// Layering is enforced here (docs/architecture.md, "Layering"): each folder may import only what
+// its environment has. tsconfig.*.json enforce the same for globals (DOM vs Node).
+//
+// TypeScript files are linted with type information (tsconfig.json, the editors' project that
+// covers src and test): the rules that need it catch what review misses — a promise nobody awaits
+// or catches, a switch that forgets a case of a union, a condition that is always true.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
@@ -29,6 +33,20 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-constant-condition': ['error', { checkLoops: false }],
+    },
+  },
+  {
+    files: ['src/**/*.ts', 'test/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: { allowDefaultProject: ['*.ts'] }, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': ['error', { ignoreVoid: true }],
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false, attributes: false } }],
+      '@typescript-eslint/await-thenable': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
+      '@typescript-eslint/require-array-sort-compare': ['error', { ignoreStringArrays: true }],
+      '@typescript-eslint/return-await': ['error', 'in-try-catch'],
+      '@typescript-eslint/only-throw-error': 'error',
+      '@typescript-eslint/prefer-promise-reject-errors': 'error',
     },
   },
   {

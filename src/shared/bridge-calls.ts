@@ -217,10 +217,6 @@ export const CALLS = {
     answers: result<{ filters: string[] }>(),
   },
   /**
-   * Writes the whole history as JSON Lines to a file: in the desktop app where the user picks in a
-   * save dialog, in the headless host into the data folder's exports/. Answers where and how many.
-   */
-  /**
    * The body (content type, headers, text) a destination of this format and template would send
    * for the event (default: the test sample) — nothing is sent.
    */
@@ -234,7 +230,16 @@ export const CALLS = {
     http: post('/api/destinations/preview'),
     answers: result<RenderedBody>(),
   },
+  /**
+   * Writes the whole history as JSON Lines to a file: in the desktop app where the user picks in a
+   * save dialog, in the headless host into the data folder's exports/. Answers where and how many.
+   */
   exportHistory: { arg: noArgument, http: post('/api/export-file'), answers: result<{ path: string; records: number }>() },
+  /**
+   * Shows the main process's log file: the desktop app opens it in the system's viewer, the
+   * headless host answers where it is (`opened: false`).
+   */
+  openLogFile: { arg: noArgument, http: post('/api/log-file/open'), answers: result<{ path: string; opened: boolean }>() },
 } as const satisfies Record<string, CallDefinition>;
 
 export type Calls = typeof CALLS;

@@ -1,5 +1,5 @@
 // Delivery records and counters: what the log shows and the accounting invariant of
-// DESIGN.md section 3 is checked over. Pure types and helpers.
+// docs/architecture.md ("The accounting invariant") is checked over. Pure types and helpers.
 
 import type { FleetRecordInfo } from './fleet';
 
@@ -149,7 +149,7 @@ export function outcomesFor(selection: RedeliverOutcome): readonly Outcome[] {
   }
 }
 
-/** Since-start counters (DESIGN.md section 5 `stats`). */
+/** Since-start counters (the `stats` of /api/state). */
 export interface Stats {
   received: number;
   delivered: number;

@@ -1,4 +1,4 @@
-// Which webhook URLs and which IP addresses the app will deliver to (DESIGN.md section 4).
+// Which webhook URLs and which IP addresses the app will deliver to (docs/architecture.md, "URL rules").
 // Shared by the window's form, the settings store and the sender, so all three say the same thing.
 //
 // The reference is the daemon's `urlvalidate.Validate`: http/https only, a non-empty host, no

@@ -12,7 +12,7 @@ import { daemonEvent, FAST_DELIVERY, type Host } from './helpers/host';
 
 /** Long enough to watch the countdown tick at least once, short enough for a quick test. */
 const COOLDOWN_MS = 4_000;
-/** The breaker's default threshold (DESIGN.md section 3): consecutive events that used up their attempts. */
+/** The breaker's default threshold (docs/architecture.md, "Delivery"): consecutive events that used up their attempts. */
 const BREAKER_THRESHOLD = 5;
 
 let session: AppSession | undefined;

@@ -1,4 +1,4 @@
-// The delivery semantics table (DESIGN.md section 3), row by row, against real receivers on
+// The delivery semantics table (docs/architecture.md, "Delivery"), row by row, against real receivers on
 // loopback. Every test ends with the accounting invariant.
 import { describe, expect, it } from 'vitest';
 import { Agent } from 'undici';

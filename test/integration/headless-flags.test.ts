@@ -3,7 +3,7 @@
 // unknown flag and for a value the settings would refuse.
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -28,6 +28,8 @@ interface Run {
   stderr: string;
   /** the state, when the host started */
   state?: AppState;
+  /** POST /api/log-file/open's answer */
+  logFile?: unknown;
 }
 
 /** Starts the host; once it listens, reads /api/state with `token` and stops it. */
@@ -53,7 +55,9 @@ async function run(args: string[], env: Record<string, string> = {}, token = TOK
   try {
     const res = await fetch(`${origin}/api/state`, { headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(200);
-    return { code: null, stderr, state: (await res.json()) as AppState };
+    const state = (await res.json()) as AppState;
+    const logRes = await fetch(`${origin}/api/log-file/open`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    return { code: null, stderr, state, logFile: await logRes.json() };
   } finally {
     child.kill('SIGTERM');
     await exited;
@@ -67,6 +71,16 @@ it('takes the token from --token-file and the secret from PILOT_WEBHOOK_SECRET, 
   expect(r.stderr).not.toContain(TOKEN);
   expect(r.stderr).not.toContain(SECRET);
   expect(r.stderr).not.toMatch(/can be read by other users/);
+
+  // The host's log: in the data folder, owner-only, and neither secret in it.
+  const logPath = join(dir, 'd1', 'main.log');
+  expect(r.logFile).toStrictEqual({ path: logPath, opened: false });
+  expect(statSync(logPath).mode & 0o777).toBe(0o600);
+  const text = readFileSync(logPath, 'utf8');
+  expect(text).toMatch(/info listening http:\/\/127\.0\.0\.1:\d+\//);
+  expect(text).toMatch(/info SIGTERM: stopping/);
+  expect(text).not.toContain(TOKEN);
+  expect(text).not.toContain(SECRET);
 });
 
 it('takes the token from PILOT_WEBHOOK_TOKEN', async () => {
@@ -81,6 +95,10 @@ it('warns about a token and a secret in argv, without repeating them', async () 
   expect(r.stderr).toMatch(/warning: --token on the command line can be read by other users/);
   expect(r.stderr).toMatch(/warning: --secret on the command line can be read by other users/);
   expect(r.stderr).not.toContain(SECRET);
+  const text = readFileSync(join(dir, 'd3', 'main.log'), 'utf8');
+  expect(text).toMatch(/warn --token on the command line can be read by other users/);
+  expect(text).not.toContain(TOKEN);
+  expect(text).not.toContain(SECRET);
 });
 
 it.each([

@@ -146,6 +146,9 @@ describe('IpcClient against the fake daemon', () => {
 
   it('the fake daemon drops a client that sends an oversized frame', async () => {
     const raw = net.createConnection(daemon.socketPath);
+    // Keep reading the daemon's pushes: a socket that stops reading (16 KiB unread, under a slow
+    // run) never sees the daemon's FIN, and the test would wait for a close that cannot come.
+    raw.resume();
     await new Promise((r) => raw.once('connect', r));
     const closed = new Promise((r) => raw.once('close', r));
     raw.write(Buffer.from([0xff, 0xff, 0xff, 0xff]));

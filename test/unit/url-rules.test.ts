@@ -44,7 +44,7 @@ const REFERENCE_CASES: Case[] = [
   ['http://[ff02::1]/', 'link_local'],
 ];
 
-/** The gaps DESIGN.md section 4 and the brief name, and the bypasses tried against them. */
+/** The gaps of the daemon's own URL check (test/daemon/README.md), and the bypasses tried against them. */
 const GAP_CASES: Case[] = [
   // loopback and LAN stay allowed: desktop users test there
   ['http://127.0.0.1:8080/hook', 'ok'],

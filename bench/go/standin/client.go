@@ -1,6 +1,6 @@
 // Package standin is a stand-in for the Pilot daemon's webhook client
 // (github.com/pilot-protocol/webhook v0.2.0), re-implemented from its documented semantics
-// (test/daemon/README.md, DESIGN.md section 3) because the module itself cannot be downloaded
+// (test/daemon/README.md, docs/architecture.md "Delivery") because the module itself cannot be downloaded
 // here: the Go module proxy answers 403 for the whole github.com/pilot-protocol namespace.
 // It is written for the benchmark, not copied: only the behaviour that decides throughput is
 // reproduced — one worker posting serially from a buffered channel, retries, breaker.

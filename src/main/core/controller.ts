@@ -75,6 +75,8 @@ export interface ControllerOptions {
   outbox?: boolean;
   /** how often retention runs (it also runs at start); tests shorten it */
   retentionIntervalMs?: number;
+  /** the host's log file (headless: main.log in the data folder), for the openLogFile call */
+  logFile?: string;
 }
 
 export interface Controller {
@@ -234,6 +236,7 @@ export async function createController(opts: ControllerOptions): Promise<Control
     warnings,
     demo: Boolean(opts.demo),
     ...(opts.dataDir !== undefined && { dataDir: opts.dataDir }),
+    ...(opts.logFile !== undefined && { logFile: opts.logFile }),
     rejected: () => rejected,
     historyClosed: () => historyClosed,
   });

@@ -1,4 +1,4 @@
-// Connect-time URL safety (DESIGN.md section 4): the URL rules judge what the user typed, but a
+// Connect-time URL safety (docs/architecture.md, "URL rules"): the URL rules judge what the user typed, but a
 // DNS name can point anywhere and can change its answer between two requests (DNS rebinding).
 // So every new connection resolves the host here, refuses if any answer is a refused address,
 // and then connects to exactly the address it checked, never to a name resolved a second time.

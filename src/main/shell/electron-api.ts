@@ -13,6 +13,7 @@ import type {
   Notification,
   Protocol,
   SafeStorage,
+  Shell,
   Tray,
 } from 'electron';
 
@@ -26,6 +27,7 @@ export interface ShellElectron {
   Notification: typeof Notification;
   clipboard: Pick<Clipboard, 'writeText'>;
   dialog: Pick<Dialog, 'showSaveDialog'>;
+  shell: Pick<Shell, 'openPath'>;
   safeStorage: Pick<SafeStorage, 'isEncryptionAvailable' | 'encryptString' | 'decryptString' | 'getSelectedStorageBackend'>;
   nativeImage: { createFromPath(path: string): NativeImage };
 }

@@ -3,6 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
+import { join } from 'node:path';
 import {
   BrowserWindow,
   Menu,
@@ -16,7 +17,9 @@ import {
   protocol,
   safeStorage,
   session,
+  shell,
 } from 'electron';
+import electronLog from 'electron-log/main';
 import ElectronStore from 'electron-store';
 import { maskUrlCredentials } from '../../shared/url-mask';
 import { createController } from '../core/controller';
@@ -38,10 +41,24 @@ function readFileOrNull(path: string): string | null {
   }
 }
 
-const log = (message: string): void => void process.stderr.write(`${maskUrlCredentials(message)}\n`);
+/**
+ * The main process's log: stderr, and electron-log's file in userData/logs/main.log (owner-only,
+ * like everything in the data folder). Messages never carry the secret; URL passwords are masked.
+ */
+const LOG_FILE_MODE = 0o600;
+electronLog.transports.file.resolvePathFn = () => join(app.getPath('userData'), 'logs', 'main.log');
+electronLog.transports.file.writeOptions = { flag: 'a', mode: LOG_FILE_MODE, encoding: 'utf8' };
+// stderr is written below, unformatted, as the headless host does.
+electronLog.transports.console.level = false;
+
+const log = (message: string): void => {
+  const masked = maskUrlCredentials(message);
+  process.stderr.write(`${masked}\n`);
+  electronLog.info(masked);
+};
 
 async function main(): Promise<void> {
-  const electron = { app, BrowserWindow, Tray, Menu, ipcMain, Notification, clipboard, dialog, safeStorage, nativeImage, protocol };
+  const electron = { app, BrowserWindow, Tray, Menu, ipcMain, Notification, clipboard, dialog, shell, safeStorage, nativeImage, protocol };
   const env = process.env;
   const running = await startShell({
     electron,
@@ -80,6 +97,7 @@ async function main(): Promise<void> {
         settings,
         // The durable outbox and history live beside the settings, as in the headless host.
         dataDir,
+        logFile: electronLog.transports.file.getFile().path,
         // The system's proxy settings (PAC files included), per origin; the guard's checks still run.
         egress: (guard) => new ResolvingProxyDispatcher(guard, (url) => session.defaultSession.resolveProxy(url)),
         daemon: {

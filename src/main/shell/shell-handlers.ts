@@ -1,7 +1,8 @@
 // The bridge handlers as the Electron window gets them: the controller's, except the calls only the
 // shell can do. copySecret: the secret goes from the controller straight to the system clipboard;
 // the window only learns whether it worked. copyText: what the window copies (a curl command) goes
-// to the clipboard through main. exportHistory: the user picks where the file goes.
+// to the clipboard through main. exportHistory: the user picks where the file goes. openLogFile:
+// the main process's log opens in the system's viewer.
 
 import type { BridgeHandlers, Result } from '../../shared/bridge';
 import { exportFileName } from '../core/outbox/history-export';
@@ -17,7 +18,7 @@ const EXPORT_FILTERS = [
 
 export function shellHandlers(
   controller: ControllerLike,
-  electron: Pick<ShellElectron, 'clipboard' | 'dialog'>,
+  electron: Pick<ShellElectron, 'clipboard' | 'dialog' | 'shell'>,
   now: () => number = Date.now,
 ): BridgeHandlers {
   return {
@@ -27,12 +28,12 @@ export function shellHandlers(
       if (secret === null) {
         return { ok: false, error: { code: 'no_secret', message: 'No signing secret is set: set or generate one first.' } };
       }
-      electron.clipboard.writeText(secret);
+      await electron.clipboard.writeText(secret);
       return { ok: true, value: { copied: true } };
     },
     // The window may not write the clipboard itself (it is granted no permission); main does it.
     copyText: async ({ text }): Promise<Result<{ copied: boolean }>> => {
-      electron.clipboard.writeText(text);
+      await electron.clipboard.writeText(text);
       return { ok: true, value: { copied: true } };
     },
     exportHistory: async (): Promise<Result<{ path: string; records: number }>> => {
@@ -46,6 +47,15 @@ export function shellHandlers(
         return { ok: false, error: { code: 'cancelled', message: 'Export cancelled.' } };
       }
       return exportHistoryTo(choice.filePath, () => controller.historyPages());
+    },
+    openLogFile: async (): Promise<Result<{ path: string; opened: boolean }>> => {
+      const where = await controller.handlers.openLogFile(undefined);
+      if (!where.ok) return where;
+      // openPath answers an error message, or '' when the viewer opened.
+      const problem = await electron.shell.openPath(where.value.path);
+      return problem === ''
+        ? { ok: true, value: { path: where.value.path, opened: true } }
+        : { ok: false, error: { code: 'internal', message: `The log file ${where.value.path} could not be opened: ${problem}` } };
     },
   };
 }

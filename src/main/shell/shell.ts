@@ -119,7 +119,8 @@ export async function startShell(opts: ShellOptions): Promise<RunningShell | nul
         else notifyOnce('Test event failed', r.error ?? (r.status !== undefined ? `HTTP ${r.status}` : 'No answer.'));
       }),
     copyUrl: () => {
-      if (state.url !== null) opts.electron.clipboard.writeText(state.url);
+      const url = state.url;
+      if (url !== null) run('copy the URL', async () => opts.electron.clipboard.writeText(url));
     },
     setStartAtLogin: (enabled) => {
       try {
@@ -157,7 +158,7 @@ export async function startShell(opts: ShellOptions): Promise<RunningShell | nul
 
   const expected = (): ExpectedSender | null =>
     window.isDestroyed() ? null : { webContentsId: window.webContents.id, pageUrl: opts.files.pageUrl };
-  disposers.push(registerIpcHandlers(opts.electron.ipcMain, handlers, expected));
+  disposers.push(registerIpcHandlers(opts.electron.ipcMain, handlers, expected, (err) => opts.log(`a bridge call failed: ${describe(err)}`)));
   disposers.push(forwardPushes(controller.subscribe, () => (window.isDestroyed() ? null : window.webContents)));
 
   const notifier = createNotifier(opts.electron, { onClick: show, clock: opts.clock });

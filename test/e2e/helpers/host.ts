@@ -114,7 +114,7 @@ export function daemonEvent(eventId: number, event: string, data: unknown = { pe
   return { event_id: eventId, event, node_id: 7, timestamp: new Date().toISOString(), data };
 }
 
-/** Fast delivery settings for tests (DESIGN.md section 5 flags). */
+/** Fast delivery settings for tests (the headless host's flags: npm run headless -- --help). */
 // Short waits keep the tests quick; the attempt timeout stays well above a loaded machine's slowest
 // local answer, or a slow reply would be retried and counted twice by the receiver.
 export const FAST_DELIVERY = ['--timeout-ms', '2000', '--retry-backoff-ms', '20'];

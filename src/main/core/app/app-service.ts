@@ -38,6 +38,8 @@ export interface ServiceParts {
   warnings: readonly string[];
   demo: boolean;
   dataDir?: string;
+  /** the host's log file (headless: main.log in the data folder), for openLogFile */
+  logFile?: string;
   /** bodies the ingest refused so far */
   rejected(): number;
   /** true once the history database is closed: the log then answers an empty page */
@@ -51,6 +53,14 @@ export interface AppService {
   getSecret(): string | null;
   /** something the state shows changed by a call (not batched: the caller batches) */
   onChange(listener: () => void): () => void;
+}
+
+/**
+ * The headless host cannot open a viewer on the user's screen: it says where its log is (the
+ * Electron shell overrides openLogFile with shell.openPath). Shared with the fleet controller.
+ */
+export function logFileAnswer(logFile: string | undefined): Result<{ path: string; opened: boolean }> {
+  return logFile === undefined ? fail('unsupported', 'This host keeps no log file.') : { ok: true, value: { path: logFile, opened: false } };
 }
 
 export function createAppService(p: ServiceParts): AppService {
@@ -200,6 +210,7 @@ export function createAppService(p: ServiceParts): AppService {
       }
       return exportHistoryTo(join(dir, exportFileName(Date.now())), () => log.pages());
     },
+    openLogFile: async () => logFileAnswer(p.logFile),
   };
 
   return {

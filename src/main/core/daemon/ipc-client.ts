@@ -132,7 +132,7 @@ export class IpcClient {
     try {
       encodeFrame(cmd, payload); // refuse an oversized request here, without closing the connection
     } catch (err) {
-      return Promise.reject(err);
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     return new Promise((resolve, reject) => {
       this.queue.push({ cmd, payload, timeoutMs, resolve, reject });

@@ -42,7 +42,7 @@ export async function openConfigBucket(h: JetStreamHandles, bucket: string): Pro
     return await kvm.create(bucket, { replicas: h.replicas, history: KV_HISTORY });
   } catch (err) {
     // Created by another process with other settings: use it as it is.
-    if (/already in use|exists/i.test((err as Error).message)) return await kvm.open(bucket);
+    if (/already in use|exists/i.test((err as Error).message)) return kvm.open(bucket);
     throw err;
   }
 }

@@ -29,6 +29,7 @@ import { startIngestServer, type IngestServer } from '../ingest/ingest-server';
 import { isOwnIngestUrl } from '../own-ingest-url';
 import { exportFileName } from '../outbox/history-export';
 import { EXPORTS_DIR, exportHistoryTo } from '../outbox/history-file';
+import { logFileAnswer } from '../app/app-service';
 import { PushBatcher } from '../push-batcher';
 import { DRAIN_MS } from '../delivery/dispatcher';
 import { UrlPolicy } from '../url-policy';
@@ -367,6 +368,7 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
       await mkdir(dir, { recursive: true });
       return exportHistoryTo(join(dir, exportFileName(Date.now())), () => fleetLog.pages());
     },
+    openLogFile: async () => logFileAnswer(opts.logFile),
   };
 
   let closing: Promise<void> | null = null;
