@@ -6,7 +6,7 @@
 // "Adding a bridge call". Pure.
 
 import { TEMPLATE_MAX_CHARS } from './formats/custom-template';
-import { FORMATS } from './formats/format-names';
+import { FORMATS, type FormatName } from './formats/format-names';
 import type { RenderedBody } from './formats/rendered';
 import * as v from 'valibot';
 import type { Result } from './api-errors';
@@ -158,7 +158,7 @@ export const CALLS = {
     arg: fields({ url: text(MAX_URL_LENGTH) }),
     example: { url: 'https://hooks.example.com/pilot' },
     http: put('/api/url'),
-    answers: result<{ url: string }>(),
+    answers: result<{ url: string; format?: FormatName; formatReason?: string }>(),
   },
   clearUrl: { arg: noArgument, http: del('/api/url'), answers: result<{ url: null }>() },
   /** sends one sample event now (to the given URL, or the primary destination), outside the counts */

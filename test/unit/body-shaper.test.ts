@@ -1,16 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import type { DeliveryRecord } from '../../src/shared/delivery';
 import { bodyShaper } from '../../src/main/core/destinations/body-shaper';
 import { sampleEvent } from '../fixtures/sample-events';
 
-const rec = (payload: unknown): DeliveryRecord => ({ id: 1, event: 'x', receivedAt: 0, outcome: 'queued', url: null, attempts: [], payload: JSON.stringify(payload), source: 'daemon' });
+const rec = (payload: unknown): string => JSON.stringify(payload);
 
 describe('bodyShaper', () => {
   it('pilot without extra headers needs no shaping; with headers it adds them to the same body', async () => {
     expect(bodyShaper({ format: 'pilot', headers: {} })).toBeNull();
     const shape = bodyShaper({ format: 'pilot', headers: { 'X-N8N-Token': 't' } })!;
     const r = rec(sampleEvent('conn.fin'));
-    expect(await shape(r)).toEqual({ body: r.payload, headers: { 'content-type': 'application/json', 'X-N8N-Token': 't' } });
+    expect(await shape(r)).toEqual({ body: r, headers: { 'content-type': 'application/json', 'X-N8N-Token': 't' } });
   });
 
   it('a chat format renders the stored event; extra headers come last', async () => {

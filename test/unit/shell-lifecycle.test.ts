@@ -240,7 +240,8 @@ describe('bridge and pushes through the shell', () => {
     const ipc = fake.ipcMain;
 
     const set = await ipc.invoke(callChannel('setUrl'), trusted(win), { url: hook.url });
-    expect(set).toStrictEqual({ ok: true, value: { url: hook.url } });
+    // A loopback receiver takes the daemon's own JSON: the answer says so.
+    expect(set).toStrictEqual({ ok: true, value: { url: hook.url, format: 'pilot', formatReason: "the default: the daemon's own JSON body" } });
     await until(() => win.webContents.sent.some((m) => m.channel === pushChannel('state') && (m.value as AppState).url === hook.url));
     const tray = FakeTray.instances[0]!;
     expect(tray.tooltip).toBe('Pilot Webhook: Delivering');

@@ -16,6 +16,7 @@ import { LinkMemory } from './daemon/link-memory';
 import { startDemo, type Demo } from './demo/demo-wiring';
 import { DeliveryLog, type RecordLog } from './delivery/delivery-log';
 import { Dispatcher } from './delivery/dispatcher';
+import { PrimaryFormat } from './destinations/primary-format';
 import { createEgressAgent, type EgressGuardOptions } from './egress-guard';
 import { startIngestServer, type IngestRejection } from './ingest/ingest-server';
 import { PushBatcher } from './push-batcher';
@@ -150,6 +151,9 @@ export async function createController(opts: ControllerOptions): Promise<Control
     },
     log,
   );
+  // The format the primary's host calls for (the demo receiver, on loopback, takes the daemon's JSON).
+  const primaryFormat = new PrimaryFormat();
+  primaryFormat.apply(d, url);
 
   let rejected = 0;
   const recordRejection = (r: IngestRejection): void => {
@@ -213,7 +217,8 @@ export async function createController(opts: ControllerOptions): Promise<Control
         unsupportedReason: opts.daemon.unsupported,
         ingestUrl: ingest.url,
         // The URL in use (a run-only --url too), but never the built-in demo receiver: it dies with us.
-        userUrl: () => (demo?.receiverUrl && d.url === demo.receiverUrl ? null : d.url),
+        // Nor a primary the daemon's own body would be refused by (a Slack URL): then it is cleared.
+        userUrl: () => (demo?.receiverUrl && d.url === demo.receiverUrl ? null : primaryFormat.daemonCompatible ? d.url : null),
         onQuit: settings.get().onQuit,
         healthIntervalMs: opts.daemon.healthIntervalMs,
         reconnectMaxMs: opts.daemon.reconnectMaxMs,
@@ -236,6 +241,7 @@ export async function createController(opts: ControllerOptions): Promise<Control
     warnings,
     demo: Boolean(opts.demo),
     ...(opts.dataDir !== undefined && { dataDir: opts.dataDir }),
+    primaryFormat,
     ...(opts.logFile !== undefined && { logFile: opts.logFile }),
     rejected: () => rejected,
     historyClosed: () => historyClosed,

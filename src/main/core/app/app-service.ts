@@ -21,6 +21,7 @@ import type { Retention } from '../outbox/retention';
 import type { SettingsService } from '../settings/settings';
 import type { UrlPolicy } from '../url-policy';
 import { previewBody } from '../destinations/destination-preview';
+import type { PrimaryFormat } from '../destinations/primary-format';
 
 /** What the service works over: built, started and closed by the composition root. */
 export interface ServiceParts {
@@ -38,6 +39,8 @@ export interface ServiceParts {
   warnings: readonly string[];
   demo: boolean;
   dataDir?: string;
+  /** the primary destination's format, chosen from its URL */
+  primaryFormat: PrimaryFormat;
   /** the host's log file (headless: main.log in the data folder), for openLogFile */
   logFile?: string;
   /** bodies the ingest refused so far */
@@ -116,12 +119,14 @@ export function createAppService(p: ServiceParts): AppService {
       if (!check.ok) return fail(check.code, check.message);
       settings.update({ url: check.url });
       await d.setUrl(check.url);
+      const guess = p.primaryFormat.apply(d, check.url)!;
       changed();
-      return { ok: true, value: { url: check.url } };
+      return { ok: true, value: { url: check.url, format: guess.format, formatReason: guess.reason } };
     },
     clearUrl: async () => {
       settings.update({ url: null });
       await d.setUrl(null);
+      p.primaryFormat.apply(d, null);
       changed();
       return { ok: true, value: { url: null } };
     },

@@ -77,6 +77,15 @@ export class AttemptTurn {
     const first = done < o.maxAttempts;
     const last = first ? o.maxAttempts : done + 1;
     const msgId = this.signer.messageId(rec.id);
+    let request: { body: string; headers: Record<string, string> };
+    try {
+      request = await this.signer.request(msgId, rec.payload);
+    } catch (err) {
+      // The destination's format cannot render this event (a custom template): no attempt is
+      // possible, so it fails at once with the reason rather than being retried for ever.
+      const why = `not sent: the destination's format could not render this event (${err instanceof Error ? err.message : String(err)})`;
+      return { kind: 'final', outcome: 'failed', detail: why };
+    }
     let out: AttemptOutcome | undefined;
     for (let attempt = done + 1; attempt <= last; attempt++) {
       if (out) {
@@ -88,8 +97,8 @@ export class AttemptTurn {
       }
       out = await sendAttempt({
         url: check.url,
-        body: rec.payload,
-        headers: this.signer.headers(msgId, rec.payload),
+        body: request.body,
+        headers: request.headers,
         timeoutMs: o.timeoutMs,
         agent: o.agent,
         signal: this.stop,

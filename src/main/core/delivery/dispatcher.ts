@@ -14,6 +14,7 @@ import type { RecordLog } from './delivery-log';
 import { passesTopicFilters } from '../../../shared/topic-patterns';
 import { sendAttempt } from './http-sender';
 import { DeliveryClient, type ClientParts, type ResolvedOptions } from './delivery-client';
+import type { BodyShaper } from '../destinations/body-shaper';
 import { resolveDrainMs, resolveOptions, type DispatcherOptions } from './dispatcher-options';
 import { eventOf } from './stored-event';
 import { RecordKeeper } from './record-keeper';
@@ -225,6 +226,11 @@ export class Dispatcher {
     this.signer.setSecret(secret);
   }
 
+  /** The destination's body format from the next attempt on (and for test sends); null = the daemon's JSON. */
+  setShaper(shaper: BodyShaper | null): void {
+    this.signer.setShaper(shaper);
+  }
+
   /** Events stay queued (and overflow into dropped) until resume(); those in flight finish. */
   pause(): void {
     if (this.gate.paused) return;
@@ -278,10 +284,16 @@ export class Dispatcher {
       }),
     );
     const msgId = this.signer.messageId(`test_${++this.testCount}`);
+    let request: { body: string; headers: Record<string, string> };
+    try {
+      request = await this.signer.request(msgId, body);
+    } catch (err) {
+      return { ok: false, durationMs: 0, error: err instanceof Error ? err.message : String(err) };
+    }
     const { record } = await sendAttempt({
       url: check.url,
-      body,
-      headers: this.signer.headers(msgId, body),
+      body: request.body,
+      headers: request.headers,
       timeoutMs: this.options.timeoutMs,
       agent: this.options.agent,
       now: this.options.now,
@@ -299,7 +311,7 @@ export class Dispatcher {
       outcome: testOutcome(record.status, record.error === undefined),
       url: check.url,
       attempts: [record],
-      payload: body,
+      payload: request.body,
       source: 'test',
       webhookId: msgId,
       destinationId: this.destinationId,

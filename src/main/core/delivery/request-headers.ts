@@ -2,6 +2,7 @@
 // what "Send test event" shows a receiver is what its real events get.
 
 import { USER_AGENT } from '../../../shared/delivery';
+import type { BodyShaper } from '../destinations/body-shaper';
 import { signatureHeaders } from './signing';
 
 /** Signs and identifies a destination's requests; the secret can change between attempts. */
@@ -19,6 +20,24 @@ export class RequestSigner {
 
   get secret(): string | null {
     return this.secretValue;
+  }
+
+  private shaper: BodyShaper | null = null;
+
+  /** The destination's format (and extra headers) from the next attempt on; null = the payload as it is. */
+  setShaper(shaper: BodyShaper | null): void {
+    this.shaper = shaper;
+  }
+
+  /**
+   * Body and headers of one attempt of a stored payload: shaped for the destination's format
+   * when it has one (signed over the shaped body), else the payload as it is. Throws when the
+   * format cannot render this event (a custom template failing on it).
+   */
+  async request(msgId: string, payload: string): Promise<{ body: string; headers: Record<string, string> }> {
+    if (this.shaper === null) return { body: payload, headers: this.headers(msgId, payload) };
+    const shaped = await this.shaper(payload);
+    return { body: shaped.body, headers: { ...this.headers(msgId, shaped.body), ...shaped.headers } };
   }
 
   /** Signs from the next attempt on; null or '' stops signing. */

@@ -2,7 +2,6 @@
 // destination's format sends: its content type, the format's own headers and the destination's
 // extra headers. `pilot` with no extra header needs no shaping (the hot path stays as it was).
 
-import type { DeliveryRecord } from '../../../shared/delivery';
 import type { PilotEventBody } from '../../../shared/events';
 import { compileTemplate, type CompiledTemplate } from '../../../shared/formats/custom-template';
 import type { FormatName } from '../../../shared/formats/format-names';
@@ -14,8 +13,8 @@ export interface ShapedBody {
   headers: Record<string, string>;
 }
 
-/** Shapes one record; throws (a template that fails on this event) with the reason as message. */
-export type BodyShaper = (rec: DeliveryRecord) => Promise<ShapedBody>;
+/** Shapes one stored payload; throws (a template that fails on this event) with the reason as message. */
+export type BodyShaper = (payload: string) => Promise<ShapedBody>;
 
 export interface ShapeSpec {
   format: FormatName;
@@ -29,9 +28,9 @@ export function bodyShaper(spec: ShapeSpec): BodyShaper | null {
   const extra = { ...spec.headers };
   if (spec.format === 'pilot' && Object.keys(extra).length === 0) return null;
   const template: CompiledTemplate | undefined = spec.format === 'custom' ? compileTemplate(spec.template ?? '') : undefined;
-  return async (rec) => {
-    if (spec.format === 'pilot') return { body: rec.payload, headers: { 'content-type': 'application/json', ...extra } };
-    const ev = JSON.parse(rec.payload) as PilotEventBody;
+  return async (payload) => {
+    if (spec.format === 'pilot') return { body: payload, headers: { 'content-type': 'application/json', ...extra } };
+    const ev = JSON.parse(payload) as PilotEventBody;
     const rendered = await renderEvent(spec.format, ev, template);
     return { body: rendered.body, headers: { 'content-type': rendered.contentType, ...rendered.headers, ...extra } };
   };
