@@ -15,6 +15,8 @@ const nodeCommon = { bundle: true, platform: 'node', target: 'node24', sourcemap
 const entries = [
   // Headless host: ESM, run by plain Node.
   { in: 'src/main/headless.ts', out: 'dist/main/headless.js', opts: { ...nodeCommon, format: 'esm', packages: 'external' } },
+  // The headless host's systemd user units (README, "Running on a server").
+  { in: 'src/main/install-systemd-units.ts', out: 'dist/main/install-systemd-units.js', opts: { ...nodeCommon, format: 'esm', packages: 'external' } },
   // Electron main: ESM (Electron >= 28 loads ESM mains). Everything but electron and native
   // modules is bundled so the packaged app does not depend on ESM/CJS interop of its deps.
   {

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { maskUrlCredentials } from '../shared/url-mask';
 import { defaultDataDir } from './core/app-paths';
 import { createController, type Controller, type ControllerOptions } from './core/controller';
+import { socketActivation } from './headless/socket-activation';
 import { createFleetController, type FleetOptions } from './core/fleet/fleet-controller';
 import { readFleetKeyFile } from './core/fleet/fleet-key';
 import { DEFAULT_FLEET, type FleetRole } from './core/fleet/fleet-names';
@@ -123,6 +124,10 @@ async function main(): Promise<void> {
   // --daemon-socket, so a machine without a daemon does not show "Daemon not connected".
   const linkDaemon = !args.noDaemon && (!args.demo || args.daemonSocket !== undefined);
 
+  // Started by the systemd user units (packaging/systemd): the ingest socket is the manager's.
+  const activation = socketActivation(process.env, process.pid);
+  if (activation.problem) warn(activation.problem);
+
   let uiPort = 0;
   // --url is judged by the run's URL policy (strict mode, own ports) once the ingest is up.
   const controller = await (fleet ? (o: ControllerOptions) => createFleetController({ ...o, fleet: fleet! }) : createController)({
@@ -145,6 +150,7 @@ async function main(): Promise<void> {
       daemonWebhookUrl: !linkDaemon
         ? null
         : readDaemonWebhookUrl({ env: process.env, homedir: homedir(), readFile: readFileOrNull }),
+      ...(activation.ingestFd !== undefined && { ingestFd: activation.ingestFd }),
     },
     demo: args.demo,
     // The UI's port once listening; before that the one asked for, so --url is judged against it too.
@@ -200,6 +206,14 @@ async function main(): Promise<void> {
     process.stderr.write(`${signal}: ${linkDaemon ? 'handing the daemon its URL back and draining deliveries' : 'draining deliveries'}…\n`);
     logLine('info', `${signal}: stopping`);
     await controller.close();
+    // What the hand-back did (or why it could not), for whoever reads the service's log.
+    let handBack: string | null = null;
+    try {
+      handBack = linkDaemon ? controller.getState().daemon.lastEvent : null;
+    } catch {
+      // the state could not be read after close: nothing more to say
+    }
+    if (handBack) process.stderr.write(`daemon: ${handBack}\n`);
     await server.close();
     logLine('info', 'stopped');
     claimed.lock.release();

@@ -61,7 +61,7 @@ function start(): void {
   const counters = new Counters(document);
   const toast = new UndoToast();
   const secret = new SecretPanel(bridge);
-  const daemon = new DaemonPanel();
+  const daemon = new DaemonPanel(bridge);
   const fleet = new FleetPanel();
   const pause = new PauseButton(bridge, (message) => notices.setConnection(message));
   const demoTag = byId('demo-tag', HTMLElement);

@@ -62,6 +62,8 @@ export const ERROR_CODES = {
   bad_event: 'input',
   no_url: 'state',
   no_secret: 'state',
+  /** the daemon link is not connected (or off) */
+  daemon_unavailable: 'state',
   /** fleet mode: the cluster or its configuration cannot be reached (or the fleet key is wrong) */
   fleet_unavailable: 'state',
   /** the user closed the save dialog */

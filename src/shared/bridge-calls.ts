@@ -27,6 +27,10 @@ import {
 } from './call-schemas';
 import { checkTopicFiltersToSave, parseTopicList } from './topic-patterns';
 
+/** At quit the daemon gets: what it had before the app linked, the app's primary URL, or nothing. */
+export const DAEMON_RESTORE_MODES = ['original', 'app', 'clear'] as const;
+export type DaemonRestoreMode = (typeof DAEMON_RESTORE_MODES)[number];
+
 /** Longer than any usable webhook URL; stops a window from making main copy megabytes around. */
 export const MAX_URL_LENGTH = 8192;
 
@@ -235,6 +239,21 @@ export const CALLS = {
    * save dialog, in the headless host into the data folder's exports/. Answers where and how many.
    */
   exportHistory: { arg: noArgument, http: post('/api/export-file'), answers: result<{ path: string; records: number }>() },
+  /**
+   * Points the daemon's webhook at this app again after someone else took it (state daemon.phase
+   * "taken-over", or "other-app": another instance of this app holds it). The user's call only.
+   */
+  takeBackDaemon: { arg: noArgument, http: post('/api/daemon/take-back'), answers: result<{ message: string }>() },
+  /**
+   * What the daemon gets back when the app quits: what it delivered to before the app linked, the
+   * app's primary URL, or nothing. Remembered in the data folder; state daemon.restore shows it.
+   */
+  chooseDaemonRestore: {
+    arg: fields({ mode: oneOf(DAEMON_RESTORE_MODES) }),
+    example: { mode: 'original' },
+    http: put('/api/daemon/restore'),
+    answers: result<{ mode: DaemonRestoreMode }>(),
+  },
   /**
    * Shows the main process's log file: the desktop app opens it in the system's viewer, the
    * headless host answers where it is (`opened: false`).

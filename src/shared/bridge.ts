@@ -83,6 +83,8 @@ export interface DaemonView {
   /** the last daemon restart's start events went to another URL before the re-link */
   startEventsElsewhere: string | null;
   restore: DaemonRestore | null;
+  /** the last thing that happened to the link, in words (e.g. what the hand-back did at quit) */
+  lastEvent: string | null;
   /** warnings about the daemon's files (a corrupt config.json, …) */
   warnings: string[];
 }

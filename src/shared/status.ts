@@ -75,6 +75,9 @@ export function statusOf(state: AppState, now: number, lastFinished?: Outcome | 
       detail: 'The cool-down is over: the next event is the probe. Success closes the circuit, failure reopens it.',
     };
   }
+  if (state.daemon.takenBy !== null) {
+    return { kind: 'daemon_disconnected', label: 'Daemon delivers elsewhere', detail: state.daemon.takenBy.text };
+  }
   if (state.daemon.enabled && !state.daemon.connected) {
     return {
       kind: 'daemon_disconnected',
@@ -95,6 +98,12 @@ export function statusOf(state: AppState, now: number, lastFinished?: Outcome | 
       label: 'Failing',
       detail: 'The webhook did not accept the last event. Open it in the log to see why.',
     };
+  }
+  const loss = state.daemon.loss;
+  const lost = loss === null ? 0 : loss.dropped + loss.circuitSkips;
+  if (lost > 0) {
+    // Delivering now; the loss happened before this run linked and cannot be undone, only told.
+    return { kind: 'delivering', label: `Delivering (${plural(lost, 'event', 'events')} lost while closed)`, detail: loss!.text };
   }
   return { kind: 'delivering', label: 'Delivering', detail: `Events go to ${state.url}` };
 }

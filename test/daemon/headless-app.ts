@@ -32,6 +32,8 @@ export interface AppOptions {
    * running the tests.
    */
   home: string;
+  /** the API token (default: a fresh one) */
+  token?: string;
   /** further flags, e.g. ['--timeout-ms', '2000'] */
   args?: string[];
 }
@@ -41,14 +43,18 @@ export interface App {
   state(): Promise<AppState>;
   log(limit: number): Promise<DeliveryRecord[]>;
   stderr(): string;
+  /** an API call with the token: the status and the parsed answer */
+  call(method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }>;
   /** SIGTERM, then the exit code (null when it had to be killed) */
   stop(): Promise<number | null>;
+  /** SIGKILL (a crash): resolves when the process is gone */
+  kill(): Promise<void>;
 }
 
 export async function startApp(opts: AppOptions): Promise<App> {
   mkdirSync(opts.dataDir, { recursive: true });
   mkdirSync(opts.home, { recursive: true });
-  const token = `daemon-tier-${Date.now().toString(36)}`;
+  const token = opts.token ?? `daemon-tier-${Date.now().toString(36)}`;
   const argv = [
     HEADLESS,
     '--port', '0',
@@ -96,6 +102,19 @@ export async function startApp(opts: AppOptions): Promise<App> {
   let stopping: Promise<number | null> | null = null;
   return {
     origin,
+    call: async (method, path, body) => {
+      const res = await fetch(`${origin}${path}`, {
+        method,
+        headers: { Authorization: `Bearer ${token}`, ...(body !== undefined && { 'Content-Type': 'application/json' }) },
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+      });
+      return { status: res.status, json: await res.json() };
+    },
+    kill: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await exited;
+    },
     state: () => get<AppState>('/api/state'),
     log: async (limit) => (await get<{ records: DeliveryRecord[] }>(`/api/log?limit=${limit}`)).records,
     stderr: () => err,

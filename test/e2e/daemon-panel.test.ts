@@ -28,7 +28,7 @@ afterAll(async () => {
 describe('with no daemon at the socket', () => {
   it('says "Daemon not connected", which socket it tried, and why', async () => {
     await eventually(() => page.locator('#badge').textContent()).toBe('Daemon not connected');
-    expect(await page.getByLabel('Link', { exact: true }).textContent()).toBe('Not connected');
+    expect(await page.getByLabel('Link', { exact: true }).textContent()).toBe('Not connected (no daemon socket yet)');
     expect(await page.getByLabel('Socket', { exact: true }).textContent()).toBe(join(socketDir, 'pilot.sock'));
     const error = (await host.state()).daemon.error;
     expect(error).toBeTruthy();

@@ -80,6 +80,8 @@ function defaultBehaviours(): Partial<Record<CallName, Behaviour>> {
     setTopicFilters: async (a) => ok({ filters: (a as { filters: string[] }).filters }),
     previewDestination: async () => ok({ contentType: 'application/json', body: '{"text":"x"}', headers: {} }),
     exportHistory: async () => ok({ path: '/data/exports/history.jsonl', records: 7 }),
+    takeBackDaemon: async () => ok({ message: 're-linked' }),
+    chooseDaemonRestore: async (a) => ok({ mode: (a as { mode: string }).mode }),
   };
 }
 
@@ -272,6 +274,7 @@ describe('API routes', () => {
     setSecret: { secret: 's3cret' },
     redeliver: { since: '2024-05-01T12:00:00Z', outcome: 'any_undelivered' },
     setTopicFilters: { filters: ['tunnel.*'] },
+    chooseDaemonRestore: { mode: 'app' },
     copyText: { text: 'curl -X POST http://127.0.0.1:9/hook' },
     previewDestination: { format: 'slack' },
   };
@@ -293,6 +296,8 @@ describe('API routes', () => {
     setTopicFilters: { filters: ['tunnel.*'] },
     previewDestination: { contentType: 'application/json', body: '{"text":"x"}', headers: {} },
     exportHistory: { path: '/data/exports/history.jsonl', records: 7 },
+    takeBackDaemon: { message: 're-linked' },
+    chooseDaemonRestore: { mode: 'app' },
   };
 
   it.each(CALL_NAMES.map((n) => [n]))('%s maps to its handler with the right argument', async (name) => {

@@ -151,6 +151,8 @@ describe('IpcClient against the fake daemon', () => {
     raw.resume();
     await new Promise((r) => raw.once('connect', r));
     const closed = new Promise((r) => raw.once('close', r));
+    // Read (and drop) the pushes: a socket that never reads may never see the daemon's close.
+    raw.resume();
     raw.write(Buffer.from([0xff, 0xff, 0xff, 0xff]));
     await closed;
     expect(daemon.droppedClients()).toBe(1);

@@ -187,7 +187,7 @@ export async function createController(opts: ControllerOptions): Promise<Control
     { port: endpoint.port, token: endpoint.token, ...(opts.daemon.ingestFd !== undefined && { fd: opts.daemon.ingestFd }) },
   );
   if (ingest.portTaken !== null) warnings.push(`The ingest port ${ingest.portTaken} of the last run is taken; the ingest moved to ${ingest.port}.`);
-  if (!ingest.activated) linkMemory.update({ ingest: { port: ingest.port, token: ingest.token } });
+  linkMemory.update({ ingest: { port: ingest.port, token: ingest.token } });
   policy.addOwnPort(ingest.port);
 
   // A run-only URL is judged now that every own port is known; refused, nothing stays open.

@@ -5,16 +5,26 @@
 
 import type { AppState } from '../../shared/bridge';
 
-export type NoticeKind = 'breaker_opened' | 'breaker_recovered' | 'daemon_lost' | 'daemon_found';
+export type NoticeKind =
+  | 'breaker_opened'
+  | 'breaker_recovered'
+  | 'daemon_lost'
+  | 'daemon_found'
+  /** a start found events the daemon lost while the app was not linked */
+  | 'daemon_loss'
+  /** someone else took the daemon's webhook (or another instance holds it) */
+  | 'daemon_taken';
 
 /** Each pair of notices tells one story; the debounce applies per story. */
-type Topic = 'breaker' | 'daemon';
+type Topic = 'breaker' | 'daemon' | 'daemon_loss' | 'daemon_taken';
 
 const TOPIC_OF: Readonly<Record<NoticeKind, Topic>> = {
   breaker_opened: 'breaker',
   breaker_recovered: 'breaker',
   daemon_lost: 'daemon',
   daemon_found: 'daemon',
+  daemon_loss: 'daemon_loss',
+  daemon_taken: 'daemon_taken',
 };
 
 /** At most one notice per topic per minute: enough to learn of a problem, not enough to nag. */
@@ -36,6 +46,7 @@ function breakerTransition(prev: AppState, next: AppState): NoticeKind | null {
 /** Where each story stands now: what a notice about it would say if shown at this moment. */
 function currentKind(topic: Topic, state: AppState): NoticeKind {
   if (topic === 'breaker') return state.breaker.state === 'closed' ? 'breaker_recovered' : 'breaker_opened';
+  if (topic === 'daemon_loss' || topic === 'daemon_taken') return topic;
   return state.daemon.connected ? 'daemon_found' : 'daemon_lost';
 }
 
@@ -61,6 +72,9 @@ export class NoticeTracker {
       if (next.daemon.enabled && prev.daemon.connected && !next.daemon.connected) kinds.push('daemon_lost');
       if (this.daemonSeen && !prev.daemon.connected && next.daemon.connected) kinds.push('daemon_found');
     }
+    const lossNow = next.daemon.loss !== null && next.daemon.loss.dropped + next.daemon.loss.circuitSkips > 0;
+    if (lossNow && prev?.daemon.loss?.to !== next.daemon.loss!.to) kinds.push('daemon_loss');
+    if (next.daemon.takenBy !== null && prev?.daemon.takenBy?.text !== next.daemon.takenBy.text) kinds.push('daemon_taken');
     if (next.daemon.connected) this.daemonSeen = true;
 
     const out: Notice[] = [];

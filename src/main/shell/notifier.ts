@@ -29,6 +29,10 @@ export function noticeText(kind: NoticeKind, state: AppState, now: number): Noti
       };
     case 'daemon_found':
       return { title: 'Pilot daemon connected', body: 'Events are arriving again.' };
+    case 'daemon_loss':
+      return { title: 'Events lost while the app was closed', body: state.daemon.loss?.text ?? 'The daemon reports events it could not deliver to the app.' };
+    case 'daemon_taken':
+      return { title: 'The daemon delivers elsewhere', body: state.daemon.takenBy?.text ?? "Someone else set the daemon's webhook." };
   }
 }
 

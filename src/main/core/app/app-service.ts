@@ -201,6 +201,19 @@ export function createAppService(p: ServiceParts): AppService {
       fail('unsupported', 'The headless host cannot reach your clipboard; the secret is in the settings file of the data folder.'),
     // Pure rendering: what a destination of that format would send, nothing sent.
     previewDestination: (arg) => previewBody(arg),
+    // The user's answers to what the daemon link found (docs: the README's daemon section).
+    takeBackDaemon: async () => {
+      if (!p.link) return fail('daemon_unavailable', 'The daemon link is off for this run.');
+      const r = await p.link.takeBack();
+      changed();
+      return r.ok ? { ok: true, value: { message: r.message } } : fail('daemon_unavailable', r.message);
+    },
+    chooseDaemonRestore: async ({ mode }) => {
+      if (!p.link) return fail('daemon_unavailable', 'The daemon link is off for this run.');
+      p.link.chooseRestore(mode);
+      changed();
+      return { ok: true, value: { mode } };
+    },
     // The headless host cannot ask where to save (the Electron shell overrides this with a save
     // dialog): the file goes into the data folder, where the history itself lives.
     exportHistory: async () => {

@@ -21,6 +21,7 @@ import { lossBeforeLink, otherAppText, startEventsElsewhere, takeoverText } from
 import { LinkMemory, type RestoreMode } from './link-memory';
 import { describeRestore, type RestoreInput } from './restore-target';
 import { isOwnIngestUrl, probeIngest } from '../own-ingest-url';
+import { maskUrlCredentials } from '../../../shared/url-mask';
 
 export { HAND_BACK_BUDGET_MS };
 /** How often Health is polled while linked: cheap and local on the daemon's side. */
@@ -37,6 +38,8 @@ export const DEFAULT_SOCKET_POLL_MS = 1000;
  * ordinary request timeout while running (not at quit: see HAND_BACK_BUDGET_MS).
  */
 export const DAEMON_WEBHOOK_DRAIN_MS = 5000;
+/** Health's uptime_seconds is whole seconds (seen rounded up): a restart is judged with this slack. */
+const UPTIME_SLACK_MS = 2000;
 
 export interface DaemonLinkOptions {
   socketPath: string | null;
@@ -79,14 +82,13 @@ export function daemonOffView(): DaemonView {
     takenBy: null,
     startEventsElsewhere: null,
     restore: null,
+    lastEvent: null,
     warnings: [],
   };
 }
 
-/** DaemonView plus the last thing that happened to the link, in words. */
-export interface DaemonLinkView extends DaemonView {
-  lastEvent: string | null;
-}
+/** The link's view (DaemonView; the name is kept for its callers). */
+export type DaemonLinkView = DaemonView;
 
 /** One IPC connection and everything started for it; `end()` cancels all of that. */
 class Session {
@@ -128,6 +130,8 @@ export class DaemonLink {
   private proc: DaemonProcess | null = null;
   private daemonHome: string;
   private lastAliveAt = 0;
+  /** the daemon process behind this connection is not the one of the last (its start, from /proc) */
+  private restartedAt: number | null = null;
   private stopping: Promise<void> | null = null;
 
   constructor(private readonly opts: DaemonLinkOptions) {
@@ -168,8 +172,22 @@ export class DaemonLink {
     this.later(0, () => this.connectOnce());
   }
 
+  /** The state for the window: every URL in it with its credentials masked (they are the user's secrets). */
   view(): DaemonLinkView {
-    return { ...this.state, health: this.state.health ? { ...this.state.health } : null, restore: this.restoreView() };
+    const m = (t: string | null): string | null => (t === null ? null : maskUrlCredentials(t));
+    const st = this.state;
+    const restore = this.restoreView();
+    return {
+      ...st,
+      health: st.health ? { ...st.health } : null,
+      error: m(st.error),
+      lastEvent: m(st.lastEvent),
+      loss: st.loss && { ...st.loss, text: maskUrlCredentials(st.loss.text) },
+      takenBy: st.takenBy && { url: m(st.takenBy.url), text: maskUrlCredentials(st.takenBy.text) },
+      startEventsElsewhere: m(st.startEventsElsewhere),
+      restore: restore && { ...restore, url: m(restore.url), why: maskUrlCredentials(restore.why), guess: m(restore.guess) },
+      warnings: st.warnings.map(maskUrlCredentials),
+    };
   }
 
   onChange(listener: () => void): () => void {
@@ -189,9 +207,9 @@ export class DaemonLink {
     if (!s) return { ok: false, message: this.state.error ?? 'not connected to the daemon' };
     if (this.state.phase !== 'taken-over' && this.state.phase !== 'other-app') return { ok: true, message: 'already linked' };
     this.filesConfirmed = false;
-    this.state = { ...this.state, phase: 'connecting' };
-    await this.subscribe(s);
-    return this.view().phase === 'linked' ? { ok: true, message: this.state.lastEvent ?? 'linked' } : { ok: false, message: this.state.error ?? 'not linked' };
+    await this.subscribe(s, true);
+    const v = this.view();
+    return v.phase === 'linked' ? { ok: true, message: v.lastEvent ?? 'linked' } : { ok: false, message: v.error ?? 'not linked' };
   }
 
   /**
@@ -220,7 +238,7 @@ export class DaemonLink {
       return;
     }
     this.update({ phase: 'stopping' });
-    const target = this.restoreView()?.url ?? '';
+    const target = this.restoreView()?.url ?? ''; // unmasked: the daemon gets the URL as it was
     const result = await handBack({
       socketPath: path,
       client: s?.client ?? null,
@@ -290,7 +308,9 @@ export class DaemonLink {
       answered = true;
       if (!s.live) return;
       this.update({ nodeId: info.nodeId, address: info.address });
-      this.proc = (await (this.opts.findProcess ?? ((p) => findDaemonProcess(p, uid)))(path)) ?? this.proc;
+      const found = await (this.opts.findProcess ?? ((p) => findDaemonProcess(p, uid)))(path);
+      this.restartedAt = found && this.proc && found.pid !== this.proc.pid ? found.startedAt : null;
+      this.proc = found ?? this.proc;
       this.daemonHome = this.opts.daemonHome ?? this.proc?.home ?? this.daemonHome;
       if (!s.live) return;
       await this.subscribe(s);
@@ -302,12 +322,12 @@ export class DaemonLink {
   }
 
   /** Reads what the daemon had and lost, then SetWebhook(ingest) — unless someone else holds it. */
-  private async subscribe(s: Session): Promise<void> {
+  private async subscribe(s: Session, userAsked = false): Promise<void> {
     const files = await readDaemonWebhookFiles(this.daemonHome);
     this.update({ warnings: [...(this.memory.problem ? [this.memory.problem] : []), ...(files.configProblem ? [files.configProblem] : [])] });
     const firstOfRun = !this.subscribed;
     const current = firstOfRun ? deliveredBefore(files, this.proc, this.isOwn) : null;
-    if (this.state.phase !== 'taken-over' && this.state.phase !== 'other-app') {
+    if (!userAsked) {
       // Someone else's live ingest (another instance of this app): told, not taken.
       const held = current?.url ?? files.persisted;
       if (held && held !== this.opts.ingestUrl && /\/ingest\//.test(held) && (await (this.opts.probeIngest ?? probeIngest)(held))) {
@@ -336,9 +356,12 @@ export class DaemonLink {
       this.update({ loss });
     } else {
       this.hop.observe(before); // the last counters of our own previous connection
+      // Restarted since we last saw it alive: a new process (from /proc), else by its own uptime,
+      // which it reports in whole seconds rounded up (so give it that much slack).
       const uptime = typeof before.uptime_seconds === 'number' ? before.uptime_seconds * 1000 : null;
-      if (uptime !== null && now - uptime > this.lastAliveAt) {
-        this.update({ startEventsElsewhere: startEventsElsewhere(startUrl(files, this.proc), this.opts.ingestUrl, now - uptime, now) });
+      const startedAt = this.restartedAt ?? (uptime !== null && now - uptime > this.lastAliveAt - UPTIME_SLACK_MS ? now - uptime : null);
+      if (startedAt !== null) {
+        this.update({ startEventsElsewhere: startEventsElsewhere(startUrl(files, this.proc), this.opts.ingestUrl, startedAt, now) });
       }
     }
     this.subscribed = true;
@@ -380,7 +403,9 @@ export class DaemonLink {
       }
       if (this.state.phase === 'linked') this.memory.update({ lastAliveAt: this.lastAliveAt });
     }
-    if (this.state.phase === 'refused') await this.subscribe(s); // a later try may be accepted
+    // A later try may be accepted; another instance that went away leaves the daemon to us.
+    if (this.state.phase === 'refused') await this.subscribe(s);
+    else if (this.state.phase === 'other-app' && !(await (this.opts.probeIngest ?? probeIngest)(this.state.takenBy?.url ?? ''))) await this.subscribe(s);
     this.update({ health });
     if (!s.live) return;
     s.timer = setTimeout(() => {

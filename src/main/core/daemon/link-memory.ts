@@ -27,9 +27,11 @@ export interface RememberedOrigin {
   at: number;
 }
 
+import { DAEMON_RESTORE_MODES, type DaemonRestoreMode } from '../../../shared/bridge-calls';
+
 /** At quit: what the daemon had before the app linked, the app's primary URL, or nothing. */
-export type RestoreMode = 'original' | 'app' | 'clear';
-export const RESTORE_MODES: readonly RestoreMode[] = ['original', 'app', 'clear'];
+export type RestoreMode = DaemonRestoreMode;
+export const RESTORE_MODES: readonly RestoreMode[] = DAEMON_RESTORE_MODES;
 
 export interface LinkMemoryData {
   ingest: { port: number; token: string } | null;

@@ -359,6 +359,18 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
       return r.ok ? { ok: true, value: { set: false } } : r;
     },
     copySecret: async () => unsupported('Copying the secret from the headless host'),
+    takeBackDaemon: async () => {
+      if (!daemon) return fail('daemon_unavailable', 'This process has no daemon link (only an ingest role links the daemon).');
+      const r = await daemon.takeBack();
+      changed();
+      return r.ok ? { ok: true, value: { message: r.message } } : fail('daemon_unavailable', r.message);
+    },
+    chooseDaemonRestore: async ({ mode }) => {
+      if (!daemon) return fail('daemon_unavailable', 'This process has no daemon link (only an ingest role links the daemon).');
+      daemon.chooseRestore(mode);
+      changed();
+      return { ok: true, value: { mode } };
+    },
     copyText: async () => unsupported('Copying from the headless host'),
     // Pure rendering, the same in fleet mode: nothing is sent.
     previewDestination: (arg) => previewBody(arg),
