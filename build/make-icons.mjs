@@ -163,30 +163,76 @@ const RED = hex('#d64541');
 const GREY = hex('#7a828e');
 
 /**
- * One recognisable shape per status (not colour alone: tray icons are small and some users do not
- * tell red from green).
+ * The tray icon is the brand mark (a node sending out waves, as the app icon) with a badge in the
+ * lower right corner: one recognisable shape per status (not colour alone: tray icons are small
+ * and some users do not tell red from green). The badge sits on a cut-out ring so it reads on any
+ * panel colour.
  */
-const TRAY = {
-  delivering: [{ shape: circle(0.5, 0.5, 0.42), color: GREEN }],
+const BADGE = { cx: 0.74, cy: 0.74, r: 0.26 };
+const badgeShapes = {
+  delivering: [{ shape: circle(BADGE.cx, BADGE.cy, BADGE.r), color: GREEN }],
   failing: [
-    { shape: triangle(0.5, 0.56, 0.92, 0.04), color: AMBER },
-    { shape: segment(0.5, 0.4, 0.5, 0.6, 0.11), color: WHITE },
-    { shape: circle(0.5, 0.76, 0.065), color: WHITE },
+    { shape: triangle(BADGE.cx, BADGE.cy + 0.02, 0.5, 0.02), color: AMBER },
+    { shape: segment(BADGE.cx, BADGE.cy - 0.06, BADGE.cx, BADGE.cy + 0.05, 0.07), color: WHITE },
+    { shape: circle(BADGE.cx, BADGE.cy + 0.12, 0.04), color: WHITE },
   ],
   circuit_open: [
-    { shape: circle(0.5, 0.5, 0.42), color: RED },
-    { shape: box(0.5, 0.5, 0.24, 0.07, 0.03), color: WHITE },
+    { shape: circle(BADGE.cx, BADGE.cy, BADGE.r), color: RED },
+    { shape: box(BADGE.cx, BADGE.cy, 0.15, 0.045, 0.02), color: WHITE },
   ],
   paused: [
-    { shape: circle(0.5, 0.5, 0.42), color: GREY },
-    { shape: union(box(0.39, 0.5, 0.055, 0.18, 0.02), box(0.61, 0.5, 0.055, 0.18, 0.02)), color: WHITE },
+    { shape: circle(BADGE.cx, BADGE.cy, BADGE.r), color: GREY },
+    { shape: union(box(BADGE.cx - 0.07, BADGE.cy, 0.035, 0.12, 0.01), box(BADGE.cx + 0.07, BADGE.cy, 0.035, 0.12, 0.01)), color: WHITE },
   ],
-  no_url: [{ shape: ring(0.5, 0.5, 0.36, 0.12), color: GREY }],
+  no_url: [{ shape: ring(BADGE.cx, BADGE.cy, BADGE.r - 0.05, 0.09), color: GREY }],
   daemon_disconnected: [
-    { shape: ring(0.5, 0.5, 0.36, 0.12), color: GREY },
-    { shape: segment(0.22, 0.22, 0.78, 0.78, 0.12), color: GREY },
+    { shape: ring(BADGE.cx, BADGE.cy, BADGE.r - 0.05, 0.09), color: GREY },
+    { shape: segment(BADGE.cx - 0.16, BADGE.cy - 0.16, BADGE.cx + 0.16, BADGE.cy + 0.16, 0.08), color: GREY },
   ],
 };
+
+/** The brand mark drawn small: the rounded square, the node and two waves, minus the badge's corner. */
+function brandMark(colorOf) {
+  const node = [0.28, 0.42];
+  const outsideBadge = (shape) => (x, y) => Math.max(shape(x, y), -(Math.hypot(x - BADGE.cx, y - BADGE.cy) - (BADGE.r + 0.07)));
+  return [
+    { shape: outsideBadge(box(0.45, 0.45, 0.42, 0.42, 0.1)), color: colorOf('plate') },
+    { shape: outsideBadge(circle(node[0], node[1], 0.09)), color: colorOf('mark') },
+    { shape: outsideBadge(arc(node[0], node[1], 0.2, 0.07, 0, 0.8)), color: colorOf('mark') },
+    { shape: outsideBadge(arc(node[0], node[1], 0.34, 0.07, 0, 0.7)), color: colorOf('mark') },
+  ];
+}
+
+const PLATE = hex('#1d6f8f');
+const TRAY = Object.fromEntries(
+  Object.entries(badgeShapes).map(([kind, badge]) => [kind, [...brandMark((part) => (part === 'plate' ? PLATE : WHITE)), ...badge]]),
+);
+
+/**
+ * macOS template images (`…Template.png`): black and alpha only, the menu bar tints them. The
+ * plate is an outline there, the badge a solid shape, so the states stay apart without colour.
+ */
+const BLACK = hex('#000000');
+function badgeTemplate(layers) {
+  const solid = layers.filter((l) => l.color !== WHITE).map((l) => l.shape);
+  const holes = layers.filter((l) => l.color === WHITE).map((l) => l.shape);
+  return (x, y) => Math.max(Math.min(...solid.map((f) => f(x, y))), ...holes.map((f) => -f(x, y)));
+}
+function templateOf(kind) {
+  const plateRing = (x, y) => {
+    const outer = box(0.45, 0.45, 0.42, 0.42, 0.1)(x, y);
+    return Math.max(outer, -(outer + 0.09));
+  };
+  const cut = (shape) => (x, y) => Math.max(shape(x, y), -(Math.hypot(x - BADGE.cx, y - BADGE.cy) - (BADGE.r + 0.07)));
+  const node = [0.28, 0.42];
+  return [
+    { shape: cut(plateRing), color: BLACK },
+    { shape: cut(circle(node[0], node[1], 0.09)), color: BLACK },
+    { shape: cut(arc(node[0], node[1], 0.2, 0.07, 0, 0.8)), color: BLACK },
+    // The badge's white details become holes: a template has no white.
+    { shape: badgeTemplate(badgeShapes[kind]), color: BLACK },
+  ];
+}
 
 /** Tray sizes: 16 px, and 32 px as @2x for HiDPI screens (Electron picks it by name). */
 const TRAY_SIZES = [
@@ -222,6 +268,9 @@ function write(file, size, layers) {
 
 mkdirSync(join(here, 'tray'), { recursive: true });
 for (const [kind, layers] of Object.entries(TRAY)) {
-  for (const [size, suffix] of TRAY_SIZES) write(join(here, 'tray', `tray-${kind}${suffix}.png`), size, layers);
+  for (const [size, suffix] of TRAY_SIZES) {
+    write(join(here, 'tray', `tray-${kind}${suffix}.png`), size, layers);
+    write(join(here, 'tray', `tray-${kind}Template${suffix}.png`), size, templateOf(kind));
+  }
 }
 write(join(here, 'icon.png'), APP_ICON_SIZE, appIcon());

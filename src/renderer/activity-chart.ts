@@ -7,7 +7,7 @@
 
 import uPlot from 'uplot';
 import type { DeliveryRecord, Outcome } from '../shared/delivery';
-import { byId, setText } from './dom';
+import { byId, setAttr, setText } from './dom';
 import { formatClock, formatCount, formatDuration } from './format';
 
 /** One point per half minute: 120 points over the hour, enough to see a burst. */
@@ -42,7 +42,14 @@ export class ActivityChart {
   private dirty = true;
 
   constructor() {
-    this.box.open = window.innerHeight >= OPEN_MIN_HEIGHT_PX;
+    // Open or closed by the window's height until the user chooses (a click on "Last hour").
+    let chosen = false;
+    const fit = (): void => {
+      if (!chosen) this.box.open = window.innerHeight >= OPEN_MIN_HEIGHT_PX;
+    };
+    fit();
+    window.addEventListener('resize', fit);
+    this.box.querySelector('summary')?.addEventListener('click', () => (chosen = true));
     this.box.addEventListener('toggle', () => {
       this.dirty = true;
       this.redraw();
@@ -127,7 +134,7 @@ export class ActivityChart {
       ? 'nothing delivered or failed in the last hour'
       : `${formatCount(d)} delivered · ${formatCount(f)} failed${d > 0 ? ` · mean ${formatDuration(lat / d)}` : ''}`;
     setText(this.summary, text);
-    this.host.setAttribute('aria-label', `Last hour, per half minute: ${text}`);
+    setAttr(this.host, 'aria-label', `Last hour, per half minute: ${text}`);
     if (!this.box.open || document.hidden) return;
     if (this.plot === null) this.plot = this.create(data);
     else this.plot.setData(data);

@@ -8,7 +8,7 @@
 
 import type { AppState } from '../shared/bridge';
 import type { Stats } from '../shared/delivery';
-import { byId, setText } from './dom';
+import { byId, setAttr, setText } from './dom';
 import { formatClock, formatCount } from './format';
 
 /** The row's derived figures, beside the plain counters. */
@@ -56,7 +56,7 @@ export class Counters {
     if (earlier > 0) {
       text += ` · the log also shows ${formatCount(earlier)} ${earlier === 1 ? 'entry' : 'entries'} from earlier runs (times in italics), not counted here`;
     }
-    this.scope.dataset.restart = String(earlier > 0 && state.stats.received === 0);
+    setAttr(this.scope, 'data-restart', String(earlier > 0 && state.stats.received === 0));
     setText(this.scope, text);
   }
 }

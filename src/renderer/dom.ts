@@ -32,3 +32,13 @@ export function el<K extends keyof HTMLElementTagNameMap>(
 export function setText(node: Node, text: string): void {
   if (node.textContent !== text) node.textContent = text;
 }
+
+/** Sets an attribute only when its value changed (same reason as setText). */
+export function setAttr(node: Element, name: string, value: string): void {
+  if (node.getAttribute(name) !== value) node.setAttribute(name, value);
+}
+
+/** Shows or hides, touching the attribute only on a change (same reason as setText). */
+export function setHidden(node: HTMLElement, hidden: boolean): void {
+  if (node.hidden !== hidden) node.hidden = hidden;
+}

@@ -11,7 +11,7 @@ import { DaemonPanel } from './daemon-panel';
 import { FleetPanel } from './fleet-panel';
 import { DetailsPanel } from './details-panel';
 import { confirmAction, dialogOpen, openHelp } from './dialogs';
-import { byId } from './dom';
+import { byId, setHidden } from './dom';
 import { formatClock, formatCount } from './format';
 import { FrameBatch } from './frame-batch';
 import { HistoryPanel } from './history-panel';
@@ -108,7 +108,7 @@ function start(): void {
     setup.update(s);
     details.setSecretSet(s.secret.set);
     notices.setWarnings(s.warnings);
-    demoTag.hidden = !s.demo;
+    setHidden(demoTag, !s.demo);
   };
   const states = new FrameBatch<AppState>((all) => renderState(all[all.length - 1]!));
   const records = new FrameBatch<DeliveryRecord>((batch) => {
@@ -131,6 +131,16 @@ function start(): void {
       notices.setConnection(`Could not load the app’s state: ${err instanceof Error ? err.message : String(err)}`);
     }
   };
+
+  // The workspace lays the log out beside (or above) whichever panel is open.
+  const workspace = byId('workspace', HTMLElement);
+  const panels = [byId('details', HTMLElement), byId('setup', HTMLElement)];
+  const syncPanels = (): void => {
+    const open = panels.some((p) => !p.hidden) ? 'open' : 'closed';
+    if (workspace.dataset.panel !== open) workspace.dataset.panel = open;
+  };
+  for (const p of panels) new MutationObserver(syncPanels).observe(p, { attributes: true, attributeFilter: ['hidden'] });
+  syncPanels();
 
   const reach = new Reachability(() => bridge.getState(), () => void load());
   bridge.on('state', (s) => {

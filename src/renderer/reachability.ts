@@ -18,6 +18,10 @@ export const HEARTBEAT_DEADLINE_MS = 4_000;
  * so a blip does not flash the screen.
  */
 const STREAM_GRACE_MS = 1_500;
+/** Heartbeats in a row without an answer in time before the app counts as gone. */
+const SLOW_ANSWERS_DOWN = 2;
+
+class DeadlineError extends Error {}
 
 export class Reachability {
   private readonly screen = byId('unreachable', HTMLElement);
@@ -65,13 +69,20 @@ export class Reachability {
     this.checking = true;
     try {
       await withDeadline(this.ping(), HEARTBEAT_DEADLINE_MS);
+      this.slow = 0;
       this.setDown(false);
-    } catch {
+    } catch (err) {
+      // A refused connection is a fact; a slow answer may be a busy machine: only a second slow
+      // answer in a row counts, so a loaded host does not flash the screen (and steal focus).
+      if (err instanceof DeadlineError && ++this.slow < SLOW_ANSWERS_DOWN) return;
       this.setDown(true);
     } finally {
       this.checking = false;
     }
   }
+
+  /** heartbeats in a row that got no answer in time */
+  private slow = 0;
 
   private setDown(down: boolean): void {
     if (down === this.down) return;
@@ -89,7 +100,7 @@ export class Reachability {
 
 function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no answer in time')), ms);
+    const timer = setTimeout(() => reject(new DeadlineError('no answer in time')), ms);
     p.then(
       (v) => {
         clearTimeout(timer);

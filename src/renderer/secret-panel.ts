@@ -4,7 +4,7 @@
 
 import type { AppState, Bridge } from '../shared/bridge';
 import { confirmAction } from './dialogs';
-import { byId, setText } from './dom';
+import { byId, setHidden, setText } from './dom';
 
 export class SecretPanel {
   private readonly form = byId('secret-form', HTMLFormElement);
@@ -33,8 +33,8 @@ export class SecretPanel {
         ? `Set (${state.secret.hint ?? 'hidden'}). Requests carry X-Pilot-Signature-256 and Standard Webhooks signatures.`
         : 'Not set: requests are sent unsigned.',
     );
-    this.copyButton.hidden = !state.secret.set;
-    this.clearButton.hidden = !state.secret.set;
+    setHidden(this.copyButton, !state.secret.set);
+    setHidden(this.clearButton, !state.secret.set);
   }
 
   private say(text: string): void {

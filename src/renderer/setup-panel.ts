@@ -24,7 +24,8 @@ export class SetupPanel {
   }
 
   update(state: AppState): void {
-    this.welcome.hidden = state.url !== null;
+    // Written only on a change: state pushes arrive many times a second.
+    if (this.welcome.hidden !== (state.url !== null)) this.welcome.hidden = state.url !== null;
     if (this.first) {
       this.first = false;
       if (state.url === null) this.open(false);

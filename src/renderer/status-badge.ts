@@ -34,7 +34,7 @@ export class StatusBadge {
   private render(): void {
     if (this.state === null) return;
     const status = statusOf(this.state, Date.now(), this.lastFinished);
-    this.badge.dataset.kind = status.kind;
+    if (this.badge.dataset.kind !== status.kind) this.badge.dataset.kind = status.kind;
     setText(this.label, status.label);
     setText(this.detail, status.detail);
     if (status.kind !== this.kind) {

@@ -33,7 +33,7 @@ test('and names the hop when something is wrong', () => {
 
 test('the tray says fleet mode in its menu and tooltip, and nothing outside fleet mode', () => {
   const noop = (): void => undefined;
-  const actions = { openWindow: noop, pause: noop, resume: noop, sendTest: noop, redeliverFailed: noop, copyUrl: noop, setStartAtLogin: noop, quit: noop };
+  const actions = { openWindow: noop, pause: noop, resume: noop, sendTest: noop, openLink: noop, copyUrl: noop, setStartAtLogin: noop, quit: noop };
   const fleet = buildTrayMenu(sampleState({ fleet: view() }), Date.now(), false, actions);
   const line = fleet.template.find((i) => i.id === TRAY_ITEM_IDS.fleet);
   expect(line).toMatchObject({ label: 'Fleet "lab" (ingest): 2 of 3 NATS servers reached', enabled: false });

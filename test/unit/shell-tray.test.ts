@@ -1,6 +1,6 @@
 // The tray: the pure menu per status kind, and the Tray object kept in step with state pushes.
 
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { STATUS_KINDS, createTray, trayIconPath } from '../../src/main/shell/tray';
 import { TRAY_ITEM_IDS, buildTrayMenu, type TrayActions } from '../../src/main/shell/tray-menu';
 import type { AppState } from '../../src/shared/bridge';
@@ -26,7 +26,7 @@ function recordingActions(): { actions: TrayActions; log: string[] } {
     pause: () => log.push('pause'),
     resume: () => log.push('resume'),
     sendTest: () => log.push('test'),
-    redeliverFailed: () => log.push('redeliver'),
+    openLink: (link) => log.push(`link:${link}`),
     copyUrl: () => log.push('copy'),
     setStartAtLogin: (on) => log.push(`login:${on}`),
     quit: () => log.push('quit'),
@@ -53,10 +53,10 @@ describe('buildTrayMenu (pure)', () => {
     expect(visible(STATES.delivering)).toStrictEqual([
       'Delivering (disabled)',
       '---',
-      'Open Pilot Webhook',
+      'Open delivery log',
       'Pause deliveries',
       'Send test event',
-      'Send failed again',
+      'Resend undelivered…',
       'Copy webhook URL',
       '---',
       'Start at login [ ]',
@@ -74,7 +74,7 @@ describe('buildTrayMenu (pure)', () => {
     const menu = visible(STATES.no_url);
     expect(menu).toContain('Send test event (disabled)');
     expect(menu).toContain('Copy webhook URL (disabled)');
-    expect(menu).toContain('Send failed again (disabled)');
+    expect(menu).toContain('Resend undelivered… (disabled)');
     expect(menu[0]).toBe('No URL (disabled)');
   });
 
@@ -86,6 +86,22 @@ describe('buildTrayMenu (pure)', () => {
   it('a receiver refusing events reads "Failing" even before the breaker counts anything', () => {
     const view = buildTrayMenu(STATES.delivering, NOW, false, recordingActions().actions, 'client_error');
     expect(view.status.kind).toBe('failing');
+  });
+
+  it('counts what is undelivered, links to the failures, and shows the version', () => {
+    const { actions, log } = recordingActions();
+    const stats = { ...sampleState().stats, received: 20, delivered: 8, failed: 5, circuitSkips: 4, dropped: 2, resent: 1 };
+    const state = sampleState({ stats });
+    const menu = buildTrayMenu(state, NOW, false, actions, null, '1.2.3').template;
+    const labels = menu.map((i) => i.label);
+    // 5 failed + 4 skipped + 2 dropped, less the 1 already sent again.
+    expect(labels).toContain('Resend 10 undelivered…');
+    expect(labels).toContain('Show 5 failed events');
+    expect(menu.find((i) => i.id === TRAY_ITEM_IDS.version)).toMatchObject({ label: 'Pilot Webhook 1.2.3', enabled: false });
+    (menu.find((i) => i.id === TRAY_ITEM_IDS.failures)!.click as unknown as () => void)();
+    expect(log).toStrictEqual(['link:failures']);
+    // Nothing failed: no failures item.
+    expect(buildTrayMenu(STATES.delivering, NOW, false, actions).template.some((i) => i.id === TRAY_ITEM_IDS.failures)).toBe(false);
   });
 
   it('Start at login is a checkbox reflecting the current setting', () => {
@@ -106,7 +122,7 @@ describe('buildTrayMenu (pure)', () => {
     click(TRAY_ITEM_IDS.quit);
     const paused = buildTrayMenu(STATES.paused, NOW, false, actions).template;
     (paused.find((i) => i.id === TRAY_ITEM_IDS.pauseResume)!.click as unknown as () => void)();
-    expect(log).toStrictEqual(['open', 'pause', 'test', 'redeliver', 'copy', 'login:true', 'quit', 'resume']);
+    expect(log).toStrictEqual(['open', 'pause', 'test', 'link:resend', 'copy', 'login:true', 'quit', 'resume']);
   });
 });
 
@@ -150,6 +166,36 @@ describe('createTray', () => {
     tray.emit('click');
     tray.clickItem(TRAY_ITEM_IDS.startAtLogin);
     expect(log).toStrictEqual(['open', 'login:true']);
+  });
+
+  it('the countdown moves once a second while the circuit is open, and stops after', () => {
+    vi.useFakeTimers();
+    try {
+      const { electron } = createFakeElectron();
+      let now = NOW;
+      const handle = createTray(electron, { iconDir, actions: recordingActions().actions, isLoginItemEnabled: () => false, now: () => now, initialState: STATES.circuit_open })!;
+      const tray = FakeTray.instances[0]!;
+      expect(tray.tooltip).toBe('Pilot Webhook: Circuit open, retrying in 12 s');
+      now += 1_000;
+      vi.advanceTimersByTime(1_000);
+      expect(tray.tooltip).toBe('Pilot Webhook: Circuit open, retrying in 11 s');
+      expect(tray.menu!.template[0]!.label).toBe('Circuit open, retrying in 11 s');
+      handle.update(STATES.delivering, null);
+      const builds = tray.menuBuilds;
+      now += 5_000;
+      vi.advanceTimersByTime(5_000);
+      expect(tray.menuBuilds).toBe(builds);
+      handle.destroy();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('macOS gets template images (black and alpha, tinted by the menu bar)', () => {
+    expect(trayIconPath(iconDir, 'failing', 'darwin')).toBe('/res/tray/tray-failingTemplate.png');
+    const { electron } = createFakeElectron();
+    createTray(electron, { iconDir, actions: recordingActions().actions, isLoginItemEnabled: () => false, now: () => NOW, initialState: STATES.paused, platform: 'darwin' });
+    expect(FakeTray.instances[0]!.image).toStrictEqual({ path: '/res/tray/tray-pausedTemplate.png' });
   });
 
   it('returns null when no tray can be created', () => {

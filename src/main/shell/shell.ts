@@ -18,8 +18,9 @@ import { forwardPushes } from './push-forwarder';
 import type { ExpectedSender } from './sender-check';
 import { watchPower } from './power-watch';
 import { shellHandlers } from './shell-handlers';
+import { safeText } from '../../shared/safe-text';
 import { createTray, type TrayHandle } from './tray';
-import { REDELIVER_FAILED, type TrayActions } from './tray-menu';
+import type { TrayActions } from './tray-menu';
 import { createMainWindow, showWindow } from './window';
 
 /** Windows groups notifications and task-bar entries by this id; it must match electron-builder's appId. */
@@ -98,11 +99,18 @@ export async function startShell(opts: ShellOptions): Promise<RunningShell | nul
   };
   const notifyOnce = (title: string, body: string): void => {
     const N = opts.electron.Notification;
-    if (N.isSupported()) new N({ title, body }).show();
+    // The body may carry a receiver's words: neutralised like all outside text.
+    if (N.isSupported()) new N({ title, body: safeText(body) }).show();
   };
 
   const actions: TrayActions = {
     openWindow: show,
+    // The window follows `#failures` / `#resend` (an in-page navigation: no reload, and not a
+    // navigation the window's will-navigate guard stops); the link is one of two constants.
+    openLink: (link) => {
+      show();
+      if (win !== null && !win.isDestroyed()) void win.webContents.executeJavaScript(`location.hash = ${JSON.stringify(link)}`);
+    },
     pause: () => run('pause', () => handlers.pause(undefined)),
     resume: () => run('resume', () => handlers.resume(undefined)),
     sendTest: () =>
@@ -110,12 +118,6 @@ export async function startShell(opts: ShellOptions): Promise<RunningShell | nul
         const r = await handlers.sendTest({});
         if (r.ok) notifyOnce('Test event delivered', `The webhook answered ${r.status ?? 'OK'} in ${r.durationMs} ms.`);
         else notifyOnce('Test event failed', r.error ?? (r.status !== undefined ? `HTTP ${r.status}` : 'No answer.'));
-      }),
-    redeliverFailed: () =>
-      run('send failed again', async () => {
-        const r = await handlers.redeliver(REDELIVER_FAILED);
-        if (!r.ok) notifyOnce('Nothing sent again', r.error.message);
-        else notifyOnce('Sending failed events again', r.value.queued === 0 ? 'There was nothing left to send.' : `${r.value.queued} queued, in the order they arrived.`);
       }),
     copyUrl: () => {
       const url = state.url;
@@ -138,6 +140,8 @@ export async function startShell(opts: ShellOptions): Promise<RunningShell | nul
     isLoginItemEnabled: () => opts.loginItem.isEnabled(),
     now: opts.clock?.now ?? Date.now,
     initialState: state,
+    platform: opts.platform,
+    version: app.getVersion(),
   });
   if (tray === null) opts.log('no system tray: the window minimises instead of hiding');
   else disposers.push(() => tray.destroy());

@@ -2,20 +2,23 @@
 // tested without Electron. Click handlers come in as `actions`, so the template holds no logic.
 
 import type { MenuItemConstructorOptions } from 'electron';
-import type { AppState, RedeliverArg } from '../../shared/bridge';
+import type { AppState } from '../../shared/bridge';
 import type { Outcome } from '../../shared/delivery';
 import { fleetSummary } from '../../shared/fleet';
 import { statusOf, type Status } from '../../shared/status';
 
 export const APP_DISPLAY_NAME = 'Pilot Webhook';
 
+/** Where in the window a tray item opens it: the log filtered to failures, the resend confirmation. */
+export type WindowLink = 'failures' | 'resend';
+
 export interface TrayActions {
   openWindow(): void;
+  /** opens the window at a place: the failures in the log, or "Resend N undelivered…" to confirm */
+  openLink(link: WindowLink): void;
   pause(): void;
   resume(): void;
   sendTest(): void;
-  /** sends every stored undelivered event again (REDELIVER_FAILED) */
-  redeliverFailed(): void;
   copyUrl(): void;
   setStartAtLogin(enabled: boolean): void;
   quit(): void;
@@ -32,6 +35,8 @@ export const TRAY_ITEM_IDS = {
   status: 'status',
   fleet: 'fleet',
   open: 'open',
+  failures: 'failures',
+  version: 'version',
   pauseResume: 'pause-resume',
   sendTest: 'send-test',
   redeliverFailed: 'redeliver-failed',
@@ -40,15 +45,23 @@ export const TRAY_ITEM_IDS = {
   quit: 'quit',
 } as const;
 
-/**
- * What "Send failed again" asks for: every undelivered event the history still holds (failed,
- * skipped by the breaker, dropped, abandoned, not sent for want of a URL) that was not sent again
- * already. Retention bounds how far back that goes.
- */
-export const REDELIVER_FAILED: RedeliverArg = { since: '1970-01-01T00:00:00Z', outcome: 'any_undelivered' };
-
 export function trayTooltip(status: Status): string {
   return `${APP_DISPLAY_NAME}: ${status.label}`;
+}
+
+/**
+ * Events of this run that were not delivered and not sent again yet: failed (4xx and 3xx
+ * included), skipped, dropped, abandoned, not sent for want of a URL, less the copies already
+ * sent again. Counted from the since-start counters; the window's confirmation counts the history
+ * exactly before anything is sent.
+ */
+export function undeliveredSinceStart(state: AppState): number {
+  const s = state.stats;
+  return Math.max(0, s.failed + s.circuitSkips + s.dropped + s.abandoned + s.unsent - (s.resent ?? 0));
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
 }
 
 export function buildTrayMenu(
@@ -57,21 +70,34 @@ export function buildTrayMenu(
   loginItemEnabled: boolean,
   actions: TrayActions,
   lastFinished: Outcome | null = null,
+  /** the app's version, shown as the About line */
+  version?: string,
 ): TrayView {
   const status = statusOf(state, now, lastFinished);
   const hasUrl = state.url !== null;
+  const failed = state.stats.failed;
+  const undelivered = undeliveredSinceStart(state);
   const template: MenuItemConstructorOptions[] = [
     // Disabled: a line of information, not a command.
     { id: TRAY_ITEM_IDS.status, label: status.label, enabled: false },
     // Fleet mode: which fleet, and how many of its NATS servers are reached (and what is wrong).
     ...(state.fleet ? [{ id: TRAY_ITEM_IDS.fleet, label: fleetSummary(state.fleet), enabled: false }] : []),
     { type: 'separator' },
-    { id: TRAY_ITEM_IDS.open, label: `Open ${APP_DISPLAY_NAME}`, click: () => actions.openWindow() },
+    { id: TRAY_ITEM_IDS.open, label: 'Open delivery log', click: () => actions.openWindow() },
+    ...(failed > 0
+      ? [{ id: TRAY_ITEM_IDS.failures, label: `Show ${plural(failed, 'failed event', 'failed events')}`, click: () => actions.openLink('failures') }]
+      : []),
     state.paused
       ? { id: TRAY_ITEM_IDS.pauseResume, label: 'Resume deliveries', click: () => actions.resume() }
       : { id: TRAY_ITEM_IDS.pauseResume, label: 'Pause deliveries', click: () => actions.pause() },
     { id: TRAY_ITEM_IDS.sendTest, label: 'Send test event', enabled: hasUrl, click: () => actions.sendTest() },
-    { id: TRAY_ITEM_IDS.redeliverFailed, label: 'Send failed again', enabled: hasUrl, click: () => actions.redeliverFailed() },
+    // A bulk action says what it will do first: the window asks, with the exact count.
+    {
+      id: TRAY_ITEM_IDS.redeliverFailed,
+      label: undelivered > 0 ? `Resend ${undelivered} undelivered…` : 'Resend undelivered…',
+      enabled: hasUrl,
+      click: () => actions.openLink('resend'),
+    },
     { id: TRAY_ITEM_IDS.copyUrl, label: 'Copy webhook URL', enabled: hasUrl, click: () => actions.copyUrl() },
     { type: 'separator' },
     {
@@ -83,6 +109,7 @@ export function buildTrayMenu(
       click: (item) => actions.setStartAtLogin(item.checked),
     },
     { type: 'separator' },
+    ...(version === undefined ? [] : [{ id: TRAY_ITEM_IDS.version, label: `${APP_DISPLAY_NAME} ${version}`, enabled: false }]),
     { id: TRAY_ITEM_IDS.quit, label: `Quit ${APP_DISPLAY_NAME}`, click: () => actions.quit() },
   ];
   return { status, tooltip: state.fleet ? `${trayTooltip(status)} (fleet ${state.fleet.name})` : trayTooltip(status), template };

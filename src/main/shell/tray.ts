@@ -22,13 +22,21 @@ export const STATUS_KINDS: readonly IconKind[] = [
   'daemon_disconnected',
 ];
 
-/** build/tray/tray-<kind>.png (16 px) with tray-<kind>@2x.png beside it for HiDPI screens. */
-export function trayIconPath(dir: string, kind: IconKind): string {
-  return join(dir, `tray-${kind}.png`);
+/**
+ * build/tray/tray-<kind>.png (16 px, the brand mark with a state badge) with tray-<kind>@2x.png
+ * beside it for HiDPI screens; on macOS tray-<kind>Template.png, black and alpha only, which the
+ * menu bar tints for light and dark (Electron treats a name ending in "Template" so).
+ */
+export function trayIconPath(dir: string, kind: IconKind, platform: NodeJS.Platform = 'linux'): string {
+  return join(dir, platform === 'darwin' ? `tray-${kind}Template.png` : `tray-${kind}.png`);
 }
 
 export interface TrayOptions {
   iconDir: string;
+  /** picks the icon set (macOS: template images); default linux */
+  platform?: NodeJS.Platform;
+  /** the app's version, for the About line */
+  version?: string;
   actions: TrayActions;
   isLoginItemEnabled(): boolean;
   now(): number;
@@ -54,14 +62,14 @@ export function createTray(
   const imageFor = (kind: IconKind): NativeImage => {
     let img = images.get(kind);
     if (img === undefined) {
-      img = e.nativeImage.createFromPath(trayIconPath(opts.iconDir, kind));
+      img = e.nativeImage.createFromPath(trayIconPath(opts.iconDir, kind, opts.platform));
       images.set(kind, img);
     }
     return img;
   };
 
   let tray: Tray;
-  const first = buildTrayMenu(opts.initialState, opts.now(), opts.isLoginItemEnabled(), opts.actions);
+  const first = buildTrayMenu(opts.initialState, opts.now(), opts.isLoginItemEnabled(), opts.actions, null, opts.version);
   try {
     tray = new e.Tray(imageFor(iconOf(first.status.kind)));
   } catch {
@@ -77,13 +85,13 @@ export function createTray(
   const render = (state: AppState, lastFinished: Outcome | null): void => {
     if (tray.isDestroyed()) return;
     last = { state, lastFinished };
-    const view = buildTrayMenu(state, opts.now(), opts.isLoginItemEnabled(), opts.actions, lastFinished);
+    const view = buildTrayMenu(state, opts.now(), opts.isLoginItemEnabled(), opts.actions, lastFinished, opts.version);
     const icon = iconOf(view.status.kind);
     if (icon !== shownKind) {
       tray.setImage(imageFor(icon));
       shownKind = icon;
     }
-    const counting = state.breaker.state === 'open' && state.breaker.openUntil !== null;
+    const counting = state.breaker.state === 'open' && state.breaker.openUntil !== null && !state.paused;
     if (counting && ticker === null) {
       ticker = setInterval(() => render(last.state, last.lastFinished), COUNTDOWN_TICK_MS);
       ticker.unref();
