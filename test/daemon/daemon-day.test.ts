@@ -18,6 +18,8 @@ import { startApp, type App, type AppOptions } from './headless-app';
 import { installPilot, makeTmpDir, pilotctl, startDaemon, startRendezvous, stopAll, type PilotInstall, type RunningDaemon } from './real-daemon.mjs';
 
 const WAIT_MS = 40_000;
+/** How many one-second retries B's ping gets to reach A after A's restart. */
+const PING_TRIES = 15;
 const GO_USER_AGENT = 'Go-http-client/1.1';
 
 interface Body {
@@ -201,9 +203,14 @@ describe("the daemon link through a user's day (real daemon)", () => {
     app = null;
     expect(persisted(a)).toBe(flagUrl);
     const from = direct('/flag').length;
-    // right after A's restart B may need a few tries to reach it again (a new tunnel session)
+    // Right after A's restart B may need a while to reach it again (a new tunnel session; the
+    // relay path converges in seconds, not in ten back-to-back tries): a try a second, for up to
+    // PING_TRIES seconds.
     let ping = await ctl(b, 'ping', addrA, '--count', '1');
-    for (let i = 0; ping.code !== 0 && i < 10; i++) ping = await ctl(b, 'ping', addrA, '--count', '1');
+    for (let i = 0; ping.code !== 0 && i < PING_TRIES; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      ping = await ctl(b, 'ping', addrA, '--count', '1');
+    }
     expect(ping.code, ping.stdout + ping.stderr).toBe(0);
     await waitUntil(() => direct('/flag').slice(from).some((e) => e.event === 'conn.fin'), 'the daemon delivers to its own URL', WAIT_MS);
   });
