@@ -9,6 +9,7 @@ import { byId, el, setText } from './dom';
 import { confirmAction } from './dialogs';
 import { formatClock, formatCount } from './format';
 import { eventsWord, planResend } from './resend-plan';
+import { describeRetryPlan } from './retry-plan';
 
 /** "Send all failed since" starts one day back: the usual "it was down overnight". */
 const DEFAULT_SINCE_MS = 24 * 60 * 60 * 1000;
@@ -40,6 +41,7 @@ export type ExportDownload = () => Promise<string | null>;
 
 export class HistoryPanel {
   private readonly where = byId('history-where', HTMLElement);
+  private readonly retryPlan = byId('retry-plan', HTMLElement);
   private readonly filterForm = byId('topic-filter-form', HTMLFormElement);
   private readonly filterInput = byId('topic-filters', HTMLInputElement);
   private readonly filterMsg = byId('topic-filter-msg', HTMLElement);
@@ -79,6 +81,7 @@ export class HistoryPanel {
         ? `${formatCount(h.records)} records in ${safeText(h.path ?? 'the data folder')}. ${kept}${removed}.`
         : 'In memory only: the history and pending events are lost when the app stops.',
     );
+    setText(this.retryPlan, describeRetryPlan(state.retry));
     const filters = state.topicFilters.join(', ');
     if (filters !== this.shownFilters && document.activeElement !== this.filterInput) {
       this.filterInput.value = filters;
