@@ -50,6 +50,8 @@ export class HistoryPanel {
   private readonly redeliverMsg = byId('redeliver-msg', HTMLElement);
   private readonly exportButton = byId('history-export', HTMLButtonElement);
   private readonly exportMsg = byId('export-msg', HTMLElement);
+  private readonly logFileButton = byId('log-file-open', HTMLButtonElement);
+  private readonly logFileMsg = byId('log-file-msg', HTMLElement);
   /** the filters last shown from the state; the field is not overwritten while the user edits */
   private shownFilters: string | null = null;
 
@@ -69,6 +71,14 @@ export class HistoryPanel {
       void this.redeliver();
     });
     this.exportButton.addEventListener('click', () => void this.export());
+    this.logFileButton.addEventListener('click', () => void this.openLogFile());
+  }
+
+  /** The desktop app opens the main-process log in the system's viewer; a browser is told where it is. */
+  private async openLogFile(): Promise<void> {
+    const r = await this.bridge.openLogFile();
+    if (!r.ok) setText(this.logFileMsg, `The log file could not be opened: ${r.error.message}`);
+    else setText(this.logFileMsg, r.value.opened ? `Opened ${safeText(r.value.path)}` : `The log is at ${safeText(r.value.path)}`);
   }
 
   update(state: AppState): void {

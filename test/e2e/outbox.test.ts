@@ -1,5 +1,5 @@
 // History and redelivery in the window (headless host, Debian Chromium): the topic filter field,
-// "Send all failed since…" after the receiver was down past the retry budget, and the JSON Lines
+// "Send all failed since…" after the receiver refused every event, and the JSON Lines
 // export downloaded from the page.
 
 import { readFileSync } from 'node:fs';
@@ -35,6 +35,13 @@ describe('history and redelivery in the window', () => {
     await eventually(() => page.locator('#history-where').textContent()).toMatch(/records in .*history\.sqlite3\. Kept 30 days, at most 100 MB/);
   });
 
+  it('says what the retry schedule does, and where the log file is', async () => {
+    // FAST_DELIVERY turns the later retries off: the sentence must say so, not the default plan.
+    await eventually(() => page.getByLabel('Retry schedule').textContent()).toMatch(/no later retries after the first 3 attempts/);
+    await page.getByRole('button', { name: 'Open log file' }).click();
+    await eventually(() => page.getByLabel('Log file', { exact: true }).textContent()).toMatch(/^The log is at \/.*main\.log$/);
+  });
+
   it('the topic filter field sets which topics are delivered; the rest are counted as filtered', async () => {
     await page.getByLabel('Events to deliver').fill('tunnel.*, handshake.*');
     await page.getByRole('button', { name: 'Save filter' }).click();
@@ -50,8 +57,10 @@ describe('history and redelivery in the window', () => {
     await eventually(() => page.getByLabel('Delivery filter status').textContent()).toBe('Every topic is delivered.');
   });
 
-  it('"Send all failed since…" sends back every failed and skipped event once, in order', async () => {
-    receiver.reply({ status: 503 });
+  it('"Send all failed since…" sends back every failed event once, in order', async () => {
+    // A refusal (4xx) fails each event for good in durable mode too; a 5xx outage would now be
+    // held and retried by the app itself, leaving nothing for the user to send again.
+    receiver.reply({ status: 404 });
     const before = receiver.requests.length;
     await host.inject(Array.from({ length: 12 }, (_, i) => daemonEvent(10 + i, 'tunnel.rx_silence', { seq: i + 1 })), 1);
     await eventually(async () => (await host.state()).stats.queued).toBe(0);
