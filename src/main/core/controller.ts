@@ -17,6 +17,7 @@ import { LinkMemory } from './daemon/link-memory';
 import { startDemo, type Demo } from './demo/demo-wiring';
 import { DeliveryLog, type RecordLog } from './delivery/delivery-log';
 import { Dispatcher, type DispatcherOptions } from './delivery/dispatcher';
+import { engineTuning } from './delivery/dispatcher-options';
 import {
   checkRetryPlan,
   DEFAULT_MAX_EVENT_AGE_MS,
@@ -168,14 +169,7 @@ export async function createController(opts: ControllerOptions): Promise<Control
     {
       url,
       secret: s.secret,
-      timeoutMs: s.timeoutMs,
-      retryBackoffMs: s.retryBackoffMs,
-      circuitCooldownMs: s.circuitCooldownMs,
-      queueSize: s.queueSize,
-      maxAttempts: s.maxAttempts,
-      circuitThreshold: s.circuitThreshold,
-      jitter: s.jitter,
-      concurrency: s.concurrency,
+      ...engineTuning(s),
       agent,
       checkUrl: policy.check,
       topicFilters: s.topicFilters,

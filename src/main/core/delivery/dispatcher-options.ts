@@ -31,6 +31,27 @@ export const DISPATCHER_DEFAULTS = {
   maxEventAgeMs: DEFAULT_MAX_EVENT_AGE_MS,
 } as const;
 
+/** The engine's tunables that the settings (and their flags) hold, under the same names. */
+export const ENGINE_TUNABLES = [
+  'timeoutMs',
+  'retryBackoffMs',
+  'circuitCooldownMs',
+  'queueSize',
+  'maxAttempts',
+  'circuitThreshold',
+  'jitter',
+  'concurrency',
+] as const;
+
+export type EngineTuning = Pick<DispatcherOptions, (typeof ENGINE_TUNABLES)[number]>;
+
+/** Picks the tunables out of the settings: one mapping for the embedded and the fleet engine alike. */
+export function engineTuning(s: Required<EngineTuning>): EngineTuning {
+  const out: Record<string, unknown> = {};
+  for (const k of ENGINE_TUNABLES) out[k] = s[k];
+  return out as EngineTuning;
+}
+
 export interface DispatcherOptions {
   url: string | null;
   /** the destination this dispatcher delivers to, written on every record (default 'primary') */

@@ -22,6 +22,7 @@ import { previewBody } from '../destinations/destination-preview';
 import { LinkMemory } from '../daemon/link-memory';
 import { DeliveryLog } from '../delivery/delivery-log';
 import { Dispatcher } from '../delivery/dispatcher';
+import { engineTuning } from '../delivery/dispatcher-options';
 import { eventOf } from '../delivery/stored-event';
 import { generateSecret, secretHint } from '../delivery/signing';
 import { createEgressAgent } from '../egress-guard';
@@ -133,16 +134,7 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
             fleet: fleet.name,
             by,
             eventsStream: link.names.events,
-            engine: {
-              timeoutMs: s.timeoutMs,
-              retryBackoffMs: s.retryBackoffMs,
-              circuitCooldownMs: s.circuitCooldownMs,
-              queueSize: s.queueSize,
-              maxAttempts: s.maxAttempts,
-              circuitThreshold: s.circuitThreshold,
-              jitter: s.jitter,
-              concurrency: s.concurrency,
-            },
+            engine: engineTuning(s),
             agent,
             checkUrl: rules,
           },
