@@ -51,8 +51,8 @@ test('a deliver process started before any destination exists picks it up when i
   const mine = rx.requests.filter((r) => (r.json() as { data: { fleet: string } }).data.fleet === 'late');
   // Signed with the secret set in another process's window: it travelled encrypted in the bucket.
   expect(mine.every((r) => typeof r.headers['webhook-signature'] === 'string')).toBe(true);
-  const s = await deliver.state();
-  expect(s.stats.delivered).toBe(20);
+  // The receiver has the 20th request before the deliver process has its answer: wait for the count.
+  await eventually('20 delivered in the deliver process', () => deliver.state(), (st) => st.stats.delivered === 20, 20_000);
   const log = await eventually('the ingest window shows who delivered', async () => ((await ingest.api('GET', '/api/log?limit=100')).body as { records: DeliveryRecord[] }).records, (r) => r.length === 20);
   expect(log.every((r) => r.fleet?.node === 5 && r.outcome === 'delivered' && r.fleet.destinationId === 'primary')).toBe(true);
   // Delivered by the deliver process, not by the ingest (which has no engine).
