@@ -105,9 +105,8 @@ const fields = {
   rateLimit: rateLimitSchema,
 };
 
-/** POST /api/destinations: url required, the rest optional. Unknown fields are refused. */
-export const createDestinationSchema = v.strictObject({
-  url: fields.url,
+/** What creating and patching alike may set, each optional (the url differs: required at creation). */
+const optionalSettable = {
   name: v.optional(fields.name),
   format: v.optional(fields.format),
   template: v.optional(fields.template),
@@ -115,18 +114,15 @@ export const createDestinationSchema = v.strictObject({
   headers: v.optional(fields.headers),
   enabled: v.optional(fields.enabled),
   rateLimit: v.optional(fields.rateLimit),
-});
+};
+
+/** POST /api/destinations: url required, the rest optional. Unknown fields are refused. */
+export const createDestinationSchema = v.strictObject({ url: fields.url, ...optionalSettable });
 
 /** PATCH /api/destinations/:id: any subset (primary may be moved to this one). */
 export const patchDestinationSchema = v.strictObject({
   url: v.optional(fields.url),
-  name: v.optional(fields.name),
-  format: v.optional(fields.format),
-  template: v.optional(fields.template),
-  topics: v.optional(fields.topics),
-  headers: v.optional(fields.headers),
-  enabled: v.optional(fields.enabled),
-  rateLimit: v.optional(fields.rateLimit),
+  ...optionalSettable,
   primary: v.optional(v.literal(true, '"primary" can only be set to true (make another destination primary to move it)')),
 });
 
