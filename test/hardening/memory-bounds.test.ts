@@ -17,6 +17,7 @@ import { unaccounted } from '../../src/shared/delivery';
 import { MAX_EVENT_STREAMS } from '../../src/main/headless/event-stream';
 import { buildOnce, ROOT } from '../e2e/helpers/host';
 import { startReceiver, waitUntil, type Receiver } from '../fixtures/receiver';
+import { whenListening } from '../fixtures/host-listening';
 
 const TOKEN = 'memory-test-token';
 const HEADLESS = join(ROOT, 'dist/main/headless.js');
@@ -67,18 +68,9 @@ async function startHost(receiver: Receiver, extra: string[], nodeFlags: string[
       '--timeout-ms', '60000', ...extra],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let err = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const origin = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      const m = /^listening (http:\/\/127\.0\.0\.1:\d+)\/$/m.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    void exited.then(() => reject(new Error(`host exited before listening:\n${err}`)));
-  });
+  const started = whenListening(child);
+  const { exited } = started;
+  const origin = await started.origin;
   cleanups.push(async () => {
     child.kill('SIGKILL');
     await exited;

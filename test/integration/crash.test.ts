@@ -18,6 +18,7 @@ import { JOURNAL_SUFFIX } from '../../src/main/core/outbox/ack-journal';
 import { HISTORY_FILE } from '../../src/main/core/outbox/outbox-db';
 import { buildOnce, ROOT } from '../e2e/helpers/host';
 import { startReceiver, type Receiver } from '../fixtures/receiver';
+import { whenListening } from '../fixtures/host-listening';
 
 const BURST = 10_000;
 /** Parallel keep-alive connections posting the burst, as a busy daemon and a script might. */
@@ -59,18 +60,9 @@ async function startHost(): Promise<Host> {
       '--retry-backoff-ms', '20', '--timeout-ms', '5000'],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let err = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const origin = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      const m = /^listening (http:\/\/127\.0\.0\.1:\d+)\/$/m.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    void exited.then(() => reject(new Error(`host exited before listening:\n${err}`)));
-  });
+  const started = whenListening(child);
+  const { exited } = started;
+  const origin = await started.origin;
   const host = { child, origin, exited };
   hosts.push(host);
   return host;

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { AppState } from '../../src/shared/bridge';
 import { buildOnce, ROOT } from '../e2e/helpers/host';
+import { whenListening } from '../fixtures/host-listening';
 
 const TOKEN = 'mask-test-token';
 const HEADLESS = join(ROOT, 'dist/main/headless.js');
@@ -30,21 +31,12 @@ async function runOnce(home: string, dataDir: string): Promise<{ stderr: string;
     [HEADLESS, '--port', '0', '--token', TOKEN, '--data-dir', dataDir, '--daemon-socket', join(dir, 'absent.sock')],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOME: home, PILOT_HOME: join(home, '.pilot') } },
   );
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const started = whenListening(child);
+  const { exited } = started;
   try {
-    const origin = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-        out += d;
-        const m = /^listening (http:\/\/127\.0\.0\.1:\d+)\/$/m.exec(out);
-        if (m) resolve(m[1]!);
-      });
-      void exited.then(() => reject(new Error(`host exited before listening:\n${stderr}`)));
-    });
+    const origin = await started.origin;
     const res = await fetch(`${origin}/api/state`, { headers: { authorization: `Bearer ${TOKEN}` } });
-    return { stderr, state: (await res.json()) as AppState };
+    return { stderr: started.stderr(), state: (await res.json()) as AppState };
   } finally {
     child.kill('SIGTERM');
     await exited;
