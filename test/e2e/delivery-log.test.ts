@@ -106,6 +106,8 @@ describe('counters and the delivery log', () => {
     await screenshot(page, 'details-delivered');
 
     await details.getByRole('button', { name: 'Copy as curl' }).click();
+    // The write is asynchronous: the click returns before the clipboard has the text.
+    await eventually(() => details.textContent()).toContain('curl command copied');
     const curl = await page.evaluate(() => navigator.clipboard.readText());
     expect(curl).toContain(`curl -X POST '${receiver.url}'`);
     expect(curl).toContain('"event":"tunnel.established"');
