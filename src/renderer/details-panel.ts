@@ -43,9 +43,23 @@ function attemptItem(a: AttemptRecord, n: number, record: DeliveryRecord, secret
       el('span', { class: 'attempt-meta', title: formatUtc(a.startedAt) }, [`${formatDateTime(a.startedAt)} · ${formatDuration(a.durationMs)}`]),
     ]),
   ];
-  const stamp = sentHeaders(secretSet, record, a).find(([name]) => name === 'webhook-timestamp')?.[1];
-  if (stamp !== undefined) parts.push(el('p', { class: 'hint' }, [`webhook-timestamp: ${stamp}`]));
+  // A blocked attempt was never sent, so it carried no header at all.
+  if (a.error !== 'blocked') {
+    const stamp = sentHeaders(secretSet, record, a).find(([name]) => name === 'webhook-timestamp')?.[1];
+    if (stamp !== undefined) parts.push(el('p', { class: 'hint' }, [`webhook-timestamp: ${stamp}`]));
+  }
   if (a.location !== undefined) parts.push(el('p', { class: 'hint outside' }, [`Location: ${safeText(a.location)} (not followed)`]));
+  const answered = a.responseHeaders === undefined ? [] : Object.entries(a.responseHeaders);
+  if (answered.length > 0) {
+    parts.push(
+      el('details', { class: 'response-headers' }, [
+        el('summary', {}, [`Response headers (${answered.length})`]),
+        el('pre', { class: 'code', tabindex: 0, 'aria-label': `Response headers of attempt ${n}` }, [
+          answered.map(([name, value]) => `${safeText(name)}: ${safeText(value)}`).join('\n'),
+        ]),
+      ]),
+    );
+  }
   if (a.responseSnippet) {
     parts.push(
       el('p', { class: 'label' }, ['Response body (first bytes)']),

@@ -10,19 +10,23 @@ export const MASK = '••••••••';
 
 export type Header = readonly [name: string, value: string];
 
+/** Shown for a header value an older record did not keep. */
+export const NOT_RECORDED = '(not recorded for this older entry)';
+
 /**
  * The headers the app sends with this record's body. webhook-id and webhook-timestamp go with
  * every request, signed or not (receivers drop duplicate retries by the id). With a secret set it
  * also signs twice: the daemon's X-Pilot-Signature-256 and Standard Webhooks' webhook-signature
- * (both change per attempt, as the timestamp does). The timestamp is the attempt's start second:
- * the sender reads the clock for both within the same call.
+ * (both change per attempt, as the timestamp does). The timestamp is the value the attempt
+ * really carried, as the sender recorded it: the headers of one turn's attempts are built once,
+ * before the first, so it is not the attempt's start second.
  */
 export function sentHeaders(secretSet: boolean, record?: DeliveryRecord, attempt?: AttemptRecord): Header[] {
   const headers: Header[] = [
     ['Content-Type', 'application/json'],
     ['User-Agent', USER_AGENT],
     ['webhook-id', record?.webhookId ?? '(one per event, the same on every attempt)'],
-    ['webhook-timestamp', attempt === undefined ? '(time of each attempt)' : String(Math.floor(attempt.startedAt / 1000))],
+    ['webhook-timestamp', attempt === undefined ? '(time of each attempt)' : (attempt.webhookTimestamp ?? NOT_RECORDED)],
   ];
   if (secretSet) headers.push(['X-Pilot-Signature-256', MASK], ['webhook-signature', `v1,${MASK}`]);
   return headers;

@@ -81,6 +81,10 @@ export interface AttemptRecord {
   location?: string;
   /** first bytes of the response body (at most RESPONSE_SNIPPET_BYTES) */
   responseSnippet?: string;
+  /** the answer's headers, bounded, credential-like values masked (shared/response-headers.ts) */
+  responseHeaders?: Record<string, string>;
+  /** the webhook-timestamp header this attempt carried, as sent (epoch seconds); absent on older records */
+  webhookTimestamp?: string;
   /**
    * the machine went to sleep or offline while it ran: it does not count against the event's
    * attempts or the breaker (the receiver was not the problem)

@@ -117,6 +117,35 @@ describe('counters and the delivery log', () => {
     expect(await page.evaluate(() => document.activeElement?.textContent ?? '')).toContain('tunnel.established');
   });
 
+  it('shows each attempt’s real webhook-timestamp and its response headers, credentials hidden', async () => {
+    receiver = await startReceiver();
+    const failing = { status: 503, body: 'busy', headers: { 'x-request-id': 'req-503', 'set-cookie': 'sid=COOKIE-NEVER-SHOWN' } };
+    receiver.replyOnce(failing, failing);
+    host = await startHost({ url: receiver.url, args: FAST_DELIVERY });
+    const page = await open(host);
+    await host.inject([daemonEvent(1, 'handshake.approved', { peer: 'gamma' })], 1);
+    await eventually(() => counter(page, 'Delivered')).toBe(1);
+
+    await rows(page).first().click();
+    const details = page.getByRole('region', { name: /handshake\.approved/ });
+    await eventually(() => details.textContent()).toContain('Attempt 3');
+    const attempts = details.getByRole('listitem');
+    expect(await attempts.count()).toBe(3);
+    for (let i = 0; i < 3; i++) {
+      expect(await attempts.nth(i).textContent()).toContain(`webhook-timestamp: ${String(receiver.requests[i]!.headers['webhook-timestamp'])}`);
+    }
+    const first = details.getByLabel('Response headers of attempt 1');
+    expect(await first.isVisible()).toBe(false);
+    await attempts.nth(0).getByText(/^Response headers \(\d+\)$/).click();
+    await eventually(() => first.isVisible()).toBe(true);
+    const shown = (await first.textContent()) ?? '';
+    expect(shown).toContain('x-request-id: req-503');
+    expect(shown).toContain('set-cookie: (hidden: may be a credential)');
+    expect(await page.content()).not.toContain('COOKIE-NEVER-SHOWN');
+    await screenshot(page, 'details-response-headers');
+    await expectAllAccounted(host);
+  });
+
   it('"Send again" delivers a failed event once the receiver recovers', async () => {
     receiver = await startReceiver({ reply: { status: 500, body: 'receiver is down' } });
     host = await startHost({ url: receiver.url, args: FAST_DELIVERY });

@@ -36,6 +36,8 @@ export interface FleetHost {
   pageUrl: string;
   /** null for a deliver-only process */
   ingestUrl: string | null;
+  /** its data folder (removed when it stops): main.log is there */
+  dataDir: string;
   state(): Promise<AppState>;
   api(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
   /** POSTs one daemon-format body to the ingest; answers the HTTP status */
@@ -114,7 +116,7 @@ export async function startFleetHost(opts: FleetHostOptions): Promise<FleetHost>
       rmSync(dataDir, { recursive: true, force: true });
       all.delete(host);
     })());
-  const host: FleetHost = { origin, pageUrl: `${origin}/#token=${token}`, ingestUrl, state, api, post, stderr: () => err, stop: () => finish('SIGTERM'), kill: () => finish('SIGKILL') };
+  const host: FleetHost = { origin, pageUrl: `${origin}/#token=${token}`, ingestUrl, dataDir, state, api, post, stderr: () => err, stop: () => finish('SIGTERM'), kill: () => finish('SIGKILL') };
   all.add(host);
   return host;
 }

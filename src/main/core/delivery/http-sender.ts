@@ -9,6 +9,7 @@
 
 import type { Dispatcher } from 'undici';
 import { RESPONSE_SNIPPET_BYTES, type AttemptRecord } from '../../../shared/delivery';
+import { keepResponseHeaders } from '../../../shared/response-headers';
 import { classifyError } from './error-category';
 
 /** Per attempt, headers and body together (Go: http.Client{Timeout: 5 * time.Second}). */
@@ -216,6 +217,8 @@ class AttemptHandler implements Dispatcher.DispatchHandler, Abortable {
     const fields: Fields = { status };
     const snippet = this.keptBytes > 0 ? Buffer.concat(this.kept, this.keptBytes).toString('utf8') : '';
     if (snippet) fields.responseSnippet = snippet;
+    const headers = keepResponseHeaders(this.headers);
+    if (headers) fields.responseHeaders = headers;
     if (status >= 200 && status < 300) return this.finish(fields);
     if (status >= 300 && status < 400) {
       const location = firstHeader(this.headers.location);
@@ -245,8 +248,10 @@ class AttemptHandler implements Dispatcher.DispatchHandler, Abortable {
     this.unwatch?.();
     const startedAt = this.startedAt;
     const endedAt = this.statusAt ?? this.now();
+    // What the request really carried (the headers may be built before the attempt starts).
+    const stamp = this.req.headers['webhook-timestamp'];
     this.resolve({
-      record: { startedAt, durationMs: Math.max(0, endedAt - startedAt), ...fields },
+      record: { startedAt, durationMs: Math.max(0, endedAt - startedAt), ...(stamp === undefined ? {} : { webhookTimestamp: stamp }), ...fields },
       aborted: false,
       ...extra,
     });

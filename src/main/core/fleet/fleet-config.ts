@@ -6,6 +6,7 @@
 // Keys: `keycheck` (see fleet-key.ts) and `destination.<id>` (one JSON document each).
 
 import { Kvm, type KV } from '@nats-io/kv';
+import { isFormatName, type FormatName } from '../../../shared/formats/format-names';
 import type { JetStreamHandles } from './nats-link';
 import { FleetCipher, FleetKeyError } from './fleet-key';
 
@@ -24,7 +25,12 @@ export interface FleetDestination {
   createdAt: number;
   topics: string[];
   secret: string | null;
+  /** extra request headers (an n8n Header Auth token…), values in clear: this process's memory only */
   headers: Record<string, string>;
+  /** the body format; absent: chosen from the URL's host, as for the embedded primary */
+  format?: FormatName;
+  /** the JSONata expression of the `custom` format */
+  template?: string;
 }
 
 /** What is stored: the same, with secret and header values sealed. */
@@ -143,6 +149,7 @@ export class FleetConfig {
 
   private open(id: string, s: StoredDestination): FleetDestination {
     const key = `${DEST_PREFIX}${id}`;
+    if (s.format !== undefined && !isFormatName(s.format)) throw new Error(`unknown format ${JSON.stringify(s.format)}`);
     return {
       ...s,
       id,

@@ -6,6 +6,10 @@
 // in between acknowledges nothing: JetStream gives its events to another process after the ack
 // wait, and the receiver sees them again with the same webhook-id.
 //
+// The destination's format and extra headers (an n8n Header Auth token) shape every request
+// as in the embedded mode; the header values live only in this process's memory and in the
+// request, never in a record, the fleet log or a problem text.
+//
 // The webhook-id and event_id come from the event's sequence number in the events stream, not
 // from this process: whichever process delivers an event, and however often, it carries the same
 // `msg_<fleet>_<destination>_<seq>`.
@@ -16,6 +20,8 @@ import type { Dispatcher as UndiciDispatcher } from 'undici';
 import type { DeliveryRecord, Stats } from '../../../shared/delivery';
 import { DeliveryLog } from '../delivery/delivery-log';
 import { Dispatcher, type DispatcherOptions } from '../delivery/dispatcher';
+import { bodyShaper, type BodyShaper } from '../destinations/body-shaper';
+import { guessFormat } from '../../../shared/formats/format-names';
 import type { UrlCheck } from '../delivery/delivery-client';
 import type { FleetRecordInfo } from '../../../shared/fleet';
 import type { FleetDestination } from './fleet-config';
@@ -39,16 +45,48 @@ export const MAX_IN_FLIGHT = 256;
 /** Records the per-destination engine keeps in memory: the fleet-wide log is the history. */
 const ENGINE_LOG_CAPACITY = 2000;
 const NS_PER_MS = 1_000_000;
+/** How a destination's unusable template is named in the state. */
+const SHAPE_PROBLEM = 'the format of destination';
 
-/** The delivery log with ids set from outside: each record's id is its event's stream sequence. */
+/**
+ * The delivery log with ids set from outside: each record's id is its event's stream sequence.
+ * Records still queued (in flight, waiting for a later attempt, held by the breaker) are kept
+ * however many settled ones come after them: the engine finds a waiting event by id, and its
+ * JetStream message is held until that event's outcome is known.
+ */
 class SequencedLog extends DeliveryLog {
   preset: number | null = null;
+  private readonly unsettled = new Map<number, DeliveryRecord>();
+
   override nextId(): number {
     if (this.preset === null) return super.nextId();
     const id = this.preset;
     this.preset = null;
     return id;
   }
+
+  override add(rec: DeliveryRecord): DeliveryRecord {
+    if (rec.outcome === 'queued') this.unsettled.set(rec.id, rec);
+    return super.add(rec);
+  }
+
+  override update(rec: DeliveryRecord): void {
+    if (rec.outcome !== 'queued') this.unsettled.delete(rec.id);
+    super.update(rec);
+  }
+
+  override get(id: number): DeliveryRecord | undefined {
+    return super.get(id) ?? this.unsettled.get(id);
+  }
+}
+
+/**
+ * The shaper of a destination's requests: its format (or the one its URL's host calls for) and
+ * its extra headers. Throws when a custom template does not compile.
+ */
+export function shaperFor(dest: Pick<FleetDestination, 'url' | 'format' | 'template' | 'headers'>): BodyShaper | null {
+  const format = dest.format ?? (dest.url === null ? 'pilot' : guessFormat(dest.url).format);
+  return bodyShaper({ format, ...(dest.template !== undefined && { template: dest.template }), headers: dest.headers });
 }
 
 /** The delivery record as published to the deliveries stream. */
@@ -126,6 +164,7 @@ export class FleetDeliverer {
       },
       this.log,
     );
+    this.applyShape(dest);
     // Within the engine's queue: an event this process took must never be dropped for lack of room.
     this.limit = Math.max(1, Math.min(MAX_IN_FLIGHT, opts.engine.queueSize ?? MAX_IN_FLIGHT));
     this.log.onRecord((rec) => {
@@ -153,6 +192,7 @@ export class FleetDeliverer {
   /** A changed destination: later events use the new URL, secret and topics. */
   async update(dest: FleetDestination): Promise<void> {
     this.dest = dest;
+    this.applyShape(dest);
     this.dispatcher.setSecret(dest.secret);
     this.dispatcher.setTopicFilters(dest.topics);
     await this.dispatcher.setUrl(dest.url);
@@ -167,6 +207,17 @@ export class FleetDeliverer {
     await this.dispatcher.close();
     // Whatever is still unsettled goes back at once instead of waiting out the ack wait.
     for (const m of this.inFlight) m.nak();
+  }
+
+  /** Format and extra headers from the next attempt on; a template that does not compile is named, never sent. */
+  private applyShape(dest: FleetDestination): void {
+    try {
+      this.dispatcher.setShaper(shaperFor(dest));
+      if (this.problem?.startsWith(SHAPE_PROBLEM)) this.problem = null;
+    } catch (err) {
+      this.problem = `${SHAPE_PROBLEM} ${dest.id}: ${(err as Error).message}; its events go out as the daemon's JSON`;
+      this.dispatcher.setShaper(bodyShaper({ format: 'pilot', headers: dest.headers }));
+    }
   }
 
   private wakeSlots(): void {
