@@ -82,24 +82,27 @@ describe('parked events', () => {
     expect(records(c).map((r) => r.outcome)).toStrictEqual(Array(EVENTS).fill('delivered'));
   });
 
-  it('a URL change while events are parked: the new URL gets every one, the old none, each record names the new URL', async () => {
+  it('a URL change while events are parked: the new URL gets every one in order of acceptance (also one accepted mid-change), the old none', async () => {
     const next = await startReceiver();
     try {
       const c = await start();
       await acceptParked(c, 1, EVENTS);
-      const changed = await c.handlers.setUrl({ url: next.url });
-      expect(changed.ok).toBe(true);
-      // One more accepted after the change, parked behind the ones handed over.
+      const changing = c.handlers.setUrl({ url: next.url });
+      // One accepted while the old URL's client is still closing (it goes to the new one at
+      // once), one after the change: both go after the ones handed over, in order of acceptance.
       c.accept({ event: 'conn.established', data: { seq: EVENTS + 1 } }, 'api');
+      expect((await changing).ok).toBe(true);
+      c.accept({ event: 'conn.established', data: { seq: EVENTS + 2 } }, 'api');
       await c.handlers.resume(undefined);
-      await waitUntil(() => c.getState().stats.queued === 0 && next.requests.length >= EVENTS + 1, 'every event delivered to the new URL');
+      const all = EVENTS + 2;
+      await waitUntil(() => c.getState().stats.queued === 0 && next.requests.length >= all, 'every event delivered to the new URL');
       expect(receiver.requests).toHaveLength(0);
-      expect(seqsAt(next)).toStrictEqual(range(1, EVENTS + 1));
+      expect(seqsAt(next)).toStrictEqual(range(1, all));
       const stats = c.getState().stats;
-      expect(stats).toMatchObject({ received: EVENTS + 1, delivered: EVENTS + 1, abandoned: 0 });
+      expect(stats).toMatchObject({ received: all, delivered: all, abandoned: 0 });
       expect(unaccounted(stats)).toBe(0);
       const recs = records(c);
-      expect(recs.map((r) => [r.outcome, r.url])).toStrictEqual(Array(EVENTS + 1).fill(['delivered', next.url]));
+      expect(recs.map((r) => [r.outcome, r.url])).toStrictEqual(Array(all).fill(['delivered', next.url]));
     } finally {
       await next.close();
     }
