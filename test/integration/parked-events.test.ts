@@ -6,8 +6,10 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createController, type Controller, type ControllerOptions } from '../../src/main/core/controller';
+import { HISTORY_FILE } from '../../src/main/core/outbox/outbox-db';
 import { openConfStore } from '../../src/main/core/settings/conf-store';
 import { SettingsService } from '../../src/main/core/settings/settings';
 import { unaccounted, type DeliveryRecord } from '../../src/shared/delivery';
@@ -136,5 +138,23 @@ describe('parked events', () => {
     const copies = recs.filter((r) => r.source === 'resend');
     expect(copies.map((r) => [r.resendOf, r.outcome])).toStrictEqual(refused.map((id) => [id, 'delivered']));
     for (const id of refused) expect(recs.find((r) => r.id === id)?.resentAs).toBe(copies.find((r) => r.resendOf === id)?.id);
+  });
+
+  it('a parked event whose record another program removed is counted abandoned (queued drains to 0); the others are delivered', async () => {
+    const c = await start();
+    await acceptParked(c, 1, 6);
+    const gone = records(c)[4]!; // parked: behind the QUEUE in memory
+    const other = new Database(join(dataDir, HISTORY_FILE));
+    try {
+      expect(other.prepare('DELETE FROM records WHERE id = ?').run(gone.id).changes).toBe(1);
+    } finally {
+      other.close();
+    }
+    await c.handlers.resume(undefined);
+    await waitUntil(() => c.getState().stats.queued === 0, 'queued to drain to 0');
+    expect(seqsAt(receiver)).toStrictEqual([1, 2, 3, 4, 6]);
+    const stats = c.getState().stats;
+    expect(stats).toMatchObject({ received: 6, delivered: 5, abandoned: 1, queued: 0 });
+    expect(unaccounted(stats)).toBe(0);
   });
 });

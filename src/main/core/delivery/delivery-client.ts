@@ -264,9 +264,10 @@ export class DeliveryClient {
     return this.gate.closing && this.o.outbox;
   }
 
-  /** A parked or waiting id's record, if still queued; taken up by this URL. */
+  /** A parked or waiting id's record, if still queued; taken up by this URL. One gone is counted so (once: its id is dropped). */
   private load(id: number): DeliveryRecord | undefined {
     const rec = this.parts.records.get(id);
+    if (rec === undefined) this.events.lost();
     if (rec?.outcome !== 'queued') return undefined;
     if (rec.url !== this.url) this.events.progress(rec, { detail: rec.detail ?? 'queued', url: this.url });
     return rec;
