@@ -41,6 +41,9 @@ export class LogStore {
       }
     }
     if (added.length === 0 && !replaced) return 0;
+    // One batch may hold a new id twice (a hidden window gets no frames, so "queued" and
+    // "delivered" arrive together): the list must show the version get() answers, the last.
+    for (let i = 0; i < added.length; i++) added[i] = this.byId.get(added[i]!.id)!;
 
     let next: DeliveryRecord[];
     if (replaced) {
