@@ -12,7 +12,7 @@ import { destinationOfRecord, emptyStats, type BreakerView, type DeliveryRecord,
 import { defaultRateLimit, destinationView, MIGRATED_PRIMARY_ID, type DestinationConfig, type RateLimit } from '../../../shared/destination';
 import { destinationStatus, type DestinationSummary } from '../../../shared/destination-summary';
 import type { AcceptedEvent } from '../../../shared/events';
-import { guessFormat, type FormatGuess, type FormatName } from '../../../shared/formats/format-names';
+import { FORMAT_LABELS, guessFormat, type FormatGuess, type FormatName } from '../../../shared/formats/format-names';
 import type { RecordLog } from '../delivery/delivery-log';
 import { PRIMARY_DESTINATION_ID, type Dispatcher, type PendingEntry } from '../delivery/dispatcher';
 import { secretHint } from '../delivery/signing';
@@ -156,12 +156,16 @@ export class DestinationSet {
   }
 
   /**
-   * Whether the daemon could deliver to the primary itself at quit: only when the primary takes
-   * the daemon's own body (format pilot) and needs no extra header.
+   * Why the daemon could not deliver to the primary itself at quit, or null when it could: only a
+   * primary that takes the daemon's own body (format pilot) and needs no extra header can be
+   * handed back; any other would refuse or drop every event the daemon sent it.
    */
-  get daemonCompatible(): boolean {
+  daemonHandBackProblem(): string | null {
     const f = this.formatOf(this.primaryId);
-    return (f === null || f.format === 'pilot') && Object.keys(this.store.secretsOf(this.primaryId).headers).length === 0;
+    if (f !== null && f.format !== 'pilot') return `it takes ${FORMAT_LABELS[f.format]} bodies, not the daemon's JSON`;
+    const headers = Object.keys(this.store.secretsOf(this.primaryId).headers);
+    if (headers.length > 0) return `it needs the header${headers.length === 1 ? '' : 's'} ${headers.join(', ')}, which the daemon cannot send`;
+    return null;
   }
 
   get primary(): Dispatcher {
