@@ -21,6 +21,7 @@ import type { RequestSigner } from './request-headers';
 import { RetryWaitList } from './retry-wait-list';
 import { sleep } from './abortable-sleep';
 import { AttemptTurn, type TurnEnd } from './attempt-turn';
+import { DigestCounter, runDigest, type RateControl } from './digest-turn';
 
 // Defined in shared (the window lists it among the headers sent); re-exported for the tests.
 export { USER_AGENT } from '../../../shared/delivery';
@@ -80,6 +81,8 @@ export interface ClientParts {
   /** where a parked id's record is read from (the log, as stored) */
   readonly records: { get(id: number): DeliveryRecord | undefined };
   readonly signer: RequestSigner;
+  /** the destination's rate limit (rate-limited chat formats), read before every request */
+  readonly rate: { current: RateControl | null; readonly digests: DigestCounter };
   /** where the client reports every change of a record: it never writes one itself */
   readonly events: ClientEvents;
 }
@@ -110,6 +113,7 @@ export class DeliveryClient {
   private closing: Promise<number[]> | null = null;
   private cooldownTimer: NodeJS.Timeout | null = null;
   private dueTimer: NodeJS.Timeout | null = null;
+  private rateTimer: NodeJS.Timeout | null = null;
   private refusal: Refusal | null = null;
   private resolveClosed!: () => void;
   /** Settles when close() has finished: nothing of this client is queued or in flight any more. */
@@ -234,6 +238,7 @@ export class DeliveryClient {
       const left = this.leftOver(reason);
       if (this.cooldownTimer) clearTimeout(this.cooldownTimer);
       if (this.dueTimer) clearTimeout(this.dueTimer);
+      if (this.rateTimer) clearTimeout(this.rateTimer);
       this.resolveClosed();
       return left;
     })();
@@ -264,9 +269,10 @@ export class DeliveryClient {
     return this.gate.closing && this.o.outbox;
   }
 
-  /** A parked or waiting id's record, if still queued; taken up by this URL. */
+  /** A parked or waiting id's record, if still queued; taken up by this URL. One gone is counted so (once: its id is dropped). */
   private load(id: number): DeliveryRecord | undefined {
     const rec = this.parts.records.get(id);
+    if (rec === undefined) this.events.lost();
     if (rec?.outcome !== 'queued') return undefined;
     if (rec.url !== this.url) this.events.progress(rec, { detail: rec.detail ?? 'queued', url: this.url });
     return rec;
@@ -314,6 +320,14 @@ export class DeliveryClient {
       }
       // Held events stay pending (kept for the next start, or handed on) rather than wait out a cool-down.
       if (this.o.durable && this.draining && this.breaker.state === 'open') return;
+      // The rate limit: no request before the gate opens (a token, or a 429's Retry-After).
+      const rate = this.parts.rate.current;
+      const rateWait = rate?.gate.waitMs() ?? 0;
+      if (rateWait > 0) {
+        this.armRateTimer(rateWait);
+        await this.idle();
+        continue;
+      }
       // The breaker is consulted at dequeue, as the plugin's post() does.
       const admission = this.breaker.admit();
       if (admission === 'wait') {
@@ -336,6 +350,13 @@ export class DeliveryClient {
         this.events.settle(next.rec, 'circuit_skipped', this.skipDetail());
         continue;
       }
+      if (rate) {
+        const covered = this.digestOf(next.rec, next.from, rate);
+        if (covered.length > 1) {
+          await this.sendDigest(covered, rate, this.breaker.ticket(admission));
+          continue;
+        }
+      }
       this.inFlight.add(next.rec);
       try {
         await this.deliver(next.rec, this.breaker.ticket(admission));
@@ -344,6 +365,69 @@ export class DeliveryClient {
         this.wake();
       }
     }
+  }
+
+  /**
+   * Uses the request's token and says which events it stands for: `first` alone, or — when more
+   * wait than the limit lets through in about 2 s — `first` and the queued events after it.
+   * Events retried one by one after a digest (from the wait list) never join another.
+   */
+  private digestOf(first: DeliveryRecord, from: 'pending' | 'waiting', rate: RateControl): DeliveryRecord[] {
+    const plan = rate.gate.plan(from === 'pending' ? this.pending.size + 1 : 1);
+    rate.gate.take();
+    const covered = [first];
+    if (plan.kind !== 'digest') return covered;
+    while (covered.length < plan.count) {
+      const rec = this.pending.shift();
+      if (rec === undefined) break;
+      covered.push(rec);
+    }
+    return covered;
+  }
+
+  /** One digest request for `covered`; what is not delivered goes back to be sent one by one. */
+  private async sendDigest(covered: DeliveryRecord[], rate: RateControl, ticket: BreakerTicket): Promise<void> {
+    for (const rec of covered) this.inFlight.add(rec);
+    try {
+      const digestNo = this.parts.rate.digests.next();
+      const end = await runDigest(covered, { url: this.url, o: this.o, rate, signer: this.parts.signer, events: this.events, stop: this.stop.signal, digestNo });
+      if (end.kind === 'delivered') {
+        ticket.success();
+        this.refusal = null;
+        for (const rec of covered) {
+          rec.digest = end.digestNo;
+          this.events.settle(rec, 'delivered', `delivered in digest #${end.digestNo} (${covered.length} events)`);
+        }
+        return;
+      }
+      ticket.neutral();
+      if (end.kind === 'aborted') {
+        for (const rec of covered) {
+          if (this.keepsPending) this.events.keepPending(rec);
+          else this.events.settle(rec, 'abandoned', `abandoned: ${this.stopReason} during a digest; the receiver may have got it`);
+        }
+        return;
+      }
+      for (const rec of covered) {
+        this.waiting.add(rec.id, end.retryAt);
+        this.events.progress(rec, { detail: end.detail, nextAttemptAt: end.retryAt });
+      }
+      this.armDueTimer();
+    } finally {
+      for (const rec of covered) this.inFlight.delete(rec);
+      this.wake();
+    }
+  }
+
+  /** Wakes the workers when the rate gate opens again. */
+  private armRateTimer(ms: number): void {
+    if (this.rateTimer) return;
+    this.rateTimer = setTimeout(() => {
+      this.rateTimer = null;
+      this.wake();
+    }, Math.min(MAX_TIMER_MS, ms));
+    // A rate wait must not keep a headless process alive on its own.
+    this.rateTimer.unref();
   }
 
   /** The detail of a record the open breaker kept from being sent. */
@@ -365,6 +449,7 @@ export class DeliveryClient {
       case 'aborted':
         ticket.neutral();
         if (this.keepsPending) this.events.keepPending(rec);
+        else if (this.o.durable) this.handOn(rec, end.during);
         else {
           const when = end.during === null ? 'while waiting to retry' : `during attempt ${end.during}; the receiver may have got it`;
           this.events.settle(rec, 'abandoned', `abandoned: ${this.stopReason} ${when}`);
@@ -396,6 +481,17 @@ export class DeliveryClient {
         this.retryable(rec, end, ticket);
         return;
     }
+  }
+
+  /**
+   * Durable mode, a URL change whose drain ran out: the event cut off stays pending and goes with
+   * the rest to the next URL (leftOver() returns the waiting ids), as at-least-once asks: the old
+   * receiver may have got it, the new one has not.
+   */
+  private handOn(rec: DeliveryRecord, during: number | null): void {
+    const when = during === null ? 'while it waited to retry' : `during attempt ${during} (the old receiver may have got it)`;
+    this.waiting.add(rec.id, this.o.now());
+    this.events.progress(rec, { detail: `queued: ${this.stopReason} ${when}; it goes to the new URL`, nextAttemptAt: null });
   }
 
   /** Three 4xx in a row: the destination refuses every event (named, and notified, by the shell). */
