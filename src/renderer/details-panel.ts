@@ -7,6 +7,7 @@
 import type { Bridge } from '../shared/bridge';
 import { RESENDABLE, type AttemptRecord, type DeliveryRecord } from '../shared/delivery';
 import { safeText } from '../shared/safe-text';
+import { maskUrlCredentials } from '../shared/url-mask';
 import { copyText } from './clipboard';
 import { byId, el, setText } from './dom';
 import { attemptResult, formatDateTime, formatDuration, formatUtc, outcomeLabel, prettyJson } from './format';
@@ -72,6 +73,8 @@ function attemptItem(a: AttemptRecord, n: number, record: DeliveryRecord, secret
 export class DetailsPanel {
   private readonly root = byId('details', HTMLElement);
   private record: DeliveryRecord | null = null;
+  /** the destination's name for a record, when there are several (set by main) */
+  destinationName: (r: DeliveryRecord) => string | null = () => null;
   private secretSet = false;
   private status: HTMLElement | null = null;
   /** where focus goes back to on close */
@@ -170,7 +173,9 @@ export class DetailsPanel {
       ['Source', el('span', {}, source)],
     ];
     if (r.resentAs !== undefined) rows.push(['Sent again', el('span', {}, ['as ', this.link(r.resentAs, recordRef(r.resentAs))])]);
-    rows.push(['URL', el('span', { class: 'outside' }, [r.url === null ? 'none' : safeText(r.url)])]);
+    const dest = this.destinationName(r);
+    if (dest !== null) rows.push(['Destination', el('span', { class: 'outside' }, [safeText(dest)])]);
+    rows.push(['URL', el('span', { class: 'outside' }, [r.url === null ? 'none' : safeText(maskUrlCredentials(r.url))])]);
     if (r.webhookId !== undefined) rows.push(['webhook-id', r.webhookId]);
     if (r.daemonEventId !== undefined) rows.push(['Daemon event ID', String(r.daemonEventId)]);
     const next = nextAttemptAt(r);
