@@ -6,6 +6,7 @@
 
 import type { AppState, Bridge } from '../shared/bridge';
 import type { DeliveryRecord } from '../shared/delivery';
+import { safeText } from '../shared/safe-text';
 import { ActivityChart } from './activity-chart';
 import { Counters } from './counters';
 import { DaemonPanel } from './daemon-panel';
@@ -101,6 +102,8 @@ function start(): void {
   /** Filters the log to one destination and loads its older entries the window does not hold. */
   const showDestinationInLog = (id: string | null): void => {
     log.showDestination(id);
+    const d = id === null ? undefined : state?.destinations?.find((x) => x.id === id);
+    chart.showDestination(id === null ? null : { keys: d?.primary ? [id, ''] : [id], name: safeText(d?.name ?? id) });
     if (id === null) return;
     void bridge.getLog({ destination: id, limit: INITIAL_LOG_LIMIT }).then(
       (page) => log.add(page.records, true),
