@@ -99,6 +99,11 @@ function start(): void {
     details.open(record, () => log.focus());
   });
   details.destinationName = (r) => log.destinationNameOf(r);
+  details.destinationOf = (r) => {
+    const list = state?.destinations ?? [];
+    const id = r.destinationId ?? list.find((d) => d.primary)?.id;
+    return list.find((d) => d.id === id);
+  };
   /** Filters the log to one destination and loads its older entries the window does not hold. */
   const showDestinationInLog = (id: string | null): void => {
     log.showDestination(id);
