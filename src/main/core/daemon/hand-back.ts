@@ -7,6 +7,7 @@ import { DaemonError, IpcClient } from './ipc-client';
 import { readDaemonWebhookFiles, startUrl, writePersistedUrl, type DaemonWebhookFiles } from './daemon-webhook-files';
 import type { DaemonProcess } from './daemon-process';
 import { sourceWords } from './link-findings';
+import { errorText } from '../../../shared/error-text';
 
 /** A local socket accepts at once or not at all: a second is plenty, and leaves the rest for SetWebhook. */
 export const HAND_BACK_CONNECT_MS = 1000;
@@ -94,8 +95,4 @@ async function persistFor(files: DaemonWebhookFiles, input: HandBackInput): Prom
     return `; ${wrote}, so its next start delivers ${input.target ? `there` : 'nowhere'}`;
   }
   return `; ${wrote}, but at its next start ${sourceWords(next.source)} wins: it will deliver to ${next.url ?? 'nothing'}`;
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

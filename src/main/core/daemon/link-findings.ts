@@ -1,9 +1,12 @@
 // What the link finds out about the time it was not linked, and who holds the daemon's webhook,
-// put into words a user can act on. Pure: every input comes in as an argument.
+// put into words a user can act on. Pure: every input comes in as an argument. Read right before
+// a SetWebhook (link-subscription.ts), because the SetWebhook starts a new webhook client in the
+// daemon and resets the counters these findings come from.
 
 import type { DaemonLoss } from '../../../shared/bridge';
 import { HEALTH_DROPPED_KEY, HEALTH_SKIPS_KEY } from './hop-counters';
-import type { OriginSource } from './daemon-webhook-files';
+import type { OriginSource, WebhookOrigin } from './daemon-webhook-files';
+import type { RememberedOrigin } from './link-memory';
 
 /**
  * The plugin opens its breaker after this many events in a row used up their attempts; those
@@ -11,6 +14,8 @@ import type { OriginSource } from './daemon-webhook-files';
  * a lower bound: "at least".
  */
 export const PLUGIN_UNCOUNTED_PER_BREAKER_OPENING = 5;
+/** Health's uptime_seconds is whole seconds (seen rounded up): a restart is judged with this slack. */
+const UPTIME_SLACK_MS = 2000;
 
 function count(health: Record<string, unknown>, key: string): number {
   const v = health[key];
@@ -89,4 +94,45 @@ export function takeoverText(url: string | null, configWebhook: string | null): 
 
 export function otherAppText(url: string): string {
   return `Another running instance of Pilot Webhook receives this daemon's events (its ingest ${url} answers). This one does not take the daemon from it; take it over only if that instance should stop receiving.`;
+}
+
+export interface FirstLinkInput {
+  /** what the daemon delivered to right before this run's first SetWebhook */
+  current: WebhookOrigin;
+  /** what the link memory holds from earlier runs */
+  remembered: RememberedOrigin | null;
+  /** the previous run's ending, as this run found it */
+  previous: Readonly<{ lastAliveAt: number | null; handedBack: boolean }>;
+  /** the daemon's Health right before the SetWebhook */
+  health: Record<string, unknown>;
+  now: number;
+}
+
+/**
+ * At the first link of a run: the origin to remember for the hand-back, and what was lost.
+ * When the daemon points at an ingest left by a crashed run (or its origin is not known), the
+ * origin remembered before that crash is the only record of the user's URL: it is kept.
+ */
+export function firstLinkFindings(input: FirstLinkInput): { original: RememberedOrigin; loss: DaemonLoss | null } {
+  const { current, remembered, previous, now } = input;
+  const kept = (current.leftover || !current.known) && remembered && !previous.handedBack ? remembered : null;
+  const loss = lossBeforeLink({
+    health: input.health,
+    lastAliveAt: previous.lastAliveAt,
+    handedBack: previous.handedBack,
+    postingTo: current.url === null || current.leftover ? 'our-ingest' : { url: current.url },
+    now,
+  });
+  return { original: kept ?? { url: current.url, source: current.source, known: current.known, at: now }, loss };
+}
+
+/**
+ * At a re-link: when the daemon started, if it restarted since it was last seen alive — a new
+ * process (from /proc), else by its own uptime, which it reports in whole seconds rounded up
+ * (so it gets that much slack). Null: the same daemon as before.
+ */
+export function restartedSince(input: { health: Record<string, unknown>; newProcessStartedAt: number | null; lastAliveAt: number; now: number }): number | null {
+  const { health, now } = input;
+  const uptime = typeof health.uptime_seconds === 'number' ? health.uptime_seconds * 1000 : null;
+  return input.newProcessStartedAt ?? (uptime !== null && now - uptime > input.lastAliveAt - UPTIME_SLACK_MS ? now - uptime : null);
 }
