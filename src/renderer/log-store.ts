@@ -41,6 +41,10 @@ export class LogStore {
       }
     }
     if (added.length === 0 && !replaced) return 0;
+    // A batch may carry a new record twice (queued, then finished): it was added at its first
+    // version and replaced in byId by the later one, which is the one to list. (An id is added
+    // once only: its second time it is no longer new.)
+    if (replaced) for (let i = 0; i < added.length; i++) added[i] = this.byId.get(added[i]!.id)!;
 
     let next: DeliveryRecord[];
     if (replaced) {
