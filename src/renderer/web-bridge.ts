@@ -7,7 +7,8 @@
 import { isApiError, type ApiError } from '../shared/api-errors';
 import { CALL_NAMES, PUSH_NAMES, type Bridge, type BridgePushes, type PushName } from '../shared/bridge';
 import { argumentPlace, CALLS, type CallName } from '../shared/bridge-calls';
-import { queryStringOf, settleAnswer, type CallAnswer } from '../shared/call-answer';
+import { checkCallArg, queryStringOf, settleAnswer, type CallAnswer } from '../shared/call-answer';
+import { fillPath, pathParamNames, withoutPathParams } from '../shared/path-params';
 import { EXPORT_PATH, STREAM_PATH } from '../shared/http-routes';
 
 /** Where the token survives a reload of the tab once it has been taken out of the address bar. */
@@ -75,12 +76,23 @@ export function createWebBridge(token: string | null, fetchFrom: Fetch = (path, 
   const auth: Record<string, string> = token === null ? {} : { Authorization: `Bearer ${token}` };
 
   async function answer(name: CallName, arg: unknown): Promise<CallAnswer> {
-    const { method, path } = CALLS[name].http;
+    const { method, path: route } = CALLS[name].http;
     const place = argumentPlace(name);
+    // A route with a parameter needs the argument's field to build the path: an argument that
+    // cannot be checked is refused here, with the same answer main would give over IPC.
+    let path = route;
+    if (pathParamNames(route).length > 0) {
+      const checked = checkCallArg(name, arg);
+      const filled = checked.ok ? fillPath(route, arg) : null;
+      if (!checked.ok || filled === null) {
+        return { ok: false, error: { code: 'invalid_argument', message: checked.ok ? 'the argument has no usable id' : checked.message } };
+      }
+      path = filled;
+    }
     const init: RequestInit = { method, headers: { ...auth }, cache: 'no-store' };
     if (place === 'body') {
       init.headers = { ...auth, 'Content-Type': 'application/json' };
-      init.body = JSON.stringify(arg ?? {});
+      init.body = JSON.stringify(withoutPathParams(route, arg) ?? {});
     }
     let res: Response;
     try {

@@ -60,6 +60,18 @@ export const ERROR_CODES = {
   bad_template: 'input',
   /** an event given to preview a body with is not the daemon's shape */
   bad_event: 'input',
+  // A destination's fields (shared/destination.ts checkDestinationFields names the field).
+  bad_body: 'input',
+  bad_field: 'input',
+  unknown_field: 'input',
+  bad_header: 'input',
+  template_syntax: 'input',
+  template_missing: 'input',
+  template_unused: 'input',
+  template_empty: 'input',
+  template_too_long: 'input',
+  /** MAX_DESTINATIONS are kept already */
+  too_many: 'state',
   no_url: 'state',
   no_secret: 'state',
   /** the daemon link is not connected (or off) */
@@ -77,6 +89,7 @@ export const ERROR_CODES = {
   unauthorized: 'unauthorized',
   forbidden_host: 'forbidden',
   forbidden_origin: 'forbidden',
+  /** no such API route, or (destinations) no destination with that id */
   not_found: 'not_found',
   method_not_allowed: 'wrong_method',
   too_large: 'too_large',
@@ -93,6 +106,8 @@ void _urlCodesListed;
 export interface ApiError {
   code: ErrorCode;
   message: string;
+  /** the argument's field the refusal is about, when it is about one (destination fields) */
+  field?: string;
 }
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiError };
@@ -106,12 +121,12 @@ export function isErrorCode(value: unknown): value is ErrorCode {
 }
 
 /** A refusal as a Result: `return fail('no_url', 'Set a webhook URL first.')`. */
-export function fail<T = never>(code: ErrorCode, message: string): Result<T> {
-  return { ok: false, error: { code, message } };
+export function fail<T = never>(code: ErrorCode, message: string, field?: string): Result<T> {
+  return { ok: false, error: field === undefined ? { code, message } : { code, message, field } };
 }
 
 export function isApiError(value: unknown): value is ApiError {
   if (typeof value !== 'object' || value === null) return false;
   const e = value as Record<string, unknown>;
-  return isErrorCode(e.code) && typeof e.message === 'string';
+  return isErrorCode(e.code) && typeof e.message === 'string' && (e.field === undefined || typeof e.field === 'string');
 }

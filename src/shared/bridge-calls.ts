@@ -11,6 +11,8 @@ import type { RenderedBody } from './formats/rendered';
 import * as v from 'valibot';
 import type { Result } from './api-errors';
 import type { AppState, TestResult } from './bridge';
+import type { DestinationSummary } from './destination-summary';
+import { PATH_PARAM } from './path-params';
 import { OUTCOMES, REDELIVER_OUTCOMES, type DeliveryRecord } from './delivery';
 import { MAX_TOPIC_LENGTH } from './events';
 import { parseRfc3339 } from './rfc3339';
@@ -49,7 +51,7 @@ export const MAX_RESEND_IDS = 10_000;
 /** The log keeps a few thousand records; asking for more than this is a mistake, not a need. */
 export const MAX_LOG_LIMIT = 100_000;
 
-export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE';
+export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
 
 /** What a call answers: its value as it is, or a Result<T> whose refusal is an `{error}`. */
 export interface Answers<T, WrapsResult extends boolean> {
@@ -68,6 +70,7 @@ function result<T>(): Answers<Result<T>, true> {
 
 export interface HttpRoute {
   method: HttpMethod;
+  /** under /api/; a `:name` segment is a path parameter, carried in the argument's field `name` */
   path: string;
 }
 
@@ -124,6 +127,28 @@ const topicQuery = v.pipe(
   }),
 );
 
+/** A destination's id, as it appears in `/api/destinations/:id`. */
+const destinationId = v.pipe(
+  v.string('must be a destination id (a string)'),
+  v.regex(PATH_PARAM, 'must be a destination id such as "d3f9a1c2" (letters, digits, - and _)'),
+);
+
+/**
+ * A destination's settable fields. Their values are checked by the destination rules
+ * (shared/destination.ts checkDestinationFields), which answer with the contract's codes
+ * (bad_field, bad_header, template_syntax, …) and name the field; here only the keys are fixed,
+ * so a misspelt field is refused like any call's.
+ */
+const destinationFields = {
+  name: v.optional(v.unknown()),
+  format: v.optional(v.unknown()),
+  template: v.optional(v.unknown()),
+  topics: v.optional(v.unknown()),
+  headers: v.optional(v.unknown()),
+  enabled: v.optional(v.unknown()),
+  rateLimit: v.optional(v.unknown()),
+};
+
 const logQuery = fields({
   limit: v.optional(wholeNumber(1, MAX_LOG_LIMIT)),
   /** only records with id < before (paging, newest first) */
@@ -133,6 +158,8 @@ const logQuery = fields({
   topic: v.optional(topicQuery),
   /** epoch ms: only records received at or after */
   since: v.optional(wholeNumber(0)),
+  /** only the records of this destination (records without a destination are the primary's) */
+  destination: v.optional(destinationId),
 });
 
 const DIGITS = /^\d+$/;
@@ -149,11 +176,13 @@ const logQueryParams = v.object({
       'must be epoch milliseconds or an RFC 3339 timestamp (2024-05-01T12:00:00Z)',
     ),
   ),
+  destination: v.optional(v.string()),
 });
 
 const get = (path: string): HttpRoute => ({ method: 'GET', path });
 const put = (path: string): HttpRoute => ({ method: 'PUT', path });
 const post = (path: string): HttpRoute => ({ method: 'POST', path });
+const patch = (path: string): HttpRoute => ({ method: 'PATCH', path });
 const del = (path: string): HttpRoute => ({ method: 'DELETE', path });
 
 export const CALLS = {
@@ -219,6 +248,51 @@ export const CALLS = {
     example: { filters: ['tunnel.*', 'handshake.*'] },
     http: put('/api/topic-filters'),
     answers: result<{ filters: string[] }>(),
+  },
+  /** Every destination with its counters, breaker and status line, the primary first. */
+  listDestinations: { arg: noArgument, http: get('/api/destinations'), answers: plain<{ destinations: DestinationSummary[] }>() },
+  /**
+   * Adds a destination (the first one becomes the primary). Without `format` it is chosen from
+   * the URL's host and `formatReason` says so. Header values are secrets: answers mask them.
+   */
+  createDestination: {
+    arg: fields({ url: v.unknown(), ...destinationFields }),
+    example: { url: 'https://hooks.slack.com/services/T000/B000/XXXX', name: 'Team alerts', topics: ['tunnel.*'] },
+    http: post('/api/destinations'),
+    answers: result<{ destination: DestinationSummary; formatReason?: string }>(),
+  },
+  /** Changes some fields of one destination; `primary: true` makes it the primary. */
+  updateDestination: {
+    arg: fields({ id: destinationId, url: v.optional(v.unknown()), ...destinationFields, primary: v.optional(v.unknown()) }),
+    example: { id: 'd3f9a1c2', enabled: false },
+    http: patch('/api/destinations/:id'),
+    answers: result<{ destination: DestinationSummary }>(),
+  },
+  /** Removes one destination (its waiting events are recorded as abandoned); the next becomes primary. */
+  deleteDestination: {
+    arg: fields({ id: destinationId }),
+    example: { id: 'd3f9a1c2' },
+    http: del('/api/destinations/:id'),
+    answers: result<{ deleted: string }>(),
+  },
+  setDestinationSecret: {
+    arg: fields({ id: destinationId, secret: text(MAX_SECRET_LENGTH) }),
+    example: { id: 'd3f9a1c2', secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' },
+    http: put('/api/destinations/:id/secret'),
+    answers: result<{ hint: string }>(),
+  },
+  clearDestinationSecret: {
+    arg: fields({ id: destinationId }),
+    example: { id: 'd3f9a1c2' },
+    http: del('/api/destinations/:id/secret'),
+    answers: result<{ set: false }>(),
+  },
+  /** Sends the sample event in this destination's format now, outside its queue, breaker and counts. */
+  testDestination: {
+    arg: fields({ id: destinationId }),
+    example: { id: 'd3f9a1c2' },
+    http: post('/api/destinations/:id/test'),
+    answers: plain<TestResult>(),
   },
   /**
    * The body (content type, headers, text) a destination of this format and template would send

@@ -5,10 +5,12 @@
 
 import type { CallArg, CallName, CallResult } from './bridge-calls';
 import type { BreakerView, DeliveryRecord, Stats } from './delivery';
+import type { DestinationSummary } from './destination-summary';
 import type { FleetView } from './fleet';
 
 export { CALL_NAMES, type CallArg, type CallName, type CallResult, type LogQuery, type RedeliverArg } from './bridge-calls';
 export type { ApiError, ErrorCode, Result } from './api-errors';
+export type { DestinationStatus, DestinationStatusKind, DestinationSummary } from './destination-summary';
 
 /**
  * Where the daemon link is, as one value (the link is a state machine):
@@ -100,9 +102,11 @@ export interface RetryPlanView {
 }
 
 export interface AppState {
+  /** the primary destination's URL (as are `breaker`, `client` and `secret`) */
   url: string | null;
   paused: boolean;
   breaker: BreakerView;
+  /** summed over the destinations (with one destination: its counts) */
   stats: Stats;
   /** the reference plugin's per-URL counters, reset when the URL changes */
   client: { dropped: number; circuitSkips: number };
@@ -125,6 +129,8 @@ export interface AppState {
   retry?: RetryPlanView;
   /** present in fleet mode only (--nats): the fleet, this process's role and the cluster's reach */
   fleet?: FleetView;
+  /** every destination with its own counters, breaker and status line, the primary first */
+  destinations: DestinationSummary[];
 }
 
 /** The durable outbox and history (SQLite in the data folder), or why it is off. */

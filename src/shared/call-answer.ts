@@ -23,6 +23,17 @@ export function checkCallArg<K extends CallName>(name: K, arg: unknown): ArgChec
     : { ok: false, message: describeIssues(parsed.issues) };
 }
 
+/**
+ * A refusal thrown by a handler of a call that answers a plain value (no Result to carry it):
+ * answered as that refusal, with its code's status, instead of an internal error.
+ */
+export class CallRefusal extends Error {
+  constructor(readonly error: ApiError) {
+    super(error.message);
+    this.name = 'CallRefusal';
+  }
+}
+
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -44,13 +55,17 @@ export async function answerCall(
     const handler = handlers[name] as (this: BridgeHandlers, a: unknown) => Promise<unknown>;
     result = await handler.call(handlers, checked.value);
   } catch (err) {
+    if (err instanceof CallRefusal) return { ok: false, error: { ...err.error } };
     onError?.(err);
     return { ok: false, error: { code: 'internal', message: messageOf(err) } };
   }
   if (!definitionOf(name).answers.result) return { ok: true, value: result };
   const r = result as Partial<{ ok: unknown; value: unknown; error: unknown }> | null;
   if (r?.ok === true) return { ok: true, value: r.value };
-  if (r?.ok === false && isApiError(r.error)) return { ok: false, error: { code: r.error.code, message: r.error.message } };
+  if (r?.ok === false && isApiError(r.error)) {
+    const { code, message, field } = r.error;
+    return { ok: false, error: field === undefined ? { code, message } : { code, message, field } };
+  }
   const bug = new Error(`handler ${name} answered something that is not a Result`);
   onError?.(bug);
   return { ok: false, error: { code: 'internal', message: bug.message } };

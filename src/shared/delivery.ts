@@ -137,6 +137,17 @@ export interface DeliveryRecord {
   fleet?: FleetRecordInfo;
 }
 
+/**
+ * The destination of a record that names none: records written before destinations existed were
+ * all the single URL's, which became the primary destination with this id.
+ */
+export const UNNAMED_DESTINATION = 'primary';
+
+/** The destination a record belongs to. */
+export function destinationOfRecord(rec: Pick<DeliveryRecord, 'destinationId'>): string {
+  return rec.destinationId ?? UNNAMED_DESTINATION;
+}
+
 /** Which undelivered records `redeliver` picks by outcome; any_undelivered is every RESENDABLE one. */
 export type RedeliverOutcome = 'failed' | 'circuit_skipped' | 'any_undelivered';
 export const REDELIVER_OUTCOMES: readonly RedeliverOutcome[] = ['failed', 'circuit_skipped', 'any_undelivered'];

@@ -5,6 +5,7 @@
 // signing secret are secrets: the view carries masked hints only. Pure.
 
 import * as v from 'valibot';
+import { UNNAMED_DESTINATION } from './delivery';
 import { checkExtraHeaders, maskHeaders } from './destination-headers';
 import { compileTemplate, TemplateError } from './formats/custom-template';
 import { FORMATS, guessFormat, isFormatName, type FormatName } from './formats/format-names';
@@ -280,7 +281,7 @@ export interface MigratedDestinations {
 }
 
 /** Id of the destination migrated from the single-URL settings: stable, so a re-run is a no-op. */
-export const MIGRATED_PRIMARY_ID = 'primary';
+export const MIGRATED_PRIMARY_ID = UNNAMED_DESTINATION;
 
 /**
  * The single URL, its secret and its topic filter as one primary destination, format `pilot`

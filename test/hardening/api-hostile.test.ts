@@ -16,6 +16,7 @@ import { SettingsService } from '../../src/main/core/settings/settings';
 import { API_REQUEST_TIMEOUT_MS, startApiServer, type ApiServer } from '../../src/main/headless/api-server';
 import { unaccounted } from '../../src/shared/delivery';
 import { argumentPlace, CALL_NAMES, CALLS, type HttpRoute } from '../../src/shared/bridge-calls';
+import { fillPath } from '../../src/shared/path-params';
 import { MAX_API_BODY_BYTES, STREAM_PATH } from '../../src/shared/http-routes';
 import { rawRequest, slowClient, type RawAnswer } from '../fixtures/chaos-http';
 import { watchProcessFaults, type ProcessFaults } from '../fixtures/chaos-process';
@@ -35,7 +36,11 @@ const tried: Record<string, number> = {};
 const statuses: Record<string, number> = {};
 
 const ROUTES: HttpRoute[] = CALL_NAMES.map((name) => CALLS[name].http);
-const BODY_ROUTES = CALL_NAMES.filter((name) => argumentPlace(name) === 'body').map((name) => CALLS[name].http);
+// A route with a path parameter (`/api/destinations/:id`) is sent with its example's id.
+const BODY_ROUTES = CALL_NAMES.filter((name) => argumentPlace(name) === 'body').map((name) => ({
+  method: CALLS[name].http.method,
+  path: fillPath(CALLS[name].http.path, (CALLS[name] as { example?: unknown }).example) ?? CALLS[name].http.path,
+}));
 
 function hostHeader(): string {
   return `127.0.0.1:${api.port}`;

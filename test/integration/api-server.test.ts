@@ -19,6 +19,7 @@ import { emptyStats, type DeliveryRecord } from '../../src/shared/delivery';
 import { daemonOffView } from '../../src/main/core/daemon/daemon-link';
 import { argumentPlace, CALLS } from '../../src/shared/bridge-calls';
 import { MAX_API_BODY_BYTES } from '../../src/shared/http-routes';
+import { fillPath, withoutPathParams } from '../../src/shared/path-params';
 import { startApiServer, type ApiServer, type ApiServerOptions } from '../../src/main/headless/api-server';
 
 const TOKEN = 'test-token-0123456789';
@@ -37,6 +38,7 @@ const STATE: AppState = {
   demo: false,
   topicFilters: [],
   history: { durable: false, path: null, days: 30, maxMB: 100, retentionRemoved: 0, records: 0 },
+  destinations: [],
 };
 
 const RECORD: DeliveryRecord = {
@@ -305,8 +307,9 @@ describe('API routes', () => {
     const route = CALLS[name].http;
     const place = argumentPlace(name);
     const arg = bodies[name] ?? (CALLS[name] as { example?: unknown }).example;
-    const body = place === 'body' ? JSON.stringify(arg) : undefined;
-    const path = place === 'query' ? `${route.path}?limit=5&outcome=failed` : route.path;
+    // A route with a parameter carries the argument's field in the path, the rest in the body.
+    const body = place === 'body' ? JSON.stringify(withoutPathParams(route.path, arg)) : undefined;
+    const path = place === 'query' ? `${route.path}?limit=5&outcome=failed` : fillPath(route.path, arg)!;
     const headers = { ...AUTH, ...(body !== undefined && { 'content-type': 'application/json' }) };
     const reply = await send(port, { method: route.method, path, headers, body });
 

@@ -13,6 +13,7 @@ import { argumentPlace, CALL_NAMES, CALLS } from '../../src/shared/bridge-calls'
 import { asCallAnswer, checkCallArg, queryStringOf, readQuery, settleAnswer } from '../../src/shared/call-answer';
 import { CALL_CHANNELS, CALL_CHANNEL_PREFIX, PUSH_CHANNELS, PUSH_CHANNEL_PREFIX, callChannel } from '../../src/shared/ipc-channels';
 import { parseRfc3339 } from '../../src/shared/rfc3339';
+import { fillPath, pathParamNames, withoutPathParams } from '../../src/shared/path-params';
 
 const calls = [...CALL_NAMES].sort();
 
@@ -23,9 +24,30 @@ describe('bridge contract', () => {
     expect(new Set(routes).size).toBe(routes.length);
     for (const name of CALL_NAMES) {
       const { method, path } = CALLS[name].http;
-      expect(path, name).toMatch(/^\/api\/[a-z/-]+$/);
-      expect(matchApiRoute(method, path), name).toStrictEqual({ kind: 'call', name });
+      expect(path, name).toMatch(/^\/api(\/([a-z-]+|:[a-z]+))+$/);
+      const params = pathParamNames(path);
+      if (params.length === 0) {
+        expect(matchApiRoute(method, path), name).toStrictEqual({ kind: 'call', name });
+        continue;
+      }
+      // A route with a parameter routes the example's value back, in the argument's field.
+      const example = (CALLS[name] as { example?: Record<string, unknown> }).example!;
+      const filled = fillPath(path, example)!;
+      expect(matchApiRoute(method, filled), name).toStrictEqual({ kind: 'call', name, params: Object.fromEntries(params.map((p) => [p, example[p]])) });
     }
+  });
+
+  it('a fixed path wins over a route with a parameter; a parameter is a plain id, never decoded', () => {
+    expect(matchApiRoute('POST', '/api/destinations/preview')).toStrictEqual({ kind: 'call', name: 'previewDestination' });
+    expect(matchApiRoute('PATCH', '/api/destinations/preview')).toStrictEqual({ kind: 'call', name: 'updateDestination', params: { id: 'preview' } });
+    expect(matchApiRoute('GET', '/api/destinations/d1')).toStrictEqual({ kind: 'wrong_method', allow: 'PATCH, DELETE' });
+    expect(matchApiRoute('PATCH', '/api/destinations/d1/x')).toStrictEqual({ kind: 'not_found' });
+    expect(matchApiRoute('PATCH', '/api/destinations/%2e%2e')).toStrictEqual({ kind: 'not_found' });
+    expect(matchApiRoute('PATCH', '/api/destinations/')).toStrictEqual({ kind: 'not_found' });
+    expect(matchApiRoute('PUT', '/api/destinations/d_1-A/secret')).toStrictEqual({ kind: 'call', name: 'setDestinationSecret', params: { id: 'd_1-A' } });
+    expect(fillPath('/api/destinations/:id/test', { id: 'a/b' })).toBeNull();
+    expect(fillPath('/api/destinations/:id/test', {})).toBeNull();
+    expect(withoutPathParams('/api/destinations/:id', { id: 'd1', enabled: false })).toStrictEqual({ enabled: false });
   });
 
   it('a GET call carries its argument in the query (with a query schema), no other call has one', () => {

@@ -26,7 +26,9 @@ import {
   parseMaxEventAge,
   parseRetrySchedule,
 } from './delivery/retry-schedule';
-import { PrimaryFormat } from './destinations/primary-format';
+import { DestinationSet } from './destinations/destination-set';
+import { plainDestinationSecrets, type DestinationSecrets } from './destinations/destination-secrets';
+import { DestinationStore } from './destinations/destination-store';
 import { createEgressAgent, type EgressGuardOptions } from './egress-guard';
 import { startIngestServer, type IngestRejection } from './ingest/ingest-server';
 import { PushBatcher } from './push-batcher';
@@ -95,6 +97,11 @@ export interface ControllerOptions {
   watchClock?: boolean;
   /** the host's log file (headless: main.log in the data folder), for the openLogFile call */
   logFile?: string;
+  /**
+   * Where the destinations' signing secrets and header values are kept: the Electron shell's
+   * safeStorage store. Default: in the settings file (the headless host's, owner-only).
+   */
+  destinationSecrets?: DestinationSecrets;
 }
 
 export interface Controller {
@@ -165,24 +172,33 @@ export async function createController(opts: ControllerOptions): Promise<Control
 
   // Created before the ingest that feeds it; its first event can only come once the daemon is told
   // the ingest's URL (the link starts last), and the ingest's port joins the policy before that.
-  const d = new Dispatcher(
-    {
-      url,
-      secret: s.secret,
-      ...engineTuning(s),
-      agent,
-      checkUrl: policy.check,
-      topicFilters: s.topicFilters,
-      outbox: history !== null,
-      // Durable mode comes with the outbox: the schedule keeps events for hours, on disk.
-      ...retryOptions(s, history !== null, warnings),
-      ...(history && { messageIdPrefix: history.log.db.instanceId }),
-    },
+  // Every destination's dispatcher has the same engine, pool, outbox and retry plan.
+  const retry = retryOptions(s, history !== null, warnings);
+  const store = new DestinationStore(settings.kv, opts.destinationSecrets ?? plainDestinationSecrets(settings.kv), () => settings.get());
+  warnings.push(...store.warnings);
+  const set = new DestinationSet({
+    store,
+    settings,
     log,
-  );
-  // The format the primary's host calls for (the demo receiver, on loopback, takes the daemon's JSON).
-  const primaryFormat = new PrimaryFormat();
-  primaryFormat.apply(d, url);
+    run: { url, secret: s.secret },
+    newDispatcher: (init) =>
+      new Dispatcher(
+        {
+          url: init.url,
+          destinationId: init.id,
+          secret: init.secret,
+          ...engineTuning(s),
+          agent,
+          checkUrl: policy.check,
+          topicFilters: init.topics,
+          outbox: history !== null,
+          // Durable mode comes with the outbox: the schedule keeps events for hours, on disk.
+          ...retry,
+          ...(history && { messageIdPrefix: history.log.db.instanceId }),
+        },
+        log,
+      ),
+  });
 
   let rejected = 0;
   const recordRejection = (r: IngestRejection): void => {
@@ -208,7 +224,7 @@ export async function createController(opts: ControllerOptions): Promise<Control
       // With the outbox, the answer waits for the event to be durable (one journal write, now):
       // an acknowledged event is on disk. Throws (-> 500, the daemon retries) when it could not be.
       onEvent: (ev) => {
-        d.submit(ev, 'daemon');
+        set.submit(ev, 'daemon');
         history?.log.commitNow();
       },
       onReject: recordRejection,
@@ -225,7 +241,7 @@ export async function createController(opts: ControllerOptions): Promise<Control
     const check = policy.check(runUrl);
     if (!check.ok) {
       await ingest.close();
-      await d.close();
+      await set.close();
       history?.log.close();
       await agent.close();
       await demo?.close();
@@ -238,7 +254,7 @@ export async function createController(opts: ControllerOptions): Promise<Control
   const retention: Retention | null = history
     ? scheduleRetention(history, () => settings.get(), opts.retentionIntervalMs)
     : null;
-  if (history) d.resumePending(history.log.db.pendingEntries());
+  if (history) set.resumePending(history.log.db.pendingEntries());
 
   const link = opts.daemon.enabled
     ? new DaemonLink({
@@ -247,7 +263,7 @@ export async function createController(opts: ControllerOptions): Promise<Control
         ingestUrl: ingest.url,
         // The URL in use (a run-only --url too), but never the built-in demo receiver: it dies with us.
         // Nor a primary the daemon's own body would be refused by (a Slack URL): then it is cleared.
-        userUrl: () => (demo?.receiverUrl && d.url === demo.receiverUrl ? null : primaryFormat.daemonCompatible ? d.url : null),
+        userUrl: () => (demo?.receiverUrl && set.primary.url === demo.receiverUrl ? null : set.daemonCompatible ? set.primary.url : null),
         onQuit: settings.get().onQuit,
         healthIntervalMs: opts.daemon.healthIntervalMs,
         reconnectMaxMs: opts.daemon.reconnectMaxMs,
@@ -260,17 +276,16 @@ export async function createController(opts: ControllerOptions): Promise<Control
   const service = createAppService({
     settings,
     policy,
-    dispatcher: d,
+    set,
+    store,
     log,
     history,
     retention,
     link,
     ingestUrl: ingest.url,
-    secret: s.secret,
     warnings,
     demo: Boolean(opts.demo),
     ...(opts.dataDir !== undefined && { dataDir: opts.dataDir }),
-    primaryFormat,
     ...(opts.logFile !== undefined && { logFile: opts.logFile }),
     rejected: () => rejected,
     historyClosed: () => historyClosed,
@@ -282,15 +297,15 @@ export async function createController(opts: ControllerOptions): Promise<Control
   );
   const unsubs = [
     service.onChange(() => batcher.stateChanged()),
-    d.onChange(() => batcher.stateChanged()),
+    set.onChange(() => batcher.stateChanged()),
     // A record change is a counter change too: the batcher sends the state with it.
     log.onRecord((rec) => batcher.recordChanged(rec)),
   ];
   if (link) unsubs.push(link.onChange(() => batcher.stateChanged()));
 
-  demo?.startEvents((ev) => d.submit(ev, 'demo'));
+  demo?.startEvents((ev) => set.submit(ev, 'demo'));
   link?.start();
-  const stopClockWatch = opts.watchClock ? watchClockJumps((suspended) => d.setSuspended(suspended)) : null;
+  const stopClockWatch = opts.watchClock ? watchClockJumps((suspended) => set.setSuspended(suspended)) : null;
 
   let closing: Promise<void> | null = null;
   return {
@@ -298,11 +313,11 @@ export async function createController(opts: ControllerOptions): Promise<Control
     subscribe: batcher.subscribe,
     getState: service.getState,
     getSecret: service.getSecret,
-    accept: (ev, source) => d.submit(ev, source),
-    setSuspended: (suspended) => d.setSuspended(suspended),
+    accept: (ev, source) => set.submit(ev, source),
+    setSuspended: (suspended) => set.setSuspended(suspended),
     ingestUrl: ingest.url,
     urlPolicy: policy,
-    closeBudgetMs: (link ? DaemonLink.stopBudgetMs : 0) + d.drainMs + CLOSE_MARGIN_MS,
+    closeBudgetMs: (link ? DaemonLink.stopBudgetMs : 0) + set.drainMs + CLOSE_MARGIN_MS,
     historyPages: () => log.pages(),
     storedOutcomes: () => {
       if (history) {
@@ -327,7 +342,7 @@ export async function createController(opts: ControllerOptions): Promise<Control
         // Hand delivery back to the daemon first, so it stops posting to an ingest about to close.
         await link?.stop();
         await ingest.close();
-        await d.close();
+        await set.close();
         retention?.stop();
         historyClosed = history !== null;
         history?.log.close();

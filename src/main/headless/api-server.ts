@@ -80,6 +80,22 @@ function splitUrl(rawUrl: string): { path: string; params: URLSearchParams } {
     : { path: rawUrl.slice(0, q), params: new URLSearchParams(rawUrl.slice(q + 1)) };
 }
 
+/**
+ * The path parameters join the argument (`PATCH /api/destinations/d1 {…}` → `{id: "d1", …}`); a
+ * body that names its own different value is refused rather than one of the two silently winning.
+ */
+function withPathParams(parsed: CallArgParse, pathParams: Readonly<Record<string, string>> | undefined): CallArgParse {
+  if (!parsed.ok || pathParams === undefined) return parsed;
+  const arg = { ...((parsed.arg ?? {}) as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(pathParams)) {
+    if (arg[key] !== undefined && arg[key] !== value) {
+      return { ok: false, code: 'bad_request', message: `"${key}" in the body (${JSON.stringify(arg[key])}) differs from the path's ${value}: leave it out of the body` };
+    }
+    arg[key] = value;
+  }
+  return { ok: true, arg };
+}
+
 async function callArgument(req: IncomingMessage, name: CallName, params: URLSearchParams): Promise<CallArgParse> {
   switch (argumentPlace(name)) {
     case 'none':
@@ -123,8 +139,9 @@ export function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
     res: ServerResponse,
     name: CallName,
     params: URLSearchParams,
+    pathParams?: Readonly<Record<string, string>>,
   ): Promise<void> {
-    const parsed = await callArgument(req, name, params);
+    const parsed = withPathParams(await callArgument(req, name, params), pathParams);
     if (!parsed.ok) {
       if (parsed.code === 'aborted') {
         res.destroy();
@@ -204,7 +221,7 @@ export function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
         await handleStream(res);
         return;
       case 'call':
-        await handleCall(req, res, match.name, params);
+        await handleCall(req, res, match.name, params, match.params);
         return;
     }
   }

@@ -31,7 +31,7 @@ import { ResolvingProxyDispatcher } from '../core/egress-proxy';
 import { readDaemonWebhookUrl, resolveSocketPath } from '../core/daemon/socket-discovery';
 import { SettingsService } from '../core/settings/settings';
 import { appFiles } from './app-files';
-import { openElectronStore, safeSecretStore } from './electron-settings-store';
+import { openElectronStore, safeDestinationSecrets, safeSecretStore } from './electron-settings-store';
 import { createLoginItem, startedHidden } from './login-item';
 import { startShell } from './shell';
 
@@ -97,6 +97,8 @@ async function main(): Promise<void> {
       });
       return createController({
         settings,
+        // Header values and destination secrets encrypted with the system keychain, as the secret is.
+        destinationSecrets: safeDestinationSecrets(opened.kv, safeStorage),
         // The durable outbox and history live beside the settings, as in the headless host.
         dataDir,
         logFile: electronLog.transports.file.getFile().path,

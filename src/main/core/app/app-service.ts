@@ -12,7 +12,6 @@ import { maskUrlCredentials } from '../../../shared/url-mask';
 import { ensureOwnerOnlyFolder } from '../data-folder';
 import { daemonOffView, type DaemonLink } from '../daemon/daemon-link';
 import type { RecordLog } from '../delivery/delivery-log';
-import type { Dispatcher } from '../delivery/dispatcher';
 import { formatDuration } from '../delivery/retry-schedule';
 import { generateSecret, secretHint } from '../delivery/signing';
 import type { History } from '../outbox/history';
@@ -22,26 +21,27 @@ import type { Retention } from '../outbox/retention';
 import type { SettingsService } from '../settings/settings';
 import type { UrlPolicy } from '../url-policy';
 import { previewBody } from '../destinations/destination-preview';
-import type { PrimaryFormat } from '../destinations/primary-format';
+import { destinationHandlers } from '../destinations/destination-calls';
+import type { DestinationSet } from '../destinations/destination-set';
+import type { DestinationStore } from '../destinations/destination-store';
+import { guessFormat } from '../../../shared/formats/format-names';
 
 /** What the service works over: built, started and closed by the composition root. */
 export interface ServiceParts {
   settings: SettingsService;
   policy: UrlPolicy;
-  dispatcher: Dispatcher;
+  /** every destination's dispatcher; the primary is what the single-URL calls act on */
+  set: DestinationSet;
+  store: DestinationStore;
   log: RecordLog;
   history: History | null;
   retention: Retention | null;
   link: DaemonLink | null;
   ingestUrl: string;
-  /** the signing secret at start (settings or --secret) */
-  secret: string | null;
   /** start-up notes shown in the window (imports, demo, settings problems) */
   warnings: readonly string[];
   demo: boolean;
   dataDir?: string;
-  /** the primary destination's format, chosen from its URL */
-  primaryFormat: PrimaryFormat;
   /** the host's log file (headless: main.log in the data folder), for openLogFile */
   logFile?: string;
   /** bodies the ingest refused so far */
@@ -68,8 +68,7 @@ export function logFileAnswer(logFile: string | undefined): Result<{ path: strin
 }
 
 export function createAppService(p: ServiceParts): AppService {
-  const { settings, dispatcher: d, log, history } = p;
-  let secret = p.secret;
+  const { settings, set, log, history } = p;
   const listeners = new Set<() => void>();
   const changed = (): void => {
     for (const listener of listeners) listener();
@@ -77,7 +76,9 @@ export function createAppService(p: ServiceParts): AppService {
 
   const startedAt = Date.now();
   function getState(): AppState {
-    const stats: Stats = { ...d.stats(), rejected: p.rejected() };
+    const d = set.primary;
+    const secret = d.signingSecret;
+    const stats: Stats = { ...set.stats(), rejected: p.rejected() };
     return {
       url: d.url,
       paused: d.paused,
@@ -106,14 +107,13 @@ export function createAppService(p: ServiceParts): AppService {
         maxEventAge: formatDuration(d.retryPlan.maxEventAgeMs),
         suspended: d.suspended,
       },
+      destinations: set.summaries(),
     };
   }
 
   /** Saved first: if that fails nothing changes, so the window never shows a secret unused. */
   function useSecret(value: string | null): void {
-    settings.update({ secret: value });
-    secret = value;
-    d.setSecret(value);
+    set.setPrimarySecret(value);
     changed();
   }
 
@@ -124,45 +124,43 @@ export function createAppService(p: ServiceParts): AppService {
     setUrl: async ({ url: input }) => {
       const check = p.policy.check(input);
       if (!check.ok) return fail(check.code, check.message);
-      settings.update({ url: check.url });
-      await d.setUrl(check.url);
-      const guess = p.primaryFormat.apply(d, check.url)!;
+      // The format the host calls for (hooks.slack.com → slack), chosen again with each URL.
+      const guess = guessFormat(check.url);
+      await set.setPrimaryUrl(check.url, guess);
       changed();
       return { ok: true, value: { url: check.url, format: guess.format, formatReason: guess.reason } };
     },
     clearUrl: async () => {
-      settings.update({ url: null });
-      await d.setUrl(null);
-      p.primaryFormat.apply(d, null);
+      await set.setPrimaryUrl(null, null);
       changed();
       return { ok: true, value: { url: null } };
     },
     sendTest: async ({ url: input }) => {
-      const target = input ?? d.url;
+      const target = input ?? set.primary.url;
       if (!target) return { ok: false, durationMs: 0, error: 'No URL to test: enter one or save one first.' };
       const check = p.policy.check(target);
       if (!check.ok) return { ok: false, durationMs: 0, error: check.message };
-      return d.sendTest(check.url);
+      return set.primary.sendTest(check.url);
     },
     // After close the history database is shut: a late call (a window refreshing while the app
     // quits) gets an empty page instead of an error.
     getLog: async (q) => ({ records: p.historyClosed() ? [] : log.query(q) }),
     pause: async () => {
-      d.pause();
+      set.pause();
       changed();
       return { ok: true, value: { paused: true } };
     },
     resume: async () => {
-      d.resume();
+      set.resume();
       changed();
       return { ok: true, value: { paused: false } };
     },
     resend: async ({ ids }) => {
-      if (!d.url) return noUrl();
-      return { ok: true, value: { queued: d.resend(ids) } };
+      if (!set.primary.url) return noUrl();
+      return { ok: true, value: { queued: set.resend(ids) } };
     },
     redeliver: async (arg) => {
-      if (!d.url) return noUrl();
+      if (!set.primary.url) return noUrl();
       let ids: number[];
       if ('ids' in arg) {
         ids = [...arg.ids].sort((a, b) => a - b);
@@ -172,7 +170,7 @@ export function createAppService(p: ServiceParts): AppService {
         if (since === null) return fail('invalid_argument', `"since" is not an RFC 3339 date-time: ${arg.since}`);
         ids = log.redeliverable(since, outcomesFor(arg.outcome));
       }
-      const queued = d.resend(ids);
+      const queued = set.resend(ids);
       changed();
       return { ok: true, value: { queued } };
     },
@@ -180,8 +178,7 @@ export function createAppService(p: ServiceParts): AppService {
       const clean = normaliseTopicFilters(filters);
       const problem = checkTopicFiltersToSave(clean);
       if (problem) return fail('bad_topic_filter', problem);
-      settings.update({ topicFilters: clean });
-      d.setTopicFilters(clean);
+      set.setPrimaryTopics(clean);
       changed();
       return { ok: true, value: { filters: clean } };
     },
@@ -208,6 +205,7 @@ export function createAppService(p: ServiceParts): AppService {
       fail('unsupported', 'The headless host cannot reach your clipboard; the secret is in the settings file of the data folder.'),
     // Pure rendering: what a destination of that format would send, nothing sent.
     previewDestination: (arg) => previewBody(arg),
+    ...destinationHandlers({ set, store: p.store, checkUrl: p.policy.check, changed }),
     // The user's answers to what the daemon link found (docs: the README's daemon section).
     takeBackDaemon: async () => {
       if (!p.link) return fail('daemon_unavailable', 'The daemon link is off for this run.');
@@ -241,7 +239,7 @@ export function createAppService(p: ServiceParts): AppService {
   return {
     handlers,
     getState,
-    getSecret: () => secret,
+    getSecret: () => set.primary.signingSecret,
     onChange: (listener) => {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -1,7 +1,7 @@
 // The delivery log: every event the app accepted and what became of it, newest last, bounded in
 // memory. Ids are allocated here and double as the event_id the app sends, so they only grow.
 
-import type { DeliveryRecord, Outcome } from '../../../shared/delivery';
+import { destinationOfRecord, type DeliveryRecord, type Outcome } from '../../../shared/delivery';
 import type { LogQuery } from '../../../shared/bridge';
 import { parseTopicList, passesTopicFilters, topicMatches } from '../../../shared/topic-patterns';
 
@@ -118,6 +118,7 @@ export class DeliveryLog implements RecordLog {
       if (!rec) continue;
       if (q.since !== undefined && rec.receivedAt < q.since) continue;
       if (q.outcome !== undefined && rec.outcome !== q.outcome) continue;
+      if (q.destination !== undefined && destinationOfRecord(rec) !== q.destination) continue;
       if (topics.length > 0 && !passesTopicFilters(topics, rec.event)) continue;
       out.push(rec);
     }

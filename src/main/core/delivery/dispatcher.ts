@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { Agent } from 'undici';
 import { toOutgoingBody, type AcceptedEvent } from '../../../shared/events';
-import { CLOSED_BREAKER, RESENDABLE, type BreakerView, type DeliveryRecord, type Stats } from '../../../shared/delivery';
+import { CLOSED_BREAKER, RESENDABLE, UNNAMED_DESTINATION, type BreakerView, type DeliveryRecord, type Stats } from '../../../shared/delivery';
 import type { TestResult } from '../../../shared/bridge';
 import type { RecordLog } from './delivery-log';
 import { passesTopicFilters } from '../../../shared/topic-patterns';
@@ -31,7 +31,7 @@ function testOutcome(status: number | undefined, ok: boolean): DeliveryRecord['o
 }
 
 /** The destination a Dispatcher delivers to when none is named: the primary one. */
-export const PRIMARY_DESTINATION_ID = 'primary';
+export const PRIMARY_DESTINATION_ID = UNNAMED_DESTINATION;
 
 /** Topic of the sample event sendTest() posts; event_id 0 marks it as outside the event stream. */
 export const TEST_EVENT_TOPIC = 'webhook.test';
@@ -224,6 +224,11 @@ export class Dispatcher {
   /** Signs from the next attempt on; null or '' stops signing. */
   setSecret(secret: string | null): void {
     this.signer.setSecret(secret);
+  }
+
+  /** The signing secret in use (main process only: answers show its hint). */
+  get signingSecret(): string | null {
+    return this.signer.secret;
   }
 
   /** The destination's body format from the next attempt on (and for test sends); null = the daemon's JSON. */

@@ -19,6 +19,7 @@ import type { Controller, ControllerOptions } from '../controller';
 import { CLOSE_MARGIN_MS, LOG_CAPACITY, PUSH_INTERVAL_MS } from '../controller';
 import { DaemonLink, daemonOffView } from '../daemon/daemon-link';
 import { previewBody } from '../destinations/destination-preview';
+import { CallRefusal } from '../../../shared/call-answer';
 import { LinkMemory } from '../daemon/link-memory';
 import { DeliveryLog } from '../delivery/delivery-log';
 import { Dispatcher } from '../delivery/dispatcher';
@@ -237,6 +238,8 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
       topicFilters: [...(p?.topics ?? [])],
       history: { durable: false, path: null, days: settings.get().historyDays, maxMB: settings.get().historyMaxMB, retentionRemoved: 0, records: fleetLog.size() },
       fleet: fleetView(),
+      // The fleet's destinations live in its cluster configuration (fleet-config.ts), not here.
+      destinations: [],
     };
   }
 
@@ -366,6 +369,16 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
     copyText: async () => unsupported('Copying from the headless host'),
     // Pure rendering, the same in fleet mode: nothing is sent.
     previewDestination: (arg) => previewBody(arg),
+    // The destination calls edit this machine's list; in fleet mode the list is the cluster's.
+    listDestinations: async () => ({ destinations: [] }),
+    createDestination: async () => unsupported('Adding a destination here'),
+    updateDestination: async () => unsupported('Changing a destination here'),
+    deleteDestination: async () => unsupported('Removing a destination here'),
+    setDestinationSecret: async () => unsupported("Setting a destination's secret here"),
+    clearDestinationSecret: async () => unsupported("Clearing a destination's secret here"),
+    testDestination: async () => {
+      throw new CallRefusal({ code: 'unsupported', message: 'Testing a destination is not available in fleet mode yet.' });
+    },
     exportHistory: async () => {
       if (opts.dataDir === undefined) return fail('unsupported', 'There is no data folder to export into.');
       const dir = join(opts.dataDir, EXPORTS_DIR);

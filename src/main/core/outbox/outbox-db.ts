@@ -15,7 +15,7 @@ import { existsSync, renameSync } from 'node:fs';
 import { basename } from 'node:path';
 import Database, { type Database as Db, type Statement } from 'better-sqlite3';
 import type { LogQuery } from '../../../shared/bridge';
-import type { DeliveryRecord, Outcome } from '../../../shared/delivery';
+import { UNNAMED_DESTINATION, type DeliveryRecord, type Outcome } from '../../../shared/delivery';
 import { touchOwnerOnly } from '../data-folder';
 import { migrate, SCHEMA_VERSION } from './schema';
 
@@ -210,10 +210,13 @@ export class OutboxDb {
    * one waiting for a later attempt (its attempt count is in the record itself), so a restart
    * continues the schedule instead of starting it again.
    */
-  pendingEntries(): { id: number; nextAttemptAt: number | null }[] {
+  pendingEntries(): { id: number; nextAttemptAt: number | null; destinationId: string | null }[] {
+    // The destination too: each pending record resumes on its own destination after a restart.
     return this.db
-      .prepare("SELECT id, json_extract(record, '$.nextAttemptAt') AS nextAttemptAt FROM records WHERE outcome = 'queued' ORDER BY id")
-      .all() as { id: number; nextAttemptAt: number | null }[];
+      .prepare(
+        "SELECT id, json_extract(record, '$.nextAttemptAt') AS nextAttemptAt, json_extract(record, '$.destinationId') AS destinationId FROM records WHERE outcome = 'queued' ORDER BY id",
+      )
+      .all() as { id: number; nextAttemptAt: number | null; destinationId: string | null }[];
   }
 
   /** How many records the database holds per outcome: the accounting invariant recomputed. */
@@ -237,6 +240,11 @@ export class OutboxDb {
     if (q.outcome !== undefined) {
       where.push('outcome = ?');
       params.push(q.outcome);
+    }
+    if (q.destination !== undefined) {
+      // Records from before destinations existed name none: they are the primary's.
+      where.push(`coalesce(json_extract(record, '$.destinationId'), '${UNNAMED_DESTINATION}') = ?`);
+      params.push(q.destination);
     }
     // The topic query is a pattern list (`tunnel.*, conn.fin`): any of them matches.
     const patterns = q.topic === undefined ? [] : parseTopicList(q.topic);

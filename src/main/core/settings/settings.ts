@@ -26,7 +26,8 @@ export class SettingsService {
   readonly warnings: string[];
 
   constructor(
-    private readonly kv: KeyValueStore,
+    /** the settings file itself: the destination list is kept beside the settings, in it */
+    readonly kv: KeyValueStore,
     initialWarnings: string[] = [],
     private readonly secretStore: SecretStore = {
       get: () => (typeof kv.store.secret === 'string' ? kv.store.secret : null),

@@ -1,0 +1,430 @@
+// Every destination's delivery: one Dispatcher per destination (its own queue, breaker, counters,
+// body format, signing secret, extra headers and topic filter), the routing of each accepted event
+// to every enabled destination (one record each), and the primary — the destination `--url`,
+// `PUT/DELETE /api/url`, `POST /api/test` and the window's URL field act on. With one destination
+// this is exactly the single dispatcher the app had before: the same records, counts and answers.
+//
+// The primary's URL, signing secret and topic filter stay in the settings' own fields (`url`,
+// `secret`, `topicFilters`), where the single-URL app kept them and its flags and calls still
+// write; its destination entry mirrors them, so moving the primary or reading the list is exact.
+
+import { destinationOfRecord, emptyStats, type BreakerView, type DeliveryRecord, type Stats } from '../../../shared/delivery';
+import { destinationView, MIGRATED_PRIMARY_ID, type DestinationConfig } from '../../../shared/destination';
+import { destinationStatus, type DestinationSummary } from '../../../shared/destination-summary';
+import type { AcceptedEvent } from '../../../shared/events';
+import { guessFormat, type FormatGuess, type FormatName } from '../../../shared/formats/format-names';
+import type { RecordLog } from '../delivery/delivery-log';
+import { PRIMARY_DESTINATION_ID, type Dispatcher, type PendingEntry } from '../delivery/dispatcher';
+import { secretHint } from '../delivery/signing';
+import type { SettingsService } from '../settings/settings';
+import { bodyShaper } from './body-shaper';
+import type { SecretBundle } from './destination-secrets';
+import type { DestinationStore } from './destination-store';
+
+/** Builds one destination's dispatcher: the app's engine tuning, pool, outbox and retry plan. */
+export type DispatcherFactory = (init: { id: string; url: string | null; secret: string | null; topics: readonly string[] }) => Dispatcher;
+
+export interface DestinationSetOptions {
+  store: DestinationStore;
+  settings: SettingsService;
+  log: RecordLog;
+  newDispatcher: DispatcherFactory;
+  /**
+   * The primary's URL and secret for this run (settings, or `--url`/`--secret`/the demo receiver,
+   * not saved). Its saved URL is the settings' `url`.
+   */
+  run: { url: string | null; secret: string | null };
+}
+
+function addStats(into: Stats, s: Stats): void {
+  for (const k of Object.keys(into) as (keyof Stats)[]) into[k] += s[k];
+}
+
+export class DestinationSet {
+  private readonly dispatchers = new Map<string, Dispatcher>();
+  /** the id of the primary's dispatcher (there is always one, even before any destination exists) */
+  private primaryId: string;
+  /** counters of destinations removed during this run: the totals never go backwards */
+  private readonly retired: Stats = emptyStats();
+  private readonly listeners = new Set<() => void>();
+  private readonly unsubs = new Map<string, () => void>();
+  private readonly store: DestinationStore;
+  private readonly settings: SettingsService;
+  /** the primary's URL is this run's only (--url, the demo receiver): never written back */
+  private runUrl: string | null;
+  /** what could not be done at start (a read-only settings file), for the window's warnings */
+  readonly warnings: string[] = [];
+
+  constructor(private readonly opts: DestinationSetOptions) {
+    this.store = opts.store;
+    this.settings = opts.settings;
+    try {
+      this.reconcilePrimary();
+    } catch (err) {
+      this.warnings.push(`The primary destination could not be saved (${err instanceof Error ? err.message : String(err)}); changes will not be kept.`);
+    }
+    const stored = this.store.primary();
+    this.primaryId = stored?.id ?? PRIMARY_DESTINATION_ID;
+    const saved = this.settings.get().url;
+    this.runUrl = opts.run.url !== saved ? opts.run.url : null;
+    this.attach(this.primaryId, opts.newDispatcher({ id: this.primaryId, url: opts.run.url, secret: opts.run.secret, topics: this.settings.get().topicFilters }));
+    this.applyShape(this.primaryId);
+    for (const cfg of this.store.all()) {
+      if (cfg.id === this.primaryId) continue;
+      const bundle = this.store.secretsOf(cfg.id);
+      this.attach(cfg.id, opts.newDispatcher({ id: cfg.id, url: this.deliveryUrl(cfg), secret: bundle.secret, topics: cfg.topics }));
+      this.applyShape(cfg.id);
+    }
+  }
+
+  /**
+   * The settings' url/secret/topicFilters are the primary's (the single-URL calls and flags write
+   * them): its entry is brought in line with them at start, creating it when a URL exists.
+   */
+  private reconcilePrimary(): void {
+    const s = this.settings.get();
+    const p = this.store.primary();
+    if (p === null) {
+      if (s.url === null && s.secret === null && s.topicFilters.length === 0) return;
+      this.store.add(this.newPrimaryConfig(s.url ?? ''), { secret: s.secret, headers: {} });
+      return;
+    }
+    const bundle = this.store.secretsOf(p.id);
+    const url = s.url ?? '';
+    if (p.url === url && bundle.secret === s.secret && JSON.stringify(p.topics) === JSON.stringify(s.topicFilters)) return;
+    this.store.update({ ...p, url, topics: [...s.topicFilters] }, { ...bundle, secret: s.secret });
+  }
+
+  private newPrimaryConfig(url: string): DestinationConfig {
+    return {
+      id: this.store.get(MIGRATED_PRIMARY_ID) === null ? MIGRATED_PRIMARY_ID : `p${Date.now().toString(36)}`,
+      name: 'Webhook',
+      url,
+      enabled: url !== '',
+      primary: true,
+      format: 'pilot',
+      topics: [...this.settings.get().topicFilters],
+      rateLimit: null,
+    };
+  }
+
+  private attach(id: string, d: Dispatcher): void {
+    this.dispatchers.set(id, d);
+    this.unsubs.set(id, d.onChange(() => this.changed()));
+  }
+
+  private changed(): void {
+    for (const l of this.listeners) l();
+  }
+
+  /** Where a destination's events go: nowhere while it is off or has no URL. */
+  private deliveryUrl(cfg: DestinationConfig): string | null {
+    return cfg.enabled && cfg.url !== '' ? cfg.url : null;
+  }
+
+  /**
+   * The format a destination's bodies take: its own, except a primary on a URL for this run only
+   * (--url), whose format is chosen from that URL's host as the single-URL app did (the demo
+   * receiver, on loopback, takes the daemon's JSON).
+   */
+  private formatOf(id: string): { format: FormatName; template?: string } | null {
+    const cfg = this.store.get(id);
+    if (id === this.primaryId && this.runUrl !== null) return { format: guessFormat(this.runUrl).format };
+    if (cfg === null) return null;
+    return { format: cfg.format, ...(cfg.template !== undefined && { template: cfg.template }) };
+  }
+
+  /** Gives a destination's dispatcher the body shaper of its format, template and extra headers. */
+  private applyShape(id: string): void {
+    const d = this.dispatchers.get(id);
+    const f = this.formatOf(id);
+    if (!d) return;
+    d.setShaper(f === null ? null : bodyShaper({ ...f, headers: this.store.secretsOf(id).headers }));
+  }
+
+  /**
+   * Whether the daemon could deliver to the primary itself at quit: only when the primary takes
+   * the daemon's own body (format pilot) and needs no extra header.
+   */
+  get daemonCompatible(): boolean {
+    const f = this.formatOf(this.primaryId);
+    return (f === null || f.format === 'pilot') && Object.keys(this.store.secretsOf(this.primaryId).headers).length === 0;
+  }
+
+  get primary(): Dispatcher {
+    return this.dispatchers.get(this.primaryId)!;
+  }
+
+  get primaryDestinationId(): string {
+    return this.primaryId;
+  }
+
+  /** The dispatcher of a destination, or null. */
+  dispatcherOf(id: string): Dispatcher | null {
+    return this.dispatchers.get(id) ?? null;
+  }
+
+  all(): Dispatcher[] {
+    return [...this.dispatchers.values()];
+  }
+
+  /** The primary's format now (the daemon hand-back and the setUrl answer read it). */
+  primaryConfig(): DestinationConfig | null {
+    return this.store.get(this.primaryId);
+  }
+
+  /**
+   * One record per destination the event is routed to: every enabled destination with a URL, or
+   * — when there is none — the primary, which records it as "not sent: no URL" as the single-URL
+   * app did. Answers the primary's record when it got one, else the first.
+   */
+  submit(ev: AcceptedEvent, source: DeliveryRecord['source']): DeliveryRecord {
+    // A dispatcher has a URL exactly while its destination is on and has one (or, the primary,
+    // a URL for this run).
+    const targets = [...this.dispatchers.entries()].filter(([, d]) => d.url !== null);
+    if (targets.length === 0) return this.primary.submit(ev, source);
+    let answer: DeliveryRecord | null = null;
+    for (const [id, d] of targets) {
+      const rec = d.submit(ev, source);
+      if (id === this.primaryId || answer === null) answer = rec;
+    }
+    return answer!;
+  }
+
+  /**
+   * The outbox's pending records, each on its own destination (records from before destinations
+   * existed have none: they are the primary's). A destination removed since gets them on the
+   * primary, so nothing pending is lost.
+   */
+  resumePending(entries: readonly (PendingEntry & { destinationId?: string | null })[]): void {
+    const byDestination = new Map<string, PendingEntry[]>();
+    for (const e of entries) {
+      const want = e.destinationId ?? PRIMARY_DESTINATION_ID;
+      const id = this.dispatchers.has(want) ? want : this.primaryId;
+      const list = byDestination.get(id) ?? [];
+      list.push({ id: e.id, ...(e.nextAttemptAt !== undefined && { nextAttemptAt: e.nextAttemptAt }) });
+      byDestination.set(id, list);
+    }
+    for (const [id, list] of byDestination) this.dispatchers.get(id)!.resumePending(list);
+  }
+
+  /** Sends records again, each on the destination it was for (as resend/redeliver ask). */
+  resend(ids: readonly number[]): number {
+    const byDestination = new Map<string, number[]>();
+    for (const id of ids) {
+      const rec = this.opts.log.get(id);
+      const want = rec ? destinationOfRecord(rec) : this.primaryId;
+      const dest = this.dispatchers.has(want) ? want : this.primaryId;
+      const list = byDestination.get(dest) ?? [];
+      list.push(id);
+      byDestination.set(dest, list);
+    }
+    let queued = 0;
+    for (const [dest, list] of byDestination) queued += this.dispatchers.get(dest)!.resend(list);
+    return queued;
+  }
+
+  // --- the primary, as the single-URL calls act on it ---
+
+  /**
+   * PUT/DELETE /api/url: the primary's URL (saved), its format chosen from the host again (the
+   * single-URL app's behaviour). Creates the primary on the first URL.
+   */
+  async setPrimaryUrl(url: string | null, guess: FormatGuess | null): Promise<void> {
+    this.settings.update({ url });
+    const cur = this.store.primary();
+    if (cur === null) {
+      if (url !== null) this.store.add({ ...this.newPrimaryConfig(url), id: this.primaryId, format: guess?.format ?? 'pilot' }, { secret: this.settings.get().secret, headers: {} });
+    } else {
+      const next: DestinationConfig = { ...cur, url: url ?? '', enabled: url !== null ? true : cur.enabled };
+      if (guess !== null && guess.format !== cur.format) {
+        next.format = guess.format;
+        delete next.template;
+      }
+      this.store.update(next);
+    }
+    this.runUrl = null;
+    this.applyShape(this.primaryId);
+    await this.primary.setUrl(url);
+    this.changed();
+  }
+
+  /** The primary's signing secret (saved in the settings, mirrored in its entry). */
+  setPrimarySecret(secret: string | null): void {
+    this.settings.update({ secret });
+    const cur = this.store.primary();
+    if (cur !== null) this.store.update(cur, { ...this.store.secretsOf(cur.id), secret });
+    this.primary.setSecret(secret);
+    this.changed();
+  }
+
+  setPrimaryTopics(topics: readonly string[]): void {
+    this.settings.update({ topicFilters: [...topics] });
+    const cur = this.store.primary();
+    if (cur !== null) this.store.update({ ...cur, topics: [...topics] });
+    this.primary.setTopicFilters(topics);
+    this.changed();
+  }
+
+  // --- any destination (the destination calls) ---
+
+  /** A new destination, saved, with its dispatcher started. */
+  add(cfg: DestinationConfig, bundle: SecretBundle): DestinationConfig {
+    const wasEmpty = this.store.primary() === null;
+    const saved = this.store.add(wasEmpty ? { ...cfg, id: this.primaryId } : cfg, bundle);
+    if (saved.primary) {
+      // The first destination: it takes over the primary's dispatcher (which recorded "no URL").
+      this.settings.update({ url: saved.url === '' ? null : saved.url, secret: bundle.secret, topicFilters: [...saved.topics] });
+      this.primary.setSecret(bundle.secret);
+      this.primary.setTopicFilters(saved.topics);
+      this.applyShape(saved.id);
+      void this.primary.setUrl(this.deliveryUrl(saved));
+    } else {
+      this.attach(saved.id, this.opts.newDispatcher({ id: saved.id, url: this.deliveryUrl(saved), secret: bundle.secret, topics: saved.topics }));
+      this.applyShape(saved.id);
+    }
+    this.changed();
+    return saved;
+  }
+
+  /** A changed destination (already checked): saved, then its dispatcher follows. */
+  async update(next: DestinationConfig, bundle?: SecretBundle): Promise<DestinationConfig> {
+    const before = this.store.get(next.id)!;
+    const movesPrimary = next.primary && !before.primary;
+    const saved = this.store.update(next, bundle);
+    const d = this.dispatchers.get(saved.id)!;
+    const b = this.store.secretsOf(saved.id);
+    if (saved.primary) {
+      // The settings' own fields follow the primary (moved here, or changed).
+      if (movesPrimary) {
+        const old = this.store.get(this.primaryId);
+        if (old !== null) this.store.update(old, { ...this.store.secretsOf(old.id), secret: this.settings.get().secret });
+        this.primaryId = saved.id;
+        this.runUrl = null;
+      }
+      this.settings.update({ url: saved.url === '' ? null : saved.url, secret: b.secret, topicFilters: [...saved.topics] });
+    }
+    d.setSecret(b.secret);
+    d.setTopicFilters(saved.topics);
+    this.applyShape(saved.id);
+    // A primary on a run-only URL keeps it until its own URL or switch is changed.
+    const urlChanged = saved.url !== before.url || saved.enabled !== before.enabled;
+    if (urlChanged || movesPrimary || !(saved.primary && this.runUrl !== null)) {
+      if (saved.primary) this.runUrl = null;
+      this.applyShape(saved.id);
+      await d.setUrl(this.deliveryUrl(saved));
+    }
+    this.changed();
+    return saved;
+  }
+
+  /** Removes a destination: its waiting events are recorded abandoned, its counts kept in the totals. */
+  async remove(id: string): Promise<void> {
+    const wasPrimary = id === this.primaryId;
+    this.store.remove(id);
+    const d = this.dispatchers.get(id)!;
+    if (wasPrimary) {
+      const next = this.store.primary();
+      if (next === null) {
+        // No destination left: the primary's dispatcher stays, without a URL, as before any existed.
+        this.settings.update({ url: null, secret: null, topicFilters: [] });
+        d.setSecret(null);
+        d.setTopicFilters([]);
+        d.setShaper(null);
+        await d.setUrl(null);
+        this.changed();
+        return;
+      }
+      this.primaryId = next.id;
+      this.runUrl = null;
+      const b = this.store.secretsOf(next.id);
+      this.settings.update({ url: next.url === '' ? null : next.url, secret: b.secret, topicFilters: [...next.topics] });
+    }
+    this.dispatchers.delete(id);
+    await d.close();
+    addStats(this.retired, d.stats());
+    this.unsubs.get(id)?.();
+    this.unsubs.delete(id);
+    this.changed();
+  }
+
+  /** Sets or clears one destination's signing secret. */
+  setSecret(id: string, secret: string | null): void {
+    if (id === this.primaryId) {
+      this.setPrimarySecret(secret);
+      return;
+    }
+    const cur = this.store.get(id)!;
+    this.store.update(cur, { ...this.store.secretsOf(id), secret });
+    this.dispatchers.get(id)!.setSecret(secret);
+    this.changed();
+  }
+
+  // --- what the window sees ---
+
+  /** Counters summed over every destination (and those removed this run). */
+  stats(): Stats {
+    const sum = { ...this.retired };
+    for (const d of this.dispatchers.values()) addStats(sum, d.stats());
+    return sum;
+  }
+
+  /** Each destination with its own counters and status line, the primary first. */
+  summaries(now = Date.now()): DestinationSummary[] {
+    const list = this.store.all().sort((a, b) => Number(b.primary) - Number(a.primary));
+    return list.map((cfg) => this.summaryOf(cfg, now));
+  }
+
+  summary(id: string, now = Date.now()): DestinationSummary | null {
+    const cfg = this.store.get(id);
+    return cfg === null ? null : this.summaryOf(cfg, now);
+  }
+
+  private summaryOf(cfg: DestinationConfig, now: number): DestinationSummary {
+    const d = this.dispatchers.get(cfg.id);
+    const bundle = this.store.secretsOf(cfg.id);
+    // The primary's URL in use may be this run's only (--url, the demo receiver): show that one.
+    const shown = cfg.primary && d?.url != null ? { ...cfg, url: d.url } : cfg;
+    const secret = cfg.primary ? this.primary.signingSecret : bundle.secret;
+    const view = destinationView(shown, bundle.headers, { set: secret !== null, hint: secret === null ? null : secretHint(secret) });
+    const stats = d?.stats() ?? emptyStats();
+    const breaker: BreakerView = d?.breaker() ?? { state: 'closed', openUntil: null, consecutiveFailures: 0, held: 0, probing: false, refusing: null };
+    const waiting = d?.paused ? 'paused' : d?.suspended ? 'suspended' : null;
+    return {
+      ...view,
+      stats,
+      breaker,
+      client: d?.client() ?? { dropped: 0, circuitSkips: 0 },
+      status: destinationStatus({ url: shown.url, enabled: cfg.enabled, waiting, breaker, stats }, now),
+    };
+  }
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // --- the whole set ---
+
+  pause(): void {
+    for (const d of this.dispatchers.values()) d.pause();
+  }
+
+  resume(): void {
+    for (const d of this.dispatchers.values()) d.resume();
+  }
+
+  setSuspended(suspended: boolean): void {
+    for (const d of this.dispatchers.values()) d.setSuspended(suspended);
+  }
+
+  /** The longest drain of any one destination: they drain at once. */
+  get drainMs(): number {
+    return Math.max(...[...this.dispatchers.values()].map((d) => d.drainMs));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.dispatchers.values()].map((d) => d.close()));
+    for (const u of this.unsubs.values()) u();
+  }
+}
