@@ -9,10 +9,10 @@ import { DEFAULT_RATE_LIMITS } from '../shared/destination';
 import { FORMAT_LABELS, FORMATS, type FormatName } from '../shared/formats/format-names';
 import { safeText } from '../shared/safe-text';
 import {
-  chosenFromUrl,
   createArg,
   effectiveFormat,
   emptyPatch,
+  formatWhy,
   patchArg,
   rateLimitHint,
   valuesOf,
@@ -156,7 +156,7 @@ export class DestinationEditor {
   private changed(): void {
     const v = this.values();
     const format = effectiveFormat(v);
-    setText(this.formatWhy, v.format === '' ? chosenFromUrl(v.url).text : `${FORMAT_LABELS[format]}.`);
+    setText(this.formatWhy, formatWhy(v));
     setHidden(this.templateBox, format !== 'custom');
     setText(this.rateHint, rateLimitHint(format));
     const n = DEFAULT_RATE_LIMITS[format];

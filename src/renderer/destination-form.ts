@@ -74,6 +74,17 @@ export function chosenFromUrl(url: string): { format: FormatName; text: string }
   return { format: guess.format, text: `Chosen from the URL: ${FORMAT_LABELS[guess.format]} — ${guess.reason}.` };
 }
 
+/**
+ * The line under the format choice: why "chosen from the URL" means what it does, or, for a
+ * format picked by hand, what the URL would have chosen when that differs (a likely slip).
+ */
+export function formatWhy(v: Pick<FormValues, 'format' | 'url'>): string {
+  const guess = chosenFromUrl(v.url);
+  if (v.format === '') return guess.text;
+  if (v.url.trim() === '' || guess.format === v.format || guess.format === 'pilot') return '';
+  return `The URL suggests ${FORMAT_LABELS[guess.format]} instead.`;
+}
+
 /** The format the form's choice stands for (the preview renders it). */
 export function effectiveFormat(v: Pick<FormValues, 'format' | 'url'>): FormatName {
   return v.format === '' ? chosenFromUrl(v.url).format : v.format;

@@ -27,11 +27,16 @@ let page: Page;
 let chat: Receiver;
 
 beforeAll(async () => {
-  session = await openAppSession({ host: (rx) => ({ url: rx.url, args: FAST_DELIVERY }) });
+  // No --url: every destination here is made through the destinations API, the first by the
+  // test (it becomes the primary), the second in the panel.
+  session = await openAppSession({ host: () => ({ args: FAST_DELIVERY }) });
   page = session.page;
   chat = await startReceiver();
+  const first = await session.host.api('POST', '/api/destinations', { url: session.receiver.url, name: 'Webhook' });
+  if (first.status !== 200) throw new Error(`could not create the first destination: ${JSON.stringify(first.body)}`);
   await page.setViewportSize({ width: 980, height: 720 });
-  await eventually(() => page.locator('#badge').getAttribute('data-kind')).not.toBe('starting');
+  // (expect.poll only runs inside a test: the locator's own wait here.)
+  await page.locator('#badge:not([data-kind="starting"])').waitFor();
 });
 afterAll(async () => {
   await chat?.close();
@@ -52,12 +57,19 @@ async function openPanel(): Promise<void> {
   await eventually(() => panel().isVisible()).toBe(true);
 }
 
-/** The alert shown next to a field (its aria-describedby message). */
-async function alertFor(label: string): Promise<string> {
-  const input = editor().getByLabel(label, { exact: true });
-  const ids = ((await input.getAttribute('aria-describedby')) ?? '').split(' ');
-  const texts = await Promise.all(ids.map((id) => page.locator(`#${id}[role="alert"]`).textContent().catch(() => '')));
-  return texts.filter(Boolean).join(' ');
+/** The alert shown next to a field: the role=alert message among its aria-describedby ones. */
+function alertFor(label: string): Promise<string> {
+  return editor()
+    .getByLabel(label, { exact: true })
+    .evaluate((input) =>
+      (input.getAttribute('aria-describedby') ?? '')
+        .split(' ')
+        .map((id) => document.getElementById(id))
+        .filter((m) => m?.getAttribute('role') === 'alert')
+        .map((m) => m!.textContent ?? '')
+        .join(' ')
+        .trim(),
+    );
 }
 
 interface AxeViolation {
@@ -79,6 +91,7 @@ describe('the Destinations panel at 980×720', () => {
   it('lists the primary with its format, URL, status and counters', async () => {
     await openPanel();
     const primary = (await destinations())[0]!;
+    expect(primary.primary).toBe(true);
     const row = item(primary.name);
     await eventually(() => row.count()).toBe(1);
     const text = (await row.textContent()) ?? '';
@@ -98,6 +111,8 @@ describe('the Destinations panel at 980×720', () => {
     await editor().getByLabel('Webhook URL').fill('https://hooks.slack.com/services/T000/B000/XXXX');
     await eventually(() => page.locator('#dest-format-why').textContent()).toContain('chosen from the host hooks.slack.com');
     await eventually(() => page.getByLabel('Body preview').textContent()).toContain('"blocks"');
+    await page.getByLabel('Body preview').scrollIntoViewIfNeeded();
+    await screenshot(page, 'destinations-add-preview');
 
     await editor().getByLabel('Format').selectOption('ntfy');
     await eventually(() => page.locator('#dest-preview-type').textContent()).toContain('text/plain');
@@ -107,6 +122,7 @@ describe('the Destinations panel at 980×720', () => {
     await eventually(() => page.getByLabel('Body preview').textContent()).toContain('"msg":');
     await editor().getByLabel('JSONata template').fill('{"msg": ');
     await eventually(() => alertFor('JSONata template')).not.toBe('');
+    await page.locator('#dest-template-msg').scrollIntoViewIfNeeded();
     await screenshot(page, 'destinations-preview-template-error');
     await editor().getByRole('button', { name: 'Cancel' }).click();
     await eventually(() => editor().isVisible()).toBe(false);
@@ -139,7 +155,7 @@ describe('the Destinations panel at 980×720', () => {
     await editor().getByRole('button', { name: 'Cancel' }).click();
   });
 
-  it('adds a destination with a write-only header; its events arrive in its format with the header, and the value never reaches the page', async () => {
+  it('adds a destination with a write-only header: masked in the answer, never in the page; the invariant holds per destination', async () => {
     await panel().getByRole('button', { name: 'Add destination' }).click();
     await editor().getByLabel('Webhook URL').fill(chat.url);
     await editor().getByLabel('Name', { exact: true }).fill('Team alerts');
@@ -155,16 +171,24 @@ describe('the Destinations panel at 980×720', () => {
     await eventually(() => item('Team alerts').count()).toBe(1);
     expect(await item('Team alerts').textContent()).toContain('Slack');
 
+    const team = (await destinations()).find((d) => d.name === 'Team alerts')!;
+    expect(team).toMatchObject({ format: 'slack', topics: ['tunnel.*'], rateLimit: null, primary: false });
+    // The API answers the header masked; the value is nowhere in the page.
+    expect(Object.keys(team.headers)).toEqual(['Authorization']);
+    expect(team.headers.Authorization).not.toContain(TOKEN);
+
     await session.host.inject([daemonEvent(1, 'tunnel.established', { peer: 'alpha' }), daemonEvent(2, 'conn.fin', { peer: 'beta' })], 1);
+    // Its topic filter lets tunnel.* through only; the header goes with it.
     await chat.waitForRequests(1);
-    const got = chat.requests[0]!;
-    expect(got.headers.authorization).toBe(`Bearer ${TOKEN}`);
-    expect(got.json()).toMatchObject({ text: expect.any(String) });
+    expect(chat.requests[0]!.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(chat.requests[0]!.json()).toMatchObject({ text: expect.any(String) });
     await eventually(() => item('Team alerts').textContent()).toContain('1 delivered');
+    await eventually(() => item('Team alerts').textContent()).toContain('1 filtered');
     await eventually(async () => (await session.host.state()).stats.queued).toBe(0);
+    expect(chat.requests).toHaveLength(1);
     for (const d of await destinations()) expect(unaccounted(d.stats), d.name).toBe(0);
-    // The second destination filtered conn.fin out: it shows under its counters.
-    expect(await item('Team alerts').textContent()).toContain('1 filtered');
+    // The primary's row counts what it got.
+    await eventually(() => item('Webhook').textContent()).toMatch(/[1-9]\d* delivered/);
     expect(await page.content()).not.toContain(TOKEN);
     // Its status at a glance, under the counters, now that there are two.
     await eventually(() => page.getByRole('region', { name: 'Destinations at a glance' }).isVisible()).toBe(true);
@@ -173,18 +197,25 @@ describe('the Destinations panel at 980×720', () => {
 
   it('filters the log by destination, with the destination named in rows and details', async () => {
     const log = page.getByRole('list', { name: 'Delivery log' });
-    await eventually(() => log.locator('.row-dest').filter({ hasText: 'Team alerts' }).count()).toBeGreaterThan(0);
+    // With two destinations every row names its destination.
+    await eventually(() => log.locator('.row-dest').count()).toBeGreaterThan(0);
+    expect(await log.locator('.log-row').count()).toBe(await log.locator('.row-dest').count());
     const filter = page.getByRole('combobox', { name: 'Destination' });
     await eventually(() => filter.isVisible()).toBe(true);
-    const team = (await destinations()).find((d) => d.name === 'Team alerts')!;
-    await filter.selectOption(team.id);
+    const primary = (await destinations()).find((d) => d.primary)!;
+    // Picking one asks the host for that destination's older entries too.
+    const asked = page.waitForRequest((req) => new URL(req.url()).pathname === '/api/log' && new URL(req.url()).searchParams.get('destination') === primary.id);
+    await filter.selectOption(primary.id);
+    await asked;
     await eventually(() => page.locator('#log-count').textContent()).toMatch(/^\d+ of \d+ entries match/);
     const names = await log.locator('.row-dest').allTextContents();
     expect(names.length).toBeGreaterThan(0);
-    expect(new Set(names)).toEqual(new Set(['Team alerts']));
+    expect(new Set(names)).toEqual(new Set([primary.name]));
+    // The chart follows the filter.
+    await eventually(() => page.locator('#chart-summary').textContent()).toMatch(new RegExp(`^${primary.name}: [1-9]\\d* delivered`));
     await log.getByRole('listitem').first().click();
     const details = page.locator('#details');
-    await eventually(() => details.textContent()).toContain('DestinationTeam alerts');
+    await eventually(() => details.textContent()).toContain(`Destination${primary.name}`);
     expect(await details.textContent()).not.toContain(TOKEN);
     await page.keyboard.press('Escape');
     await filter.selectOption('');

@@ -12,6 +12,7 @@ import {
   effectiveFormat,
   emptyPatch,
   formatShort,
+  formatWhy,
   patchArg,
   rateLimitLine,
   shownUrl,
@@ -115,6 +116,10 @@ describe('how a destination reads', () => {
     expect(chosenFromUrl('')).toMatchObject({ format: 'pilot', text: expect.stringContaining('once one is typed') });
     expect(effectiveFormat({ format: '', url: 'https://chat.googleapis.com/v1/spaces/x' })).toBe('google-chat');
     expect(effectiveFormat({ format: 'ntfy', url: 'https://hooks.slack.com/x' })).toBe('ntfy');
+    // Picked by hand: said only when the URL suggests another service.
+    expect(formatWhy({ format: 'ntfy', url: 'https://hooks.slack.com/x' })).toBe('The URL suggests Slack incoming webhook (text + Block Kit) instead.');
+    expect(formatWhy({ format: 'slack', url: 'https://hooks.slack.com/x' })).toBe('');
+    expect(formatWhy({ format: 'custom', url: 'https://n8n.example/h' })).toBe('');
   });
 
   it('masks credentials in a URL and neutralises control characters', () => {
