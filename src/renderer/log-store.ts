@@ -41,10 +41,9 @@ export class LogStore {
       }
     }
     if (added.length === 0 && !replaced) return 0;
-    // A batch may carry a new record twice (queued, then finished): it was added at its first
-    // version and replaced in byId by the later one, which is the one to list. (An id is added
-    // once only: its second time it is no longer new.)
-    if (replaced) for (let i = 0; i < added.length; i++) added[i] = this.byId.get(added[i]!.id)!;
+    // One batch may hold a new id twice (a hidden window gets no frames, so "queued" and
+    // "delivered" arrive together): the list must show the version get() answers, the last.
+    for (let i = 0; i < added.length; i++) added[i] = this.byId.get(added[i]!.id)!;
 
     let next: DeliveryRecord[];
     if (replaced) {

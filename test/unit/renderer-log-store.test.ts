@@ -80,8 +80,8 @@ describe('LogStore', () => {
     expect(s.get(0)).toBeUndefined();
   });
 
-  // FrameBatch gathers the pushes of every frame, and a hidden window gets no frames, so
-  // "42 queued" and "42 delivered" can land in one batch: the row must show the last version.
+  // FrameBatch gathers a frame's pushes, and a hidden window gets no frames: one batch may carry
+  // an id as queued and then as delivered.
   it('a batch with the same new record twice shows its last version (queued, then delivered)', () => {
     const s = new LogStore();
     s.upsert([rec(42, 'queued', 0), rec(42, 'delivered', 1)]);
