@@ -151,7 +151,7 @@ export class DestinationsPanel {
     const toggle = button('toggle', 'Disable');
     const makePrimary = button('primary', 'Make primary');
     const test = button('test', 'Send test event');
-    const result = el('div', { class: 'test-result', role: 'status', 'aria-label': 'Test event result' });
+    const result = el('div', { class: 'test-result', role: 'status', 'aria-label': 'Destination test result' });
     const li = el('li', { class: 'dest card', 'aria-labelledby': headId }, [
       el('div', { class: 'dest-head' }, [name, primary, format]),
       url,
@@ -166,7 +166,7 @@ export class DestinationsPanel {
 
   private fillRow(row: Row, d: DestinationSummary): void {
     setText(row.name, safeText(d.name));
-    setAttr(row.result, 'aria-label', `Test event result for ${safeText(d.name)}`);
+    setAttr(row.result, 'aria-label', `Destination test result for ${safeText(d.name)}`);
     setHidden(row.primary, !d.primary);
     setText(row.format, formatShort(d.format));
     setAttr(row.format, 'title', `Format: ${d.format}`);

@@ -108,7 +108,7 @@ describe('the Destinations panel at 980×720', () => {
     await panel().getByRole('button', { name: 'Add destination' }).click();
     await eventually(() => editor().isVisible()).toBe(true);
     // Typed only, never saved or sent: the preview is rendered by the host, nothing goes out.
-    await editor().getByLabel('Webhook URL').fill('https://hooks.slack.com/services/T000/B000/XXXX');
+    await editor().getByLabel('Destination URL').fill('https://hooks.slack.com/services/T000/B000/XXXX');
     await eventually(() => page.locator('#dest-format-why').textContent()).toContain('chosen from the host hooks.slack.com');
     await eventually(() => page.getByLabel('Body preview').textContent()).toContain('"blocks"');
     await page.getByLabel('Body preview').scrollIntoViewIfNeeded();
@@ -131,15 +131,15 @@ describe('the Destinations panel at 980×720', () => {
   it('refuses bad input next to the field it names, and saves nothing', async () => {
     const before = (await destinations()).length;
     await panel().getByRole('button', { name: 'Add destination' }).click();
-    await editor().getByLabel('Webhook URL').fill(chat.url);
-    await editor().getByLabel('Topics').fill('Tunnel.*');
+    await editor().getByLabel('Destination URL').fill(chat.url);
+    await editor().getByLabel('Events to send here').fill('Tunnel.*');
     await editor().getByRole('button', { name: 'Add destination' }).click();
-    await eventually(() => alertFor('Topics')).toMatch(/Tunnel/);
-    expect(await editor().getByLabel('Topics').getAttribute('aria-invalid')).toBe('true');
+    await eventually(() => alertFor('Events to send here')).toMatch(/Tunnel/);
+    expect(await editor().getByLabel('Events to send here').getAttribute('aria-invalid')).toBe('true');
     // The focus goes to the field to fix.
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('dest-topics');
 
-    await editor().getByLabel('Topics').fill('tunnel.*');
+    await editor().getByLabel('Events to send here').fill('tunnel.*');
     await editor().getByRole('button', { name: 'Add header' }).click();
     await editor().getByLabel('Header 1 name').fill('Content-Length');
     await editor().getByLabel('Header 1 value').fill('12');
@@ -157,10 +157,10 @@ describe('the Destinations panel at 980×720', () => {
 
   it('adds a destination with a write-only header: masked in the answer, never in the page; the invariant holds per destination', async () => {
     await panel().getByRole('button', { name: 'Add destination' }).click();
-    await editor().getByLabel('Webhook URL').fill(chat.url);
+    await editor().getByLabel('Destination URL').fill(chat.url);
     await editor().getByLabel('Name', { exact: true }).fill('Team alerts');
     await editor().getByLabel('Format').selectOption('slack');
-    await editor().getByLabel('Topics').fill('tunnel.*');
+    await editor().getByLabel('Events to send here').fill('tunnel.*');
     await editor().getByLabel('Rate limit (messages a minute)').fill('0');
     await editor().getByRole('button', { name: 'Add header' }).click();
     await editor().getByLabel('Header 1 name').fill('Authorization');
@@ -227,7 +227,7 @@ describe('the Destinations panel at 980×720', () => {
     chat.replyOnce({ status: 400, body: 'no_text' });
     const row = item('Team alerts');
     await row.getByRole('button', { name: 'Send test event' }).click();
-    const result = row.getByRole('status', { name: 'Test event result for Team alerts' });
+    const result = row.getByRole('status', { name: 'Destination test result for Team alerts' });
     await eventually(() => result.textContent()).toContain('HTTP 400');
     const text = (await result.textContent()) ?? '';
     expect(text).toContain(chat.url);
