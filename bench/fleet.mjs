@@ -7,17 +7,13 @@
 // `npm run bench` runs it in full mode (not --quick); alone: `node bench/fleet.mjs [--events N]`
 // prints its JSON. Exits non-zero only on a crash or a lost event, never because something was slow.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { bundleForBench, HEADLESS, OUT, RECEIVER, ROOT, workerSource } from './lib/bundle.mjs';
 import { runWorker, startHost, startReceiver } from './lib/processes.mjs';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const OUT = join(ROOT, '.cache/bench');
-const HEADLESS = join(ROOT, 'dist/main/headless.js');
-const RECEIVER = join(ROOT, 'bench/receiver.mjs');
 
 /** Events in each delivery backlog. */
 const DEFAULT_EVENTS = 4000;
@@ -38,17 +34,7 @@ const step = (what) => process.stderr.write(`bench fleet: ${what}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function bundle() {
-  mkdirSync(OUT, { recursive: true });
-  await build({
-    entryPoints: { 'nats-cluster': join(ROOT, 'test/fixtures/nats-cluster.ts'), 'ingest-load': join(ROOT, 'bench/workers/ingest-load.ts') },
-    outdir: OUT,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'error',
-  });
+  await bundleForBench({ 'nats-cluster': join(ROOT, 'test/fixtures/nats-cluster.ts'), 'ingest-load': workerSource('ingest-load') });
   return import(pathToFileURL(join(OUT, 'nats-cluster.js')).href);
 }
 

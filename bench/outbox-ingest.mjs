@@ -13,12 +13,9 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Agent, request } from 'undici';
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const HEADLESS = join(ROOT, 'dist/main/headless.js');
+import { HEADLESS } from './lib/bundle.mjs';
 const EVENTS = Number(process.argv[2] ?? 20_000);
 const CONNECTIONS = Number(process.argv[3] ?? 4);
 /** Each mode runs this many times, alternating, and the best round counts (less noise). */

@@ -3,11 +3,10 @@
 // are what carry over to other machines. Prints a table and writes bench/results.json.
 // Exits non-zero only on a crash or an accounting error, never because something was slow.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { join } from 'node:path';
+import { bundleForBench, HEADLESS as BUILT_HEADLESS, OUT, RECEIVER, ROOT, workerSource } from './lib/bundle.mjs';
 import { runJson, runWorker, startHost, startReceiver } from './lib/processes.mjs';
 import { measureWindow } from './lib/window.mjs';
 import { measureHop } from './lib/hop.mjs';
@@ -15,12 +14,9 @@ import { measureEndToEnd, measureFootprint, measureSlow } from './lib/app-figure
 import { printTable } from './lib/table.mjs';
 import { measureFleet } from './fleet.mjs';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const OUT = join(ROOT, '.cache/bench');
 /** BENCH_HEADLESS=<path>: another build of the host (an alternated before/after of a change). */
-const HEADLESS = process.env.BENCH_HEADLESS ?? join(ROOT, 'dist/main/headless.js');
+const HEADLESS = process.env.BENCH_HEADLESS ?? BUILT_HEADLESS;
 const GO_BIN = join(OUT, 'go-standin');
-const RECEIVER = join(ROOT, 'bench/receiver.mjs');
 const FAKE_DAEMON = join(ROOT, 'dist/fixtures/fake-daemon.js');
 const GO_LABEL = "Go reference stand-in (re-implemented from the plugin's semantics; the module itself is not downloadable here)";
 const quick = process.argv.includes('--quick');
@@ -54,17 +50,7 @@ const T0 = performance.now();
 const step = (what) => process.stderr.write(`bench [${((performance.now() - T0) / 1000).toFixed(0)} s]: ${what}\n`);
 
 async function bundleWorkers() {
-  mkdirSync(OUT, { recursive: true });
-  await build({
-    entryPoints: ['throughput', 'latency', 'memory', 'ingest-load'].map((w) => join(ROOT, `bench/workers/${w}.ts`)),
-    outdir: OUT,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'error',
-  });
+  await bundleForBench(['throughput', 'latency', 'memory', 'ingest-load'].map(workerSource));
 }
 
 /** Builds the Go stand-in offline (no third-party modules); null with the reason when it cannot. */
@@ -210,7 +196,7 @@ async function main() {
   await bundleWorkers();
   const goBuild = buildGo();
   const go = typeof goBuild === 'string' ? { skipped: goBuild } : goBuild;
-  const receiver = await startReceiver(join(ROOT, 'bench/receiver.mjs'));
+  const receiver = await startReceiver(RECEIVER);
   const results = {
     mode: quick ? 'quick' : 'full',
     date: new Date().toISOString(),

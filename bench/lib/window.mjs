@@ -3,9 +3,8 @@
 // (PerformanceObserver 'longtask', i.e. tasks over 50 ms; the page's opening apart), the most log rows ([role=listitem]) ever in the DOM;
 // through CDP: the JS heap (most seen, and after a forced GC at the end).
 /* global window, document -- used only inside page.evaluate(), which runs in Chromium */
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { existsSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../test/fixtures/chromium.mjs';
 
@@ -128,21 +127,15 @@ export async function measureWindow({ host, inject, rate, seconds }) {
 // it measures only the window load (the full `npm run bench` runs it among the rest): the host
 // delivering to the bench receiver while the ingest takes `rate` events a second.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-  const OUT = join(ROOT, '.cache/bench');
+  const { bundleForBench, HEADLESS, OUT, RECEIVER, workerSource } = await import('./bundle.mjs');
   const arg = (name, fallback) => {
     const i = process.argv.indexOf(`--${name}`);
     return i < 0 ? fallback : Number(process.argv[i + 1]);
   };
-  const { build } = await import('esbuild');
   const { runWorker, startHost, startReceiver } = await import('./processes.mjs');
-  mkdirSync(OUT, { recursive: true });
-  await build({
-    entryPoints: [join(ROOT, 'bench/workers/ingest-load.ts')],
-    outdir: OUT, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'error',
-  });
-  const receiver = await startReceiver(join(ROOT, 'bench/receiver.mjs'));
-  const host = await startHost(join(ROOT, 'dist/main/headless.js'), { url: receiver.url });
+  await bundleForBench([workerSource('ingest-load')]);
+  const receiver = await startReceiver(RECEIVER);
+  const host = await startHost(HEADLESS, { url: receiver.url });
   try {
     const ingestUrl = (await host.state()).ingest.url;
     const inject = ({ rate, seconds }) =>

@@ -2,7 +2,7 @@
 // wrong when events cannot go through (the message names the hop). Hidden outside fleet mode.
 
 import type { FleetView } from '../shared/fleet';
-import { fleetSummary } from '../shared/fleet';
+import { fleetEngineLine, fleetSummary } from '../shared/fleet';
 import { byId, el, setText } from './dom';
 import { formatCount } from './format';
 
@@ -12,6 +12,8 @@ export class FleetPanel {
   private readonly servers = byId('fleet-servers', HTMLUListElement);
   private readonly counts = byId('fleet-counts', HTMLElement);
   private readonly error = byId('fleet-error', HTMLElement);
+  /** the fleet-wide engine settings (timeout, retry schedule, maximum age) from the KV bucket */
+  private readonly engine = byId('fleet-engine', HTMLElement);
   /** in the top bar: fleet mode and how many servers are reached, visible without opening Setup */
   private readonly tag = byId('fleet-tag', HTMLElement);
   private shownServers = '';
@@ -35,6 +37,8 @@ export class FleetPanel {
       );
     }
     setText(this.counts, `${formatCount(f.published)} published · ${formatCount(f.refused)} refused (503) · ${formatCount(f.destinations)} destinations · ${formatCount(f.delivering)} delivered from here`);
+    this.engine.hidden = f.engine === null;
+    setText(this.engine, f.engine ? fleetEngineLine(f.engine) : '');
     this.error.hidden = f.error === null;
     setText(this.error, f.error ?? '');
     this.card.setAttribute('aria-description', fleetSummary(f));

@@ -7,6 +7,18 @@ export interface FleetServerView {
   reached: boolean;
 }
 
+/** The engine settings every deliver process of the fleet uses (from the fleet's KV bucket). */
+export interface FleetEngineView {
+  timeoutMs: number;
+  /** the later attempts after the first ones: `10s,1m,…` or `none` */
+  retrySchedule: string;
+  /** how long an undelivered event keeps being retried, from its acceptance at an ingest */
+  maxEventAge: string;
+  /** attempts in flight per destination and deliver process */
+  concurrency: number;
+  circuitCooldownMs: number;
+}
+
 export interface FleetView {
   name: string;
   role: 'ingest' | 'deliver' | 'all';
@@ -29,6 +41,8 @@ export interface FleetView {
   /** destinations in the fleet's configuration; consumers this process runs (deliver roles) */
   destinations: number;
   delivering: number;
+  /** the fleet's engine settings once read (null before) */
+  engine: FleetEngineView | null;
 }
 
 /** The fleet facts kept with each record of the fleet-wide log. */
@@ -47,4 +61,10 @@ export function fleetSummary(f: FleetView): string {
   const reached = f.servers.filter((s) => s.reached).length;
   const base = `Fleet "${f.name}" (${f.role}): ${reached} of ${f.servers.length} NATS servers reached`;
   return f.error ? `${base} — ${f.error}` : base;
+}
+
+/** One line on the engine settings every deliver process of the fleet uses. */
+export function fleetEngineLine(e: FleetEngineView): string {
+  const retries = e.retrySchedule.trim().toLowerCase() === 'none' ? 'no later retries' : `later retries ${e.retrySchedule}`;
+  return `Every deliver process: ${e.timeoutMs} ms per attempt, ${retries}, for up to ${e.maxEventAge}; ${e.concurrency} in flight per destination; breaker cool-down ${e.circuitCooldownMs} ms`;
 }

@@ -7,15 +7,14 @@
 // daemon up and with it down (the user's URL restored exactly, or written into its persistence).
 // Steps share one set of processes and run in order. Figures are printed for the README.
 
-import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AppState } from '../../src/shared/bridge';
 import { USER_AGENT } from '../../src/main/core/delivery/delivery-client';
-import { buildOnce } from '../e2e/helpers/host';
-import { startReceiver, waitUntil, type Receiver } from '../fixtures/receiver';
+import { waitUntil, type Receiver } from '../fixtures/receiver';
+import { closeDaemonPair, persistedWebhook as persisted, startDaemonPair, trustBToA, waitForAppState, type DaemonPair } from './daemon-pair';
 import { startApp, type App, type AppOptions } from './headless-app';
-import { installPilot, makeTmpDir, pilotctl, startDaemon, startRendezvous, stopAll, type PilotInstall, type RunningDaemon } from './real-daemon.mjs';
+import type { RunningDaemon } from './real-daemon.mjs';
 
 const WAIT_MS = 40_000;
 /** How long the test makes traffic between A and B after A's restart before it gives up. */
@@ -27,8 +26,7 @@ interface Body {
   event: string;
 }
 
-let pilot: PilotInstall;
-let tmpDir: string;
+let pair: DaemonPair | undefined;
 let rx: Receiver;
 let a: RunningDaemon;
 let b: RunningDaemon;
@@ -45,70 +43,26 @@ let appOpts: AppOptions;
 const at = (path: string) => rx.requests.filter((r) => r.path === path);
 const viaApp = () => at('/app').filter((r) => r.headers['user-agent'] === USER_AGENT).map((r) => r.json() as Body);
 const direct = (path: string) => at(path).filter((r) => r.headers['user-agent'] === GO_USER_AGENT).map((r) => r.json() as Body);
-const ctl = (d: RunningDaemon, ...args: string[]) => pilotctl({ binDir: pilot.binDir, socket: d.socket, home: d.home, args });
-
-async function ctlOk(d: RunningDaemon, ...args: string[]): Promise<string> {
-  const r = await ctl(d, ...args);
-  if (r.code !== 0) throw new Error(`pilotctl ${args.join(' ')}: exit ${r.code}\n${r.stdout}${r.stderr}`);
-  return r.stdout;
-}
-
-async function infoOf(d: RunningDaemon): Promise<Record<string, unknown>> {
-  const parsed = JSON.parse(await ctlOk(d, '--json', 'info')) as { data?: Record<string, unknown> };
-  return parsed.data ?? (parsed as Record<string, unknown>);
-}
-
-async function state(check: (s: AppState) => boolean, what: string): Promise<AppState> {
-  const deadline = Date.now() + WAIT_MS;
-  let last: AppState | null = null;
-  while (Date.now() < deadline) {
-    last = await app!.state().catch(() => null);
-    if (last && check(last)) return last;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}; last daemon view: ${JSON.stringify(last?.daemon)}`);
-}
-
-const persisted = (d: RunningDaemon): string | null => {
-  try {
-    return readFileSync(join(d.home, '.pilot', 'webhook_url'), 'utf8');
-  } catch {
-    return null;
-  }
-};
-
-const startA = () => startDaemon({ binDir: pilot.binDir, tmpDir, name: 'a', webhook: flagUrl });
+const ctl = (d: RunningDaemon, ...args: string[]) => pair!.ctl(d, ...args);
+const ctlOk = (d: RunningDaemon, ...args: string[]) => pair!.ctlOk(d, ...args);
+const infoOf = (d: RunningDaemon) => pair!.ctlJson<Record<string, unknown>>(d, 'info');
+const state = (check: (s: AppState) => boolean, what: string): Promise<AppState> => waitForAppState(app!, check, what, WAIT_MS);
 
 beforeAll(async () => {
   failed = true;
-  await buildOnce();
-  pilot = await installPilot();
-  tmpDir = makeTmpDir();
-  rx = await startReceiver();
+  pair = await startDaemonPair({ aWebhook: (origin) => `${origin}/flag` });
+  ({ rx, a, b } = pair);
   const origin = new URL(rx.url).origin;
   flagUrl = `${origin}/flag`;
   appUrl = `${origin}/app`;
   otherUrl = `${origin}/other`;
-  await startRendezvous({ binDir: pilot.binDir, tmpDir });
-  [a, b] = await Promise.all([startA(), startDaemon({ binDir: pilot.binDir, tmpDir, name: 'b' })]);
   const [infoA, infoB] = await Promise.all([infoOf(a), infoOf(b)]);
   addrA = String(infoA.address);
   addrB = String(infoB.address);
   // Trust first (B's ping to a private A is refused without it), before the app links: ≈ 17 s.
-  await ctlOk(b, 'handshake', String(infoA.node_id), 'daemon day');
-  let approved = await ctl(a, 'approve', String(infoB.node_id));
-  for (let i = 0; approved.code !== 0 && i < 20; i++) {
-    await new Promise((r) => setTimeout(r, 250));
-    approved = await ctl(a, 'approve', String(infoB.node_id));
-  }
+  const approved = await trustBToA(pair, Number(infoA.node_id), Number(infoB.node_id), 'daemon day');
   if (approved.code !== 0) throw new Error(`approve: ${approved.stdout}${approved.stderr}`);
-  appOpts = {
-    socket: a.socket,
-    url: appUrl,
-    dataDir: join(tmpDir, 'app', 'data'),
-    home: join(tmpDir, 'app', 'home'),
-    args: ['--timeout-ms', '2000', '--retry-backoff-ms', '50'],
-  };
+  appOpts = pair.appOptions(appUrl);
   failed = false;
 });
 
@@ -118,12 +72,7 @@ afterEach((ctx) => {
 
 afterAll(async () => {
   console.log(`[daemon day] figures:\n  ${figures.join('\n  ')}`);
-  const code = await app?.stop();
-  if (failed && app) console.log(`[daemon day] app exit ${code}; stderr:\n${app.stderr()}`);
-  await stopAll();
-  await rx?.close();
-  if (tmpDir && !failed) rmSync(tmpDir, { recursive: true, force: true });
-  else if (tmpDir) console.log(`[daemon day] logs kept in ${tmpDir}`);
+  await closeDaemonPair(pair, app, failed, 'daemon day');
 });
 
 describe("the daemon link through a user's day (real daemon)", () => {
@@ -193,7 +142,7 @@ describe("the daemon link through a user's day (real daemon)", () => {
   it("a daemon restart: its start events went to its -webhook URL before the re-link — recorded and shown", async () => {
     const fromFlag = direct('/flag').length;
     await a.stop('SIGTERM');
-    a = await startA();
+    a = await pair!.restartA();
     const s = await state((st) => st.daemon.phase === 'linked' && st.daemon.startEventsElsewhere !== null, 're-linked and told');
     expect(s.daemon.startEventsElsewhere).toContain(`went to ${flagUrl} (its -webhook flag, which the daemon prefers at start), not through the app.`);
     await waitUntil(() => direct('/flag').slice(fromFlag).some((e) => e.event === 'node.registered'), 'node.registered at the flag URL', WAIT_MS);
@@ -230,7 +179,7 @@ describe("the daemon link through a user's day (real daemon)", () => {
     app = null;
     expect(persisted(a)).toBe(flagUrl);
     const from = direct('/flag').length;
-    a = await startA();
+    a = await pair!.restartA();
     await waitUntil(() => direct('/flag').slice(from).some((e) => e.event === 'node.registered'), 'the next start delivers there', WAIT_MS);
   });
 });

@@ -5,13 +5,11 @@
 
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { AppState } from '../../src/shared/bridge';
 import type { DeliveryRecord } from '../../src/shared/delivery';
-import { ROOT } from '../e2e/helpers/host';
+import { HEADLESS, ROOT } from '../e2e/helpers/host';
+import { hostApi, stopChild, whenListening } from '../fixtures/host-listening';
 
-const HEADLESS = join(ROOT, 'dist/main/headless.js');
-const LISTENING = /^listening (http:\/\/127\.0\.0\.1:\d+)\/$/m;
 /** How long the host may take to print its `listening` line. */
 const START_TIMEOUT_MS = 15_000;
 /**
@@ -69,63 +67,28 @@ export async function startApp(opts: AppOptions): Promise<App> {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: opts.home },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '';
-  let err = '';
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-
-  const origin = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`headless host did not start within ${START_TIMEOUT_MS} ms:\n${err}`));
-    }, START_TIMEOUT_MS);
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      const m = LISTENING.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`headless host exited (${code}) before listening:\n${err}`));
-    });
-  });
-
+  const started = whenListening(child, { timeoutMs: START_TIMEOUT_MS, label: 'headless host' });
+  const origin = await started.origin;
+  const api = hostApi(origin, token);
   const get = async <T>(path: string): Promise<T> => {
-    const res = await fetch(`${origin}${path}`, { headers: { Authorization: `Bearer ${token}` } });
-    if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status}: ${await res.text()}`);
-    return (await res.json()) as T;
+    const r = await api('GET', path);
+    if (r.status !== 200) throw new Error(`GET ${path} answered ${r.status}: ${JSON.stringify(r.body)}`);
+    return r.body as T;
   };
 
   let stopping: Promise<number | null> | null = null;
   return {
     origin,
     call: async (method, path, body) => {
-      const res = await fetch(`${origin}${path}`, {
-        method,
-        headers: { Authorization: `Bearer ${token}`, ...(body !== undefined && { 'Content-Type': 'application/json' }) },
-        ...(body !== undefined && { body: JSON.stringify(body) }),
-      });
-      return { status: res.status, json: await res.json() };
+      const r = await api(method, path, body);
+      return { status: r.status, json: r.body };
     },
     kill: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGKILL');
-      await exited;
+      await stopChild(child, started.exitCode, 'SIGKILL', 0);
     },
     state: () => get<AppState>('/api/state'),
     log: async (limit) => (await get<{ records: DeliveryRecord[] }>(`/api/log?limit=${limit}`)).records,
-    stderr: () => err,
-    stop: () =>
-      (stopping ??= (async () => {
-        if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-        child.kill('SIGTERM');
-        const killer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-        const code = await exited;
-        clearTimeout(killer);
-        return code;
-      })()),
+    stderr: started.stderr,
+    stop: () => (stopping ??= stopChild(child, started.exitCode, 'SIGTERM', STOP_TIMEOUT_MS)),
   };
 }

@@ -7,26 +7,14 @@
 // Run with `npm run test:daemon` (inside a loopback-only network namespace). The steps share one
 // set of processes and run in order; each one builds on the state the previous one left.
 
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AppState } from '../../src/shared/bridge';
 import { unaccounted } from '../../src/shared/delivery';
 import { USER_AGENT } from '../../src/main/core/delivery/delivery-client';
-import { buildOnce } from '../e2e/helpers/host';
-import { startReceiver, waitUntil, type ReceivedRequest, type Receiver } from '../fixtures/receiver';
+import { waitUntil, type ReceivedRequest, type Receiver } from '../fixtures/receiver';
+import { closeDaemonPair, persistedWebhook, startDaemonPair, trustBToA, waitForAppState, type DaemonPair } from './daemon-pair';
 import { startApp, type App } from './headless-app';
-import {
-  installPilot,
-  makeTmpDir,
-  PILOT_VERSION,
-  pilotctl,
-  startDaemon,
-  startRendezvous,
-  stopAll,
-  type PilotInstall,
-  type RunningDaemon,
-} from './real-daemon.mjs';
+import { installPilot, PILOT_VERSION, type RunningDaemon } from './real-daemon.mjs';
 
 /** Upper bound for an event to travel daemon → app → receiver (not a speed assertion). */
 const EVENT_WAIT_MS = 20_000;
@@ -54,8 +42,7 @@ interface NodeInfo {
   version: string;
 }
 
-let pilot: PilotInstall;
-let tmpDir: string;
+let pair: DaemonPair | undefined;
 let rx: Receiver;
 let a: RunningDaemon;
 let b: RunningDaemon;
@@ -72,22 +59,8 @@ const viaApp = postedBy(USER_AGENT);
 /** What daemon A posted to the receiver itself (after the app handed the URL back). */
 const direct = postedBy(GO_USER_AGENT);
 
-function ctl(d: RunningDaemon, ...args: string[]) {
-  return pilotctl({ binDir: pilot.binDir, socket: d.socket, home: d.home, args });
-}
-
-/** pilotctl with its exit code checked; `--json` replies are `{"status":"ok","data":{…}}`. */
-async function ctlJson<T>(d: RunningDaemon, ...args: string[]): Promise<T> {
-  const r = await ctl(d, '--json', ...args);
-  if (r.code !== 0) throw new Error(`pilotctl ${args.join(' ')} on ${d.name}: exit ${r.code}\n${r.stdout}${r.stderr}`);
-  const parsed = JSON.parse(r.stdout) as { data?: T };
-  return (parsed.data ?? parsed) as T;
-}
-
-async function ctlOk(d: RunningDaemon, ...args: string[]): Promise<void> {
-  const r = await ctl(d, ...args);
-  if (r.code !== 0) throw new Error(`pilotctl ${args.join(' ')} on ${d.name}: exit ${r.code}\n${r.stdout}${r.stderr}`);
-}
+const ctlOk = (d: RunningDaemon, ...args: string[]) => pair!.ctlOk(d, ...args);
+const ctlJson = <T>(d: RunningDaemon, ...args: string[]) => pair!.ctlJson<T>(d, ...args);
 
 /** Waits until `list()` holds an event of each topic (counted with multiplicity) after index `from`. */
 async function waitForTopics(list: () => WebhookBody[], topics: string[], from = 0): Promise<WebhookBody[]> {
@@ -99,21 +72,7 @@ async function waitForTopics(list: () => WebhookBody[], topics: string[], from =
   return list().slice(from);
 }
 
-async function waitForState(check: (s: AppState) => boolean, what: string): Promise<AppState> {
-  const deadline = Date.now() + LINK_WAIT_MS;
-  let last: AppState | null = null;
-  while (Date.now() < deadline) {
-    last = await app.state();
-    if (check(last)) return last;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}; last daemon view: ${JSON.stringify(last?.daemon)}`);
-}
-
-function persistedWebhook(d: RunningDaemon): string | null {
-  const file = join(d.home, '.pilot', 'webhook_url');
-  return existsSync(file) ? readFileSync(file, 'utf8') : null;
-}
+const waitForState = (check: (s: AppState) => boolean, what: string): Promise<AppState> => waitForAppState(app, check, what, LINK_WAIT_MS);
 
 /** conn.* data for a connection B opened to A's `port`. */
 function inbound(port: number) {
@@ -131,23 +90,10 @@ function topicCounts(events: WebhookBody[]): string {
 
 beforeAll(async () => {
   failed = true; // until set-up is done: keeps the logs when it throws
-  await buildOnce();
-  pilot = await installPilot();
-  tmpDir = makeTmpDir();
-  rx = await startReceiver();
-  await startRendezvous({ binDir: pilot.binDir, tmpDir });
-  [a, b] = await Promise.all([
-    startDaemon({ binDir: pilot.binDir, tmpDir, name: 'a' }),
-    startDaemon({ binDir: pilot.binDir, tmpDir, name: 'b' }),
-  ]);
+  pair = await startDaemonPair();
+  ({ rx, a, b } = pair);
   [infoA, infoB] = await Promise.all([ctlJson<NodeInfo>(a, 'info'), ctlJson<NodeInfo>(b, 'info')]);
-  app = await startApp({
-    socket: a.socket,
-    url: rx.url,
-    dataDir: join(tmpDir, 'app', 'data'),
-    home: join(tmpDir, 'app', 'home'),
-    args: ['--timeout-ms', '2000', '--retry-backoff-ms', '50'],
-  });
+  app = await startApp(pair.appOptions(rx.url));
   failed = false;
 });
 
@@ -159,26 +105,19 @@ afterAll(async () => {
   // The event list this run saw, for the log of the run.
   if (rx) {
     console.log(
-      `[daemon tier] pilot-daemon ${pilot?.version ?? '?'}; ${rx.requests.length} POSTs at the receiver\n` +
+      `[daemon tier] pilot-daemon ${pair?.pilot.version ?? '?'}; ${rx.requests.length} POSTs at the receiver\n` +
         `  through the app (${viaApp().length}): ${topicCounts(viaApp())}\n` +
         `  directly from daemon A after the hand-back (${direct().length}): ${topicCounts(direct())}\n` +
         `  in order (app event_id:topic): ${viaApp().map((e) => `${e.event_id}:${e.event}`).join(' ')}`,
     );
   }
-  const code = await app?.stop();
-  if (failed && app) console.log(`[daemon tier] app exit ${code}; app stderr:\n${app.stderr()}`);
-  await stopAll();
-  await rx?.close();
-  if (tmpDir) {
-    if (failed) console.log(`[daemon tier] failed: daemon logs kept in ${tmpDir}/{a,b}/daemon.log`);
-    else rmSync(tmpDir, { recursive: true, force: true });
-  }
+  await closeDaemonPair(pair, app, failed, 'daemon tier');
 });
 
 describe('the app against the real Pilot daemon', () => {
   it('installs the pinned daemon and pilotctl once, then reuses them', async () => {
     const again = await installPilot();
-    expect(again).toMatchObject({ binDir: pilot.binDir, source: 'cache', version: PILOT_VERSION });
+    expect(again).toMatchObject({ binDir: pair!.pilot.binDir, source: 'cache', version: PILOT_VERSION });
     expect(infoA.version).toBe(PILOT_VERSION);
     expect(infoB.version).toBe(PILOT_VERSION);
   });
@@ -199,13 +138,7 @@ describe('the app against the real Pilot daemon', () => {
   });
 
   it('handshake from B, approved on A: tunnel.established, handshake.approved, trust.changed', async () => {
-    await ctlOk(b, 'handshake', String(infoA.node_id), 'daemon tier');
-    // The request reaches A through the registry relay; approve once A has it.
-    let approved = await ctl(a, 'approve', String(infoB.node_id));
-    for (let i = 0; approved.code !== 0 && i < 20; i++) {
-      await new Promise((r) => setTimeout(r, 500));
-      approved = await ctl(a, 'approve', String(infoB.node_id));
-    }
+    const approved = await trustBToA(pair!, infoA.node_id, infoB.node_id, 'daemon tier');
     expect(approved.code, approved.stdout + approved.stderr).toBe(0);
 
     const seen = await waitForTopics(viaApp, ['tunnel.established', 'handshake.approved', 'trust.changed']);
@@ -278,7 +211,7 @@ describe('the app against the real Pilot daemon', () => {
     const lastBefore = Math.max(...viaApp().map((e) => e.event_id));
     const lastDaemonIdBefore = Math.max(...(await app.log(1000)).map((r) => r.daemonEventId ?? 0));
     const fromStart = viaApp().length;
-    a = await startDaemon({ binDir: pilot.binDir, tmpDir, name: 'a' });
+    a = await pair!.restartA();
     // A read the app's ingest URL back from ~/.pilot/webhook_url at start, so even its start-up
     // events reach the app, before the app has re-linked.
     const started = await waitForTopics(viaApp, ['node.registered', 'agent.registered'], fromStart);

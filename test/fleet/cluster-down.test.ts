@@ -59,6 +59,8 @@ test('cluster down entirely: 503 and a clear state, then recovery', async () => 
   await expect.poll(() => page.getByRole('status', { name: 'Fleet mode' }).textContent(), { timeout: 10_000 }).toBe('Fleet pilot · 0/3 NATS');
   await page.getByRole('button', { name: 'Setup', exact: true }).click();
   await expect.poll(() => page.getByRole('alert').filter({ hasText: 'ingest → NATS' }).count(), { timeout: 10_000 }).toBeGreaterThan(0);
+  // The fleet's engine settings (from its KV bucket) stay shown while the cluster is away.
+  await expect.poll(() => page.getByLabel('Fleet engine settings').textContent()).toMatch(/^Every deliver process: 5000 ms per attempt, later retries 10s,1m,5m,30m,1h,2h,4h,8h,8h, for up to 24h/);
 
   for (let i = 0; i < 3; i++) await cluster.restart(i);
   // The daemon's retry of the same event is accepted once JetStream is back.

@@ -8,12 +8,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AppState } from '../../src/shared/bridge';
-import { buildOnce, ROOT } from '../e2e/helpers/host';
+import { buildOnce, HEADLESS, ROOT } from '../e2e/helpers/host';
+import { hostApi, postToIngest, stopChild, whenListening } from '../fixtures/host-listening';
 
-const HEADLESS = join(ROOT, 'dist/main/headless.js');
 const START_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 10_000;
-const LISTENING = /^listening (http:\/\/127\.0\.0\.1:\d+\/)$/m;
+/** A fleet host runs through a whole test and logs much: only the end of its stderr is kept. */
+const KEEP_STDERR_CHARS = 20_000;
 
 /** A fleet key file (base64 of 32 random bytes + newline, mode 0600) in its own temp folder. */
 export function writeFleetKey(dir: string, name = 'fleet.key', key: Buffer = randomBytes(32)): string {
@@ -64,59 +65,25 @@ export async function startFleetHost(opts: FleetHostOptions): Promise<FleetHost>
   if (opts.fleet) args.push('--fleet', opts.fleet);
   args.push(...(opts.args ?? []));
   const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err = (err + d).slice(-20_000)));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const origin = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`fleet host did not start in ${START_TIMEOUT_MS} ms:\n${err}`)), START_TIMEOUT_MS);
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      const m = LISTENING.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!.replace(/\/$/, ''));
-      }
-    });
-    void exited.then(() => {
-      clearTimeout(timer);
-      reject(new Error(`fleet host exited (${child.exitCode}) before listening:\n${err}`));
-    });
-  });
-
-  const api = async (method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> => {
-    const res = await fetch(`${origin}${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? (JSON.parse(text) as unknown) : null };
-  };
+  const started = whenListening(child, { timeoutMs: START_TIMEOUT_MS, keepStderrChars: KEEP_STDERR_CHARS, label: 'fleet host' });
+  const origin = await started.origin;
+  const api = hostApi(origin, token);
   const state = async (): Promise<AppState> => (await api('GET', '/api/state')).body as AppState;
   const ingestUrl = (await state()).ingest.url;
 
   const post = async (body: object): Promise<number> => {
     if (!ingestUrl) throw new Error('this fleet host has no ingest (role deliver)');
-    const res = await fetch(ingestUrl, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-    await res.arrayBuffer();
-    return res.status;
+    return postToIngest(ingestUrl, body);
   };
 
-  const gone = (): boolean => child.exitCode !== null || child.signalCode !== null;
   let stopped: Promise<void> | null = null;
   const finish = (signal: NodeJS.Signals): Promise<void> =>
     (stopped ??= (async () => {
-      if (!gone()) {
-        child.kill(signal);
-        const killer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-        await exited;
-        clearTimeout(killer);
-      }
+      await stopChild(child, started.exitCode, signal, STOP_TIMEOUT_MS);
       rmSync(dataDir, { recursive: true, force: true });
       all.delete(host);
     })());
-  const host: FleetHost = { origin, pageUrl: `${origin}/#token=${token}`, ingestUrl, dataDir, state, api, post, stderr: () => err, stop: () => finish('SIGTERM'), kill: () => finish('SIGKILL') };
+  const host: FleetHost = { origin, pageUrl: `${origin}/#token=${token}`, ingestUrl, dataDir, state, api, post, stderr: started.stderr, stop: () => finish('SIGTERM'), kill: () => finish('SIGKILL') };
   all.add(host);
   return host;
 }

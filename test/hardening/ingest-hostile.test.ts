@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { streamBody } from '../fixtures/stream-body';
 import { createController, type Controller } from '../../src/main/core/controller';
 import {
   INGEST_REQUEST_TIMEOUT_MS,
@@ -146,7 +147,6 @@ describe('ingest under hostile input', () => {
     const { status, sent } = await new Promise<{ status: number; sent: number }>((resolve) => {
       const u = new URL(controller.ingestUrl);
       const req = http.request({ host: u.hostname, port: Number(u.port), path: u.pathname, method: 'POST', agent: false });
-      let sent = 0;
       let status = 0;
       const chunk = Buffer.alloc(64 * 1024, 0x20);
       chunk[0] = 0x5b; // '[' — a body that would be valid JSON, were it finished
@@ -155,18 +155,8 @@ describe('ingest under hostile input', () => {
         res.resume();
       });
       req.on('error', () => {});
-      req.on('close', () => resolve({ status, sent }));
-      const pump = (): void => {
-        while (sent < offered && !req.destroyed) {
-          sent += chunk.length;
-          if (!req.write(chunk)) {
-            req.once('drain', pump);
-            return;
-          }
-        }
-        if (!req.destroyed) req.end();
-      };
-      pump();
+      req.on('close', () => resolve({ status, sent: sentBytes() }));
+      const sentBytes = streamBody(req, chunk, offered);
     });
     answers.refused++;
     expect(status).toBe(413);

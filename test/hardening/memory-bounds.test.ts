@@ -15,12 +15,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AppState } from '../../src/shared/bridge';
 import { unaccounted } from '../../src/shared/delivery';
 import { MAX_EVENT_STREAMS } from '../../src/main/headless/event-stream';
-import { buildOnce, ROOT } from '../e2e/helpers/host';
+import { buildOnce, HEADLESS, ROOT } from '../e2e/helpers/host';
 import { startReceiver, waitUntil, type Receiver } from '../fixtures/receiver';
 import { whenListening } from '../fixtures/host-listening';
 
 const TOKEN = 'memory-test-token';
-const HEADLESS = join(ROOT, 'dist/main/headless.js');
 const MIB = 1024 * 1024;
 /** Events of (just under) 1 MiB, the ingest's limit, sent while the receiver hangs. */
 const BIG_EVENTS = 192;

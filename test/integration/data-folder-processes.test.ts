@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppState } from '../../src/shared/bridge';
 import { unaccounted } from '../../src/shared/delivery';
-import { buildOnce, ROOT } from '../e2e/helpers/host';
+import { buildOnce, HEADLESS, ROOT } from '../e2e/helpers/host';
+import { whenListening } from '../fixtures/host-listening';
 import { startReceiver, waitUntil, type Receiver } from '../fixtures/receiver';
 
 const TOKEN = 'folder-lock-test-token';
-const HEADLESS = join(ROOT, 'dist/main/headless.js');
 /** The headless host's exit code when the folder is held (EX_TEMPFAIL). */
 const EXIT_IN_USE = 75;
 
@@ -53,19 +53,10 @@ function startHost(): Host {
     // The token as the variable, not in argv (which other local users can read, and the host warns).
     env: { ...process.env, PILOT_WEBHOOK_TOKEN: TOKEN },
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  let err = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const origin = new Promise<string | null>((resolve) => {
-    let out = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      const m = /^listening (http:\/\/127\.0\.0\.1:\d+)\/$/m.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    void exited.then(() => resolve(null));
-  });
-  const host = { child, exited, stderr: () => err, origin };
+  const started = whenListening(child);
+  // An ended process (the folder held) is an answer here, not a failure.
+  const origin = started.origin.catch(() => null);
+  const host = { child, exited: started.exitCode, stderr: started.stderr, origin };
   hosts.push(host);
   return host;
 }

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AppState } from '../../src/shared/bridge';
-import { buildOnce, ROOT } from '../e2e/helpers/host';
+import { buildOnce, HEADLESS, ROOT } from '../e2e/helpers/host';
+import { whenListening } from '../fixtures/host-listening';
 
-const HEADLESS = join(ROOT, 'dist/main/headless.js');
 const TOKEN = 'flags-test-token-5f2c9a';
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
@@ -39,25 +39,17 @@ async function run(args: string[], env: Record<string, string> = {}, token = TOK
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, PILOT_WEBHOOK_TOKEN: '', PILOT_WEBHOOK_SECRET: '', ...env },
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const origin = await new Promise<string | null>((resolve) => {
-    let out = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      const m = /^listening (http:\/\/127\.0\.0\.1:\d+)\/$/m.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    void exited.then(() => resolve(null));
-  });
-  if (origin === null) return { code: await exited, stderr };
+  const started = whenListening(child);
+  const exited = started.exitCode;
+  // Exiting before it listens (a usage error) is an answer here, not a failure.
+  const origin = await started.origin.catch(() => null);
+  if (origin === null) return { code: await exited, stderr: started.stderr() };
   try {
     const res = await fetch(`${origin}/api/state`, { headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(200);
     const state = (await res.json()) as AppState;
     const logRes = await fetch(`${origin}/api/log-file/open`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
-    return { code: null, stderr, state, logFile: await logRes.json() };
+    return { code: null, stderr: started.stderr(), state, logFile: await logRes.json() };
   } finally {
     child.kill('SIGTERM');
     await exited;

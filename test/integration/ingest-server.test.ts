@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { streamBody } from '../fixtures/stream-body';
 import type { AcceptedEvent } from '../../src/shared/events';
 import {
   MAX_INGEST_BODY_BYTES,
@@ -47,19 +48,7 @@ function post(
     req.on('error', (err) => (opts.chunkedBytes ? undefined : reject(err)));
     if (opts.chunkedBytes) {
       // stream until the server answers (it must not wait for the end)
-      const chunk = Buffer.alloc(64 * 1024, 0x20);
-      let sent = 0;
-      const pump = (): void => {
-        while (sent < opts.chunkedBytes! && !req.destroyed) {
-          sent += chunk.length;
-          if (!req.write(chunk)) {
-            req.once('drain', pump);
-            return;
-          }
-        }
-        if (!req.destroyed) req.end();
-      };
-      pump();
+      streamBody(req, Buffer.alloc(64 * 1024, 0x20), opts.chunkedBytes);
       return;
     }
     req.end(body ?? undefined);

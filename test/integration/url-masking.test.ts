@@ -8,11 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { AppState } from '../../src/shared/bridge';
-import { buildOnce, ROOT } from '../e2e/helpers/host';
+import { buildOnce, HEADLESS, ROOT } from '../e2e/helpers/host';
 import { whenListening } from '../fixtures/host-listening';
 
 const TOKEN = 'mask-test-token';
-const HEADLESS = join(ROOT, 'dist/main/headless.js');
 
 let dir: string;
 

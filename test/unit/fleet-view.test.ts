@@ -19,6 +19,7 @@ const view = (over: Partial<FleetView> = {}): FleetView => ({
   refused: 0,
   destinations: 1,
   delivering: 0,
+  engine: null,
   ...over,
 });
 

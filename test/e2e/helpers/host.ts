@@ -10,10 +10,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AppState } from '../../../src/shared/bridge';
+import { hostApi, postToIngest, stopChild, whenListening } from '../../fixtures/host-listening';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
-const HEADLESS = join(ROOT, 'dist/main/headless.js');
+/** The built headless host every test that spawns one runs. */
+export const HEADLESS = join(ROOT, 'dist/main/headless.js');
 const BUILT_OUTPUTS = ['dist/main/headless.js', 'dist/renderer/app.js', 'dist/renderer/index.html', 'dist/renderer/styles.css'];
 const BUILD_INPUTS = ['src', 'scripts/build.mjs'];
 
@@ -23,8 +25,6 @@ const STALE_LOCK_MS = 120_000;
 const START_TIMEOUT_MS = 15_000;
 /** How long a stopping host may drain before it is killed. */
 const STOP_TIMEOUT_MS = 8_000;
-
-const LISTENING = /^listening (http:\/\/127\.0\.0\.1:\d+\/)$/m;
 
 function newestMtime(path: string): number {
   const s = statSync(path);
@@ -134,36 +134,9 @@ export async function startHost(opts: HostOptions = {}): Promise<Host> {
   args.push(...(opts.args ?? []));
   const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
 
-  let out = '';
-  let err = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-
-  const origin = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`host did not start in ${START_TIMEOUT_MS} ms:\n${err}`)), START_TIMEOUT_MS);
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      const m = LISTENING.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!.replace(/\/$/, ''));
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`host exited (${code}) before listening:\n${err}`));
-    });
-  });
-
-  const api = async (method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> => {
-    const res = await fetch(`${origin}${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? (JSON.parse(text) as unknown) : null };
-  };
+  const started = whenListening(child, { timeoutMs: START_TIMEOUT_MS });
+  const origin = await started.origin;
+  const api = hostApi(origin, token);
   const state = async (): Promise<AppState> => (await api('GET', '/api/state')).body as AppState;
   const ingestUrl = (await state()).ingest.url;
   if (ingestUrl === null) throw new Error('host reports no ingest URL');
@@ -172,10 +145,8 @@ export async function startHost(opts: HostOptions = {}): Promise<Host> {
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < bodies.length) {
-        const body = bodies[next++]!;
-        const res = await fetch(ingestUrl, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-        await res.arrayBuffer();
-        if (res.status >= 300) throw new Error(`ingest answered ${res.status}`);
+        const status = await postToIngest(ingestUrl, bodies[next++]!);
+        if (status >= 300) throw new Error(`ingest answered ${status}`);
       }
     };
     await Promise.all(Array.from({ length: Math.min(parallel, bodies.length) }, worker));
@@ -184,14 +155,9 @@ export async function startHost(opts: HostOptions = {}): Promise<Host> {
   let stopped: Promise<void> | null = null;
   const stop = (): Promise<void> =>
     (stopped ??= (async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const killer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-        await exited;
-        clearTimeout(killer);
-      }
+      await stopChild(child, started.exitCode, 'SIGTERM', STOP_TIMEOUT_MS);
       rmSync(dataDir, { recursive: true, force: true });
     })());
 
-  return { origin, token, pageUrl: `${origin}/#token=${token}`, ingestUrl, state, api, inject, stderr: () => err, stop };
+  return { origin, token, pageUrl: `${origin}/#token=${token}`, ingestUrl, state, api, inject, stderr: started.stderr, stop };
 }

@@ -91,15 +91,17 @@ export class Dispatcher {
   /**
    * Accepts one event: records it in the log at once — queued, or no_url / dropped /
    * circuit_skipped (breaker open and nothing ahead of it) / abandoned (after close) — and
-   * returns the record. Never blocks, never throws for a full queue.
+   * returns the record. Never blocks, never throws for a full queue. `receivedAt` (default: now)
+   * is when the event was first accepted, where that was elsewhere (a fleet's ingest): the
+   * maximum event age counts from it.
    */
-  submit(ev: AcceptedEvent, source: DeliveryRecord['source'], resendOf?: number): DeliveryRecord {
+  submit(ev: AcceptedEvent, source: DeliveryRecord['source'], resendOf?: number, receivedAt?: number): DeliveryRecord {
     const id = this.log.nextId();
     const client = this.closing ? null : this.current;
     const rec: DeliveryRecord = {
       id,
       event: ev.event,
-      receivedAt: this.options.now(),
+      receivedAt: receivedAt ?? this.options.now(),
       outcome: 'queued',
       url: client?.url ?? null,
       attempts: [],

@@ -3,6 +3,7 @@
 // status, the first bytes of the body and a hint for the known refusals.
 
 import type { Dispatcher as UndiciDispatcher } from 'undici';
+import type { TestResult } from '../../../shared/bridge';
 import type { DestinationConfig } from '../../../shared/destination';
 import { toOutgoingBody, type PilotEventBody } from '../../../shared/events';
 import { compileTemplate, TemplateError } from '../../../shared/formats/custom-template';
@@ -13,14 +14,8 @@ import { sendAttempt } from '../delivery/http-sender';
 import type { SecretBundle } from './destination-secrets';
 import { destinationHeaders } from './destination-request';
 
-export interface DestinationTestResult {
-  ok: boolean;
-  status?: number;
-  durationMs: number;
-  error?: string;
-  responseSnippet?: string;
-  hint?: string;
-}
+/** The answer the window shows for every "Send test event" (shared/bridge.ts), one definition. */
+export type DestinationTestResult = TestResult;
 
 export interface TestDeps {
   agent: UndiciDispatcher;

@@ -23,7 +23,6 @@ import { CallRefusal } from '../../../shared/call-answer';
 import { LinkMemory } from '../daemon/link-memory';
 import { DeliveryLog } from '../delivery/delivery-log';
 import { Dispatcher } from '../delivery/dispatcher';
-import { engineTuning } from '../delivery/dispatcher-options';
 import { eventOf } from '../delivery/stored-event';
 import { generateSecret, secretHint } from '../delivery/signing';
 import { createEgressAgent } from '../egress-guard';
@@ -37,6 +36,7 @@ import { DRAIN_MS } from '../delivery/dispatcher';
 import { UrlPolicy } from '../url-policy';
 import { FleetConfig, openConfigBucket, type FleetDestination } from './fleet-config';
 import { FleetDeliverer } from './fleet-deliverer';
+import { engineOf, engineOptions, engineView, FleetEngineConfig, FleetEngineError, FLEET_ENGINE_FIELDS, type FleetEngine } from './fleet-engine';
 import { FleetIngest } from './fleet-ingest';
 import { FleetCipher, FleetKeyError } from './fleet-key';
 import { FleetLog } from './fleet-log';
@@ -78,7 +78,15 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
   const fleetLog = new FleetLog();
   const deliverers = new Map<string, FleetDeliverer>();
   let config: FleetConfig | null = null;
+  let engine: FleetEngineConfig | null = null;
   let configProblem: string | null = 'reading the fleet configuration…';
+  // This process's engine settings, and those its flags set for the whole fleet (fleet-engine.ts).
+  const localEngine = engineOf(s);
+  const engineFlags: Partial<FleetEngine> = {};
+  for (const k of FLEET_ENGINE_FIELDS) {
+    const v = (opts.runOverrides as Partial<FleetEngine> | undefined)?.[k];
+    if (v !== undefined) (engineFlags as Record<string, unknown>)[k] = v;
+  }
 
   const late: { ingest?: IngestServer } = {};
   // The run's one URL policy (strict mode, own ports), as in the embedded mode.
@@ -117,36 +125,47 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
 
   const primary = (): FleetDestination | undefined => config?.get(PRIMARY_ID);
 
+  const startDeliverer = (dest: FleetDestination, tuning: FleetEngine): void => {
+    const h = link.current!;
+    const d = new FleetDeliverer(
+      h,
+      dest,
+      { fleet: fleet.name, by, eventsStream: link.names.events, engine: engineOptions(tuning), agent, checkUrl: rules },
+      async (p, msgId) => {
+        await h.js.publish(deliverySubject(fleet.name, dest.id), JSON.stringify(p), { msgID: msgId, timeout: RECORD_PUBLISH_TIMEOUT_MS });
+      },
+    );
+    d.dispatcher.onChange(changed);
+    deliverers.set(dest.id, d);
+    d.start();
+  };
+
   const onDestination = (id: string, dest: FleetDestination | null): void => {
     if (id === PRIMARY_ID) tester.setSecret(dest?.secret ?? null);
-    if (delivers) {
+    if (delivers && engine) {
       const existing = deliverers.get(id);
       const wanted = dest !== null && dest.enabled && dest.url !== null;
       if (existing && wanted) void existing.update(dest);
       else if (existing) {
         deliverers.delete(id);
         void existing.stop();
-      } else if (wanted) {
-        const h = link.current!;
-        const d = new FleetDeliverer(
-          h,
-          dest,
-          {
-            fleet: fleet.name,
-            by,
-            eventsStream: link.names.events,
-            engine: engineTuning(s),
-            agent,
-            checkUrl: rules,
-          },
-          async (p, msgId) => {
-            await h.js.publish(deliverySubject(fleet.name, id), JSON.stringify(p), { msgID: msgId, timeout: RECORD_PUBLISH_TIMEOUT_MS });
-          },
-        );
-        d.dispatcher.onChange(changed);
-        deliverers.set(id, d);
-        d.start();
-      }
+      } else if (wanted) startDeliverer(dest, engine.current);
+    }
+    changed();
+  };
+
+  /**
+   * The fleet's engine settings changed: each engine starts again with them (its counters too).
+   * What the old one held goes back to the stream and comes again with the same webhook-id.
+   */
+  const onEngine = (tuning: FleetEngine): void => {
+    for (const [id, old] of [...deliverers]) {
+      deliverers.delete(id);
+      void old.stop().then(() => {
+        const dest = config?.get(id);
+        if (dest && dest.enabled && dest.url !== null && !deliverers.has(id) && closing === null) startDeliverer(dest, tuning);
+        changed();
+      });
     }
     changed();
   };
@@ -157,8 +176,17 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
     void fleetLog.follow(h, link.names.deliveries);
     for (;;) {
       try {
-        const c = new FleetConfig(await openConfigBucket(h, link.names.config), cipher, link.names.config);
+        const kv = await openConfigBucket(h, link.names.config);
+        const c = new FleetConfig(kv, cipher, link.names.config);
         await c.verifyKey();
+        // The engine settings first: every engine this process starts uses the fleet's.
+        const e = new FleetEngineConfig(kv, localEngine);
+        const lost = await e.start(engineFlags);
+        if (lost.length > 0) {
+          warnings.push(`Fleet mode: this process's ${lost.join(', ')} differ from the fleet's engine settings (KV bucket ${link.names.config}); the fleet's are used. Start a process with the flags to change them for every process.`);
+        }
+        engine = e;
+        e.onChange(onEngine);
         config = c;
         configProblem = null;
         c.onChange(onDestination);
@@ -166,9 +194,10 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
         changed();
         return;
       } catch (err) {
-        configProblem = err instanceof FleetKeyError ? err.message : `the fleet configuration cannot be read (${(err as Error).message}); retrying`;
+        const final = err instanceof FleetKeyError || err instanceof FleetEngineError;
+        configProblem = final ? (err as Error).message : `the fleet configuration cannot be read (${(err as Error).message}); retrying`;
         changed();
-        if (err instanceof FleetKeyError) {
+        if (final) {
           process.stderr.write(`fleet: ${err.message}\n`);
           return;
         }
@@ -200,6 +229,7 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
       ingests ? fleetIngest.lastRefusal : null,
       configProblem,
       config?.problem ?? null,
+      engine?.problem ?? null,
       fleetLog.problem,
       ...[...deliverers.values()].map((d) => d.problem),
     ].filter((p): p is string => typeof p === 'string' && p.length > 0);
@@ -215,6 +245,7 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
       refused: fleetIngest.refused,
       destinations: config?.list().length ?? 0,
       delivering: deliverers.size,
+      engine: engine ? engineView(engine.current) : null,
     };
   }
 
@@ -417,6 +448,7 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
         await Promise.all([...deliverers.values()].map((d) => d.stop()));
         fleetLog.close();
         config?.close();
+        engine?.close();
         void setUp.catch(() => undefined);
         await link.close();
         await tester.close();

@@ -100,7 +100,8 @@ export interface DelivererOptions {
   /** this process's client name */
   by: string;
   eventsStream: string;
-  engine: Omit<DispatcherOptions, 'url' | 'secret' | 'topicFilters' | 'messageIdPrefix' | 'outbox' | 'agent' | 'checkUrl'>;
+  /** the fleet's engine settings (fleet-engine.ts): durable mode, the same on every deliver process */
+  engine: Omit<DispatcherOptions, 'url' | 'secret' | 'topicFilters' | 'messageIdPrefix' | 'agent' | 'checkUrl'>;
   agent: UndiciDispatcher;
   checkUrl: UrlCheck;
 }
@@ -140,6 +141,7 @@ export class FleetDeliverer {
   private readonly log = new SequencedLog({ capacity: ENGINE_LOG_CAPACITY });
   private readonly waiters = new Map<DeliveryRecord, (rec: DeliveryRecord) => void>();
   private readonly inFlight = new Set<JsMsg>();
+  private readonly handling = new Set<Promise<void>>();
   private slotWaiters: (() => void)[] = [];
   private stopping = false;
   private pull: Pull | null = null;
@@ -198,15 +200,22 @@ export class FleetDeliverer {
     await this.dispatcher.setUrl(dest.url);
   }
 
-  /** Stops pulling; events in flight get the engine's drain, the rest go back to JetStream. */
+  /**
+   * Stops pulling; events in flight get the engine's drain, the rest (held by the breaker, or
+   * waiting for a later attempt) go back to JetStream at once instead of waiting out the ack wait:
+   * a waiting one is redelivered when its next attempt was due.
+   */
   async stop(): Promise<void> {
     this.stopping = true;
     this.pull?.stop();
     this.wakeSlots();
     await this.running;
     await this.dispatcher.close();
-    // Whatever is still unsettled goes back at once instead of waiting out the ack wait.
-    for (const m of this.inFlight) m.nak();
+    // The engine keeps what it could not deliver queued (the stream is its outbox): hand it back.
+    const left = [...this.waiters];
+    this.waiters.clear();
+    for (const [rec, done] of left) done(rec);
+    await Promise.allSettled([...this.handling]);
   }
 
   /** Format and extra headers from the next attempt on; a template that does not compile is named, never sent. */
@@ -245,7 +254,7 @@ export class FleetDeliverer {
           FETCH_EXPIRES_MS,
           (m) => {
             if (this.stopping) m.nak();
-            else void this.handle(m);
+            else this.track(this.handle(m));
           },
           (p) => (this.pull = p),
         );
@@ -258,6 +267,11 @@ export class FleetDeliverer {
         await sleep(RETRY_PAUSE_MS);
       }
     }
+  }
+
+  private track(p: Promise<void>): void {
+    this.handling.add(p);
+    void p.finally(() => this.handling.delete(p));
   }
 
   private settled(rec: DeliveryRecord): Promise<DeliveryRecord> {
@@ -286,10 +300,12 @@ export class FleetDeliverer {
       }
       this.log.preset = m.seq;
       const resend = msg.onlyFor !== undefined;
-      const rec = await this.settled(this.dispatcher.submit(msg.ev, resend ? 'resend' : 'daemon', resend ? msg.resendOf : undefined));
-      if (rec.outcome === 'abandoned' && this.stopping) {
-        // Not delivered because this process is stopping: another one takes it.
-        m.nak();
+      // Its age counts from the ingest's acceptance, whichever process (and how often) delivers it.
+      const submitted = this.dispatcher.submit(msg.ev, resend ? 'resend' : 'daemon', resend ? msg.resendOf : undefined, typeof msg.receivedAt === 'number' ? msg.receivedAt : undefined);
+      const rec = await this.settled(submitted);
+      if (this.stopping && (rec.outcome === 'queued' || rec.outcome === 'abandoned')) {
+        // Not delivered because this engine is stopping: another one (or the next) takes it, when due.
+        m.nak(rec.nextAttemptAt === undefined ? undefined : Math.max(0, rec.nextAttemptAt - Date.now()));
         return;
       }
       const info: FleetRecordInfo = { node: msg.ev.node_id ?? null, by: this.opts.by, eventSeq: m.seq, destinationId: this.dest.id };
