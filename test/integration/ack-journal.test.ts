@@ -6,10 +6,11 @@
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AckJournal, JOURNAL_SUFFIX } from '../../src/main/core/outbox/ack-journal';
 import { OutboxDb } from '../../src/main/core/outbox/outbox-db';
-import { OutboxLog } from '../../src/main/core/outbox/outbox-log';
+import { DB_WRITE_MS, OutboxLog, UPDATE_FLUSH_MS } from '../../src/main/core/outbox/outbox-log';
 import type { DeliveryRecord } from '../../src/shared/delivery';
 
 let dir: string;
@@ -24,6 +25,7 @@ beforeEach(() => {
 });
 
 afterEach(() => {
+  vi.useRealTimers();
   for (const log of open.splice(0)) {
     try {
       log.close();
@@ -126,5 +128,42 @@ describe('acknowledgement journal', () => {
     // Queries see everything at once (they write first).
     log.add(record(11));
     expect(log.query({ limit: 1 })[0]?.id).toBe(11);
+  });
+
+  it('a reader of the database file beside a running log sees a change only after the batch write or close(), though it is durable in the journal first', () => {
+    // The crash test once read the file while the host ran, right after the host said queued 0:
+    // under CPU load the last outcomes were still 'queued' there (the batch write was late), and
+    // nothing was lost. Fake timers hold the batch write back as a busy machine does.
+    vi.useFakeTimers();
+    const log = openLog();
+    const rec = record(1);
+    log.add(rec);
+    log.commitNow();
+    vi.advanceTimersByTime(DB_WRITE_MS);
+    const reader = new Database(dbPath, { readonly: true });
+    try {
+      const onFile = (): string => (reader.prepare('SELECT outcome FROM records WHERE id = 1').get() as { outcome: string }).outcome;
+      const journaled = (): string[] => readFileSync(journalPath, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as DeliveryRecord).outcome);
+      expect(onFile()).toBe('queued');
+
+      log.update({ ...rec, outcome: 'delivered' });
+      expect(log.get(1)?.outcome).toBe('delivered'); // the host itself sees it at once
+      vi.advanceTimersByTime(UPDATE_FLUSH_MS);
+      expect(journaled()).toStrictEqual(['delivered']); // durable: a crash now resumes nothing
+      vi.advanceTimersByTime(DB_WRITE_MS - UPDATE_FLUSH_MS - 1);
+      expect(onFile()).toBe('queued'); // the file is behind: what the crash test saw
+      vi.advanceTimersByTime(1);
+      expect(onFile()).toBe('delivered');
+      expect(journaled()).toStrictEqual([]);
+
+      // A clean stop writes what is staged at once: the file is then the whole truth.
+      log.update({ ...rec, outcome: 'delivered', detail: 'changed again' });
+      open.splice(open.indexOf(log), 1);
+      log.close();
+      expect((reader.prepare('SELECT record FROM records WHERE id = 1').get() as { record: string }).record).toContain('changed again');
+      expect(readFileSync(journalPath, 'utf8')).toBe('');
+    } finally {
+      reader.close();
+    }
   });
 });

@@ -16,9 +16,9 @@ import type { AppState } from '../../src/shared/bridge';
 import { unaccounted } from '../../src/shared/delivery';
 import { JOURNAL_SUFFIX } from '../../src/main/core/outbox/ack-journal';
 import { HISTORY_FILE } from '../../src/main/core/outbox/outbox-db';
-import { buildOnce, ROOT } from '../e2e/helpers/host';
+import { buildOnce, HEADLESS, ROOT } from '../e2e/helpers/host';
 import { startReceiver, type Receiver } from '../fixtures/receiver';
-import { whenListening } from '../fixtures/host-listening';
+import { stopChild, whenListening } from '../fixtures/host-listening';
 
 const BURST = 10_000;
 /** Parallel keep-alive connections posting the burst, as a busy daemon and a script might. */
@@ -26,12 +26,14 @@ const CONNECTIONS = 4;
 /** Acknowledged events after which the host is killed: well inside the burst. */
 const KILL_AFTER = 3_000;
 const TOKEN = 'crash-test-token';
-const HEADLESS = join(ROOT, 'dist/main/headless.js');
+/** A clean stop drains, writes and closes in well under this; past it the host is killed (and the test fails). */
+const STOP_KILL_AFTER_MS = 30_000;
 
 interface Host {
   child: ChildProcess;
   origin: string;
   exited: Promise<void>;
+  exitCode: Promise<number | null>;
 }
 
 let dir: string;
@@ -61,11 +63,16 @@ async function startHost(): Promise<Host> {
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const started = whenListening(child);
-  const { exited } = started;
+  const { exited, exitCode } = started;
   const origin = await started.origin;
-  const host = { child, origin, exited };
+  const host = { child, origin, exited, exitCode };
   hosts.push(host);
   return host;
+}
+
+/** Stops the host as a service manager would (SIGTERM: drain, write, close); it must exit cleanly. */
+async function stopHost(h: Host): Promise<void> {
+  expect(await stopChild(h.child, h.exitCode, 'SIGTERM', STOP_KILL_AFTER_MS)).toBe(0);
 }
 
 async function state(h: Host): Promise<AppState> {
@@ -158,6 +165,12 @@ describe('crash: SIGKILL in the middle of a burst', () => {
     const duplicates = [...seen.values()].reduce((n, k) => n + (k - 1), 0);
 
     // From the database: each acknowledged event is stored, delivered; nothing left pending.
+    // Read once the host has stopped, not while it runs: a running host writes its changes to the
+    // database in batches a little later (DB_WRITE_MS; they are durable in the journal meanwhile),
+    // so a reader of the file beside it sees the last outcomes still 'queued' — under CPU load
+    // for well over DB_WRITE_MS. Its clean stop writes everything and empties the journal.
+    await stopHost(second);
+    expect(statSync(join(dir, 'data', HISTORY_FILE + JOURNAL_SUFFIX)).size).toBe(0);
     const db = new Database(join(dir, 'data', HISTORY_FILE), { readonly: true });
     try {
       const byOutcome = Object.fromEntries(

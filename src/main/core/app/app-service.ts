@@ -89,7 +89,7 @@ export function createAppService(p: ServiceParts): AppService {
       ingest: { url: p.ingestUrl },
       secret: { set: secret !== null, hint: secret === null ? null : secretHint(secret) },
       // Masked again as they leave: a warning added anywhere may quote a URL with a password.
-      warnings: (history?.log.problem ? [...p.warnings, history.log.problem] : p.warnings).map(maskUrlCredentials),
+      warnings: [...p.warnings, history?.log.problem, p.retention?.problem].filter((w): w is string => Boolean(w)).map(maskUrlCredentials),
       demo: p.demo,
       topicFilters: [...d.topics],
       history: {

@@ -264,9 +264,10 @@ export class DeliveryClient {
     return this.gate.closing && this.o.outbox;
   }
 
-  /** A parked or waiting id's record, if still queued; taken up by this URL. */
+  /** A parked or waiting id's record, if still queued; taken up by this URL. One gone is counted so (once: its id is dropped). */
   private load(id: number): DeliveryRecord | undefined {
     const rec = this.parts.records.get(id);
+    if (rec === undefined) this.events.lost();
     if (rec?.outcome !== 'queued') return undefined;
     if (rec.url !== this.url) this.events.progress(rec, { detail: rec.detail ?? 'queued', url: this.url });
     return rec;
@@ -365,6 +366,7 @@ export class DeliveryClient {
       case 'aborted':
         ticket.neutral();
         if (this.keepsPending) this.events.keepPending(rec);
+        else if (this.o.durable) this.handOn(rec, end.during);
         else {
           const when = end.during === null ? 'while waiting to retry' : `during attempt ${end.during}; the receiver may have got it`;
           this.events.settle(rec, 'abandoned', `abandoned: ${this.stopReason} ${when}`);
@@ -396,6 +398,17 @@ export class DeliveryClient {
         this.retryable(rec, end, ticket);
         return;
     }
+  }
+
+  /**
+   * Durable mode, a URL change whose drain ran out: the event cut off stays pending and goes with
+   * the rest to the next URL (leftOver() returns the waiting ids), as at-least-once asks: the old
+   * receiver may have got it, the new one has not.
+   */
+  private handOn(rec: DeliveryRecord, during: number | null): void {
+    const when = during === null ? 'while it waited to retry' : `during attempt ${during} (the old receiver may have got it)`;
+    this.waiting.add(rec.id, this.o.now());
+    this.events.progress(rec, { detail: `queued: ${this.stopReason} ${when}; it goes to the new URL`, nextAttemptAt: null });
   }
 
   /** Three 4xx in a row: the destination refuses every event (named, and notified, by the shell). */

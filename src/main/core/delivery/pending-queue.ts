@@ -50,9 +50,25 @@ export class PendingQueue {
     if (this.parkedSize > 0 || !this.queue.push(rec)) this.parked.push(rec.id);
   }
 
-  /** Events pending in the outbox, by id, in the order given. */
+  /**
+   * Events pending in the outbox, by id, ascending (resumed at start, or handed over by the
+   * previous URL's client). Taken up in order of acceptance (ids are given in that order) together
+   * with what this queue holds already: events accepted while the previous client was still
+   * draining are newer than the ones it hands over, and go after them. What was in memory goes
+   * back to being parked (its record is in the log) so one ordered list holds everything.
+   */
   adopt(ids: readonly number[]): void {
-    for (const id of ids) this.parked.push(id);
+    if (ids.length === 0) return;
+    const held = [...this.queue.takeAll().map((rec) => rec.id), ...this.parked.slice(this.parkedHead)];
+    const merged: number[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < ids.length || j < held.length) {
+      if (j >= held.length || (i < ids.length && ids[i]! < held[j]!)) merged.push(ids[i++]!);
+      else merged.push(held[j++]!);
+    }
+    this.parked = merged;
+    this.parkedHead = 0;
   }
 
   /** The head, loading parked events into memory while there is room. */

@@ -21,6 +21,8 @@ export interface ClientEvents {
   keepPending(rec: DeliveryRecord): void;
   /** something shown changed without a record changing (the breaker's cool-down ended) */
   changed(): void;
+  /** a pending id whose record is gone (removed from the database by another program) */
+  lost(): void;
 }
 
 export interface Progress {
@@ -57,6 +59,7 @@ export class RecordKeeper implements ClientEvents {
   /** A pending id whose record is gone (removed from the database): counted as abandoned. */
   lost(): void {
     this.tally.move('queued', 'abandoned');
+    this.changed();
   }
 
   progress(rec: DeliveryRecord, change: Progress): void {
