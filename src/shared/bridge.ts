@@ -57,6 +57,11 @@ export interface DaemonRestore {
   ask: boolean;
   /** the best guess offered with the question */
   guess: string | null;
+  /**
+   * why the app's primary destination is not handed to the daemon at quit (its format is not the
+   * daemon's JSON, or it needs an extra header the daemon cannot send); absent when it can be
+   */
+  appUnusable?: string;
 }
 
 export interface DaemonView {

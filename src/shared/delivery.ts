@@ -125,6 +125,11 @@ export interface DeliveryRecord {
    * one record per destination, each with its own attempts and outcome.
    */
   destinationId?: string;
+  /**
+   * a rate-limited chat destination delivered it in one digest message with others: that
+   * digest's number (the record's detail says "delivered in digest #N")
+   */
+  digest?: number;
   /** epoch ms of its next attempt, while it waits for one (a retry, or a breaker's cool-down) */
   nextAttemptAt?: number;
   /**

@@ -263,7 +263,8 @@ export async function createController(opts: ControllerOptions): Promise<Control
         ingestUrl: ingest.url,
         // The URL in use (a run-only --url too), but never the built-in demo receiver: it dies with us.
         // Nor a primary the daemon's own body would be refused by (a Slack URL): then it is cleared.
-        userUrl: () => (demo?.receiverUrl && set.primary.url === demo.receiverUrl ? null : set.daemonCompatible ? set.primary.url : null),
+        userUrl: () => (demo?.receiverUrl && set.primary.url === demo.receiverUrl ? null : set.daemonHandBackProblem() === null ? set.primary.url : null),
+        userUrlUnusable: () => (set.primary.url === null ? null : set.daemonHandBackProblem()),
         onQuit: settings.get().onQuit,
         healthIntervalMs: opts.daemon.healthIntervalMs,
         reconnectMaxMs: opts.daemon.reconnectMaxMs,

@@ -37,6 +37,11 @@ export interface DaemonLinkOptions {
   ingestUrl: string;
   /** the app's primary URL (handed back when the daemon had none before) */
   userUrl: () => string | null;
+  /**
+   * why the app's primary cannot be handed to the daemon (its body format or extra headers are
+   * not the daemon's), or null when it can: then `userUrl` is null and the daemon is cleared
+   */
+  userUrlUnusable?: () => string | null;
   onQuit?: 'restore' | 'clear';
   healthIntervalMs?: number;
   reconnectMinMs?: number;
@@ -81,6 +86,7 @@ export class DaemonLink {
         socketPath: opts.socketPath,
         ingestUrl: opts.ingestUrl,
         userUrl: opts.userUrl,
+        userUrlUnusable: opts.userUrlUnusable ?? (() => null),
         onQuit: opts.onQuit ?? 'restore',
         healthIntervalMs: opts.healthIntervalMs ?? DEFAULT_HEALTH_INTERVAL_MS,
         requestTimeoutMs: opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,

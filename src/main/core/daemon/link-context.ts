@@ -18,6 +18,8 @@ export interface LinkSettings {
   ingestUrl: string;
   /** the app's primary URL (handed back when the daemon had none before) */
   userUrl: () => string | null;
+  /** why the primary cannot be handed back (not the daemon's body or it needs a header), or null */
+  userUrlUnusable: () => string | null;
   onQuit: 'restore' | 'clear';
   healthIntervalMs: number;
   requestTimeoutMs: number;

@@ -20,6 +20,7 @@ export function restoreOf(ctx: LinkContext): DaemonRestore | null {
     choice: m.restoreChoice?.mode ?? null,
     original: m.original,
     appUrl: settings.userUrl(),
+    appUnusable: settings.userUrlUnusable(),
     isOwn: settings.isOwn,
   });
 }

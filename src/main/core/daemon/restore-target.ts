@@ -14,25 +14,49 @@ export interface RestoreInput {
   choice: RestoreMode | null;
   original: RememberedOrigin | null;
   appUrl: string | null;
+  /**
+   * why the app's primary destination cannot be given to the daemon (a Slack body, an extra
+   * header the daemon cannot send), or null: then where the app's URL would go, the daemon is
+   * cleared instead, and `why` says so
+   */
+  appUnusable?: string | null;
   isOwn: (url: string) => boolean;
 }
 
 export function describeRestore(input: RestoreInput): DaemonRestore {
-  const app = input.appUrl && !input.isOwn(input.appUrl) ? input.appUrl : null;
+  const unusable = input.appUnusable ?? null;
+  const app = unusable === null && input.appUrl && !input.isOwn(input.appUrl) ? input.appUrl : null;
+  const r = describe(input, app);
+  if (unusable === null) return r;
+  // Where the app's URL would have gone, the daemon is cleared: said before the quit, with what
+  // it means for the events while the app is closed.
+  const clearedForIt = r.url === null && r.appUsed;
+  const { appUsed: _used, ...restore } = r;
+  return {
+    ...restore,
+    ...(clearedForIt && {
+      why: `${restore.why}; the app's primary destination is not handed to the daemon (${unusable}), so the daemon is cleared and its events are not delivered while the app is closed`,
+    }),
+    appUnusable: unusable,
+  };
+}
+
+/** The rule itself; `appUsed`: the app's URL was the answer (or would have been, had it been usable). */
+function describe(input: RestoreInput, app: string | null): DaemonRestore & { appUsed: boolean } {
   const original = input.original;
   const had = original?.url ?? null;
-  if (input.onQuit === 'clear') return { url: null, why: 'the "on quit: clear" setting', ask: false, guess: null };
+  if (input.onQuit === 'clear') return { url: null, why: 'the "on quit: clear" setting', ask: false, guess: null, appUsed: false };
   switch (input.choice) {
     case 'clear':
-      return { url: null, why: 'you chose to clear it', ask: false, guess: null };
+      return { url: null, why: 'you chose to clear it', ask: false, guess: null, appUsed: false };
     case 'app':
-      return { url: app, why: "you chose the app's URL", ask: false, guess: null };
+      return { url: app, why: "you chose the app's URL", ask: false, guess: null, appUsed: true };
     case 'original':
-      return { url: had, why: 'you chose what the daemon had before the app linked', ask: false, guess: null };
+      return { url: had, why: 'you chose what the daemon had before the app linked', ask: false, guess: null, appUsed: false };
     case null:
       break;
   }
-  if (original === null) return { url: had ?? app, why: 'not linked yet', ask: false, guess: null };
+  if (original === null) return { url: had ?? app, why: 'not linked yet', ask: false, guess: null, appUsed: had === null };
   if (!original.known) {
     const guess = had ?? app;
     return {
@@ -42,8 +66,9 @@ export function describeRestore(input: RestoreInput): DaemonRestore {
         : 'what the daemon delivered to before the app linked is not known',
       ask: true,
       guess,
+      appUsed: had === null,
     };
   }
-  if (had !== null) return { url: had, why: `what the daemon delivered to before the app linked (${sourceWords(original.source as never)})`, ask: false, guess: null };
-  return { url: app, why: app ? "the daemon had no URL before; the app's URL keeps events flowing while the app is closed" : 'the daemon had no URL before', ask: false, guess: null };
+  if (had !== null) return { url: had, why: `what the daemon delivered to before the app linked (${sourceWords(original.source as never)})`, ask: false, guess: null, appUsed: false };
+  return { url: app, why: app ? "the daemon had no URL before; the app's URL keeps events flowing while the app is closed" : 'the daemon had no URL before', ask: false, guess: null, appUsed: true };
 }

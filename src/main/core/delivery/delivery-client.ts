@@ -21,6 +21,7 @@ import type { RequestSigner } from './request-headers';
 import { RetryWaitList } from './retry-wait-list';
 import { sleep } from './abortable-sleep';
 import { AttemptTurn, type TurnEnd } from './attempt-turn';
+import { DigestCounter, runDigest, type RateControl } from './digest-turn';
 
 // Defined in shared (the window lists it among the headers sent); re-exported for the tests.
 export { USER_AGENT } from '../../../shared/delivery';
@@ -80,6 +81,8 @@ export interface ClientParts {
   /** where a parked id's record is read from (the log, as stored) */
   readonly records: { get(id: number): DeliveryRecord | undefined };
   readonly signer: RequestSigner;
+  /** the destination's rate limit (rate-limited chat formats), read before every request */
+  readonly rate: { current: RateControl | null; readonly digests: DigestCounter };
   /** where the client reports every change of a record: it never writes one itself */
   readonly events: ClientEvents;
 }
@@ -110,6 +113,7 @@ export class DeliveryClient {
   private closing: Promise<number[]> | null = null;
   private cooldownTimer: NodeJS.Timeout | null = null;
   private dueTimer: NodeJS.Timeout | null = null;
+  private rateTimer: NodeJS.Timeout | null = null;
   private refusal: Refusal | null = null;
   private resolveClosed!: () => void;
   /** Settles when close() has finished: nothing of this client is queued or in flight any more. */
@@ -234,6 +238,7 @@ export class DeliveryClient {
       const left = this.leftOver(reason);
       if (this.cooldownTimer) clearTimeout(this.cooldownTimer);
       if (this.dueTimer) clearTimeout(this.dueTimer);
+      if (this.rateTimer) clearTimeout(this.rateTimer);
       this.resolveClosed();
       return left;
     })();
@@ -315,6 +320,14 @@ export class DeliveryClient {
       }
       // Held events stay pending (kept for the next start, or handed on) rather than wait out a cool-down.
       if (this.o.durable && this.draining && this.breaker.state === 'open') return;
+      // The rate limit: no request before the gate opens (a token, or a 429's Retry-After).
+      const rate = this.parts.rate.current;
+      const rateWait = rate?.gate.waitMs() ?? 0;
+      if (rateWait > 0) {
+        this.armRateTimer(rateWait);
+        await this.idle();
+        continue;
+      }
       // The breaker is consulted at dequeue, as the plugin's post() does.
       const admission = this.breaker.admit();
       if (admission === 'wait') {
@@ -337,6 +350,13 @@ export class DeliveryClient {
         this.events.settle(next.rec, 'circuit_skipped', this.skipDetail());
         continue;
       }
+      if (rate) {
+        const covered = this.digestOf(next.rec, next.from, rate);
+        if (covered.length > 1) {
+          await this.sendDigest(covered, rate, this.breaker.ticket(admission));
+          continue;
+        }
+      }
       this.inFlight.add(next.rec);
       try {
         await this.deliver(next.rec, this.breaker.ticket(admission));
@@ -345,6 +365,69 @@ export class DeliveryClient {
         this.wake();
       }
     }
+  }
+
+  /**
+   * Uses the request's token and says which events it stands for: `first` alone, or — when more
+   * wait than the limit lets through in about 2 s — `first` and the queued events after it.
+   * Events retried one by one after a digest (from the wait list) never join another.
+   */
+  private digestOf(first: DeliveryRecord, from: 'pending' | 'waiting', rate: RateControl): DeliveryRecord[] {
+    const plan = rate.gate.plan(from === 'pending' ? this.pending.size + 1 : 1);
+    rate.gate.take();
+    const covered = [first];
+    if (plan.kind !== 'digest') return covered;
+    while (covered.length < plan.count) {
+      const rec = this.pending.shift();
+      if (rec === undefined) break;
+      covered.push(rec);
+    }
+    return covered;
+  }
+
+  /** One digest request for `covered`; what is not delivered goes back to be sent one by one. */
+  private async sendDigest(covered: DeliveryRecord[], rate: RateControl, ticket: BreakerTicket): Promise<void> {
+    for (const rec of covered) this.inFlight.add(rec);
+    try {
+      const digestNo = this.parts.rate.digests.next();
+      const end = await runDigest(covered, { url: this.url, o: this.o, rate, signer: this.parts.signer, events: this.events, stop: this.stop.signal, digestNo });
+      if (end.kind === 'delivered') {
+        ticket.success();
+        this.refusal = null;
+        for (const rec of covered) {
+          rec.digest = end.digestNo;
+          this.events.settle(rec, 'delivered', `delivered in digest #${end.digestNo} (${covered.length} events)`);
+        }
+        return;
+      }
+      ticket.neutral();
+      if (end.kind === 'aborted') {
+        for (const rec of covered) {
+          if (this.keepsPending) this.events.keepPending(rec);
+          else this.events.settle(rec, 'abandoned', `abandoned: ${this.stopReason} during a digest; the receiver may have got it`);
+        }
+        return;
+      }
+      for (const rec of covered) {
+        this.waiting.add(rec.id, end.retryAt);
+        this.events.progress(rec, { detail: end.detail, nextAttemptAt: end.retryAt });
+      }
+      this.armDueTimer();
+    } finally {
+      for (const rec of covered) this.inFlight.delete(rec);
+      this.wake();
+    }
+  }
+
+  /** Wakes the workers when the rate gate opens again. */
+  private armRateTimer(ms: number): void {
+    if (this.rateTimer) return;
+    this.rateTimer = setTimeout(() => {
+      this.rateTimer = null;
+      this.wake();
+    }, Math.min(MAX_TIMER_MS, ms));
+    // A rate wait must not keep a headless process alive on its own.
+    this.rateTimer.unref();
   }
 
   /** The detail of a record the open breaker kept from being sent. */

@@ -19,6 +19,7 @@ import { resolveDrainMs, resolveOptions, type DispatcherOptions } from './dispat
 import { eventOf } from './stored-event';
 import { RecordKeeper } from './record-keeper';
 import { RequestSigner } from './request-headers';
+import { DigestCounter, type RateControl } from './digest-turn';
 
 export { DEFAULT_CONCURRENCY, DISPATCHER_DEFAULTS, DRAIN_MS, type DispatcherOptions } from './dispatcher-options';
 
@@ -73,7 +74,7 @@ export class Dispatcher {
     this.drainMs = resolveDrainMs(opts);
     // Random per run unless given: in-memory event ids restart with the app, webhook-ids must not repeat.
     this.signer = new RequestSigner(opts.messageIdPrefix ?? randomBytes(6).toString('hex'), opts.secret ?? null, this.options.now);
-    this.parts = { options: this.options, gate: this.gate, records: log, signer: this.signer, events: this.keeper };
+    this.parts = { options: this.options, gate: this.gate, records: log, signer: this.signer, events: this.keeper, rate: { current: null, digests: new DigestCounter() } };
     if (opts.url) {
       this.current = this.newClient(opts.url);
       this.current.start();
@@ -236,6 +237,23 @@ export class Dispatcher {
   /** The destination's body format from the next attempt on (and for test sends); null = the daemon's JSON. */
   setShaper(shaper: BodyShaper | null): void {
     this.signer.setShaper(shaper);
+  }
+
+  /**
+   * The destination's rate limit from the next request on (a chat format's: a backlog goes out as
+   * digests); null = none.
+   */
+  setRateLimit(rate: RateControl | null): void {
+    this.parts.rate.current = rate;
+    for (const client of this.live) client.wake();
+  }
+
+  /** A rate-limited destination: events waiting, and when the next request may go (null: now). */
+  rateView(): { waiting: number; nextDigestAt: number | null } | null {
+    const rate = this.parts.rate.current;
+    if (rate === null) return null;
+    const ms = rate.gate.waitMs();
+    return { waiting: this.stats().queued, nextDigestAt: ms > 0 ? this.options.now() + ms : null };
   }
 
   /** Events stay queued (and overflow into dropped) until resume(); those in flight finish. */

@@ -5,7 +5,7 @@
 import type { PilotEventBody } from '../../../shared/events';
 import { compileTemplate, type CompiledTemplate } from '../../../shared/formats/custom-template';
 import type { FormatName } from '../../../shared/formats/format-names';
-import { renderEvent } from '../../../shared/formats/render';
+import { isChatFormat, renderDigest, renderEvent } from '../../../shared/formats/render';
 
 export interface ShapedBody {
   body: string;
@@ -32,6 +32,20 @@ export function bodyShaper(spec: ShapeSpec): BodyShaper | null {
     if (spec.format === 'pilot') return { body: payload, headers: { 'content-type': 'application/json', ...extra } };
     const ev = JSON.parse(payload) as PilotEventBody;
     const rendered = await renderEvent(spec.format, ev, template);
+    return { body: rendered.body, headers: { 'content-type': rendered.contentType, ...rendered.headers, ...extra } };
+  };
+}
+
+/** Writes digest #n for stored payloads: the body and headers, as bodyShaper does for one event. */
+export type DigestShaper = (digestNo: number, payloads: readonly string[]) => ShapedBody;
+
+/** The digest writer of a chat format (pilot and custom receivers get every event as its own body). */
+export function digestShaper(spec: ShapeSpec): DigestShaper | null {
+  const format = spec.format;
+  if (!isChatFormat(format)) return null;
+  const extra = { ...spec.headers };
+  return (digestNo, payloads) => {
+    const rendered = renderDigest(format, digestNo, payloads.map((p) => JSON.parse(p) as PilotEventBody));
     return { body: rendered.body, headers: { 'content-type': rendered.contentType, ...rendered.headers, ...extra } };
   };
 }

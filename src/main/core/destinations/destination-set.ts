@@ -9,15 +9,16 @@
 // write; its destination entry mirrors them, so moving the primary or reading the list is exact.
 
 import { destinationOfRecord, emptyStats, type BreakerView, type DeliveryRecord, type Stats } from '../../../shared/delivery';
-import { destinationView, MIGRATED_PRIMARY_ID, type DestinationConfig } from '../../../shared/destination';
+import { defaultRateLimit, destinationView, MIGRATED_PRIMARY_ID, type DestinationConfig, type RateLimit } from '../../../shared/destination';
 import { destinationStatus, type DestinationSummary } from '../../../shared/destination-summary';
 import type { AcceptedEvent } from '../../../shared/events';
-import { guessFormat, type FormatGuess, type FormatName } from '../../../shared/formats/format-names';
+import { FORMAT_LABELS, guessFormat, type FormatGuess, type FormatName } from '../../../shared/formats/format-names';
 import type { RecordLog } from '../delivery/delivery-log';
 import { PRIMARY_DESTINATION_ID, type Dispatcher, type PendingEntry } from '../delivery/dispatcher';
 import { secretHint } from '../delivery/signing';
 import type { SettingsService } from '../settings/settings';
-import { bodyShaper } from './body-shaper';
+import { bodyShaper, digestShaper } from './body-shaper';
+import { RateGate } from './rate-gate';
 import type { SecretBundle } from './destination-secrets';
 import type { DestinationStore } from './destination-store';
 
@@ -29,6 +30,8 @@ export interface DestinationSetOptions {
   settings: SettingsService;
   log: RecordLog;
   newDispatcher: DispatcherFactory;
+  /** the clock of the rate limits (the dispatchers' own clock) */
+  now?: () => number;
   /**
    * The primary's URL and secret for this run (settings, or `--url`/`--secret`/the demo receiver,
    * not saved). Its saved URL is the settings' `url`.
@@ -127,28 +130,42 @@ export class DestinationSet {
    * (--url), whose format is chosen from that URL's host as the single-URL app did (the demo
    * receiver, on loopback, takes the daemon's JSON).
    */
-  private formatOf(id: string): { format: FormatName; template?: string } | null {
+  private formatOf(id: string): { format: FormatName; template?: string; rateLimit: RateLimit | null } | null {
     const cfg = this.store.get(id);
-    if (id === this.primaryId && this.runUrl !== null) return { format: guessFormat(this.runUrl).format };
+    if (id === this.primaryId && this.runUrl !== null) {
+      const format = guessFormat(this.runUrl).format;
+      return { format, rateLimit: defaultRateLimit(format) };
+    }
     if (cfg === null) return null;
-    return { format: cfg.format, ...(cfg.template !== undefined && { template: cfg.template }) };
+    return { format: cfg.format, ...(cfg.template !== undefined && { template: cfg.template }), rateLimit: cfg.rateLimit };
   }
 
-  /** Gives a destination's dispatcher the body shaper of its format, template and extra headers. */
+  /**
+   * Gives a destination's dispatcher the body shaper of its format, template and extra headers,
+   * and — a chat format with a rate limit — its rate gate and digest writer.
+   */
   private applyShape(id: string): void {
     const d = this.dispatchers.get(id);
     const f = this.formatOf(id);
     if (!d) return;
-    d.setShaper(f === null ? null : bodyShaper({ ...f, headers: this.store.secretsOf(id).headers }));
+    const spec = f === null ? null : { format: f.format, ...(f.template !== undefined && { template: f.template }), headers: this.store.secretsOf(id).headers };
+    d.setShaper(spec === null ? null : bodyShaper(spec));
+    const limit = f?.rateLimit ?? null;
+    const digest = spec === null ? null : digestShaper(spec);
+    d.setRateLimit(limit === null || digest === null ? null : { gate: new RateGate(limit.perMinute, this.opts.now), digest });
   }
 
   /**
-   * Whether the daemon could deliver to the primary itself at quit: only when the primary takes
-   * the daemon's own body (format pilot) and needs no extra header.
+   * Why the daemon could not deliver to the primary itself at quit, or null when it could: only a
+   * primary that takes the daemon's own body (format pilot) and needs no extra header can be
+   * handed back; any other would refuse or drop every event the daemon sent it.
    */
-  get daemonCompatible(): boolean {
+  daemonHandBackProblem(): string | null {
     const f = this.formatOf(this.primaryId);
-    return (f === null || f.format === 'pilot') && Object.keys(this.store.secretsOf(this.primaryId).headers).length === 0;
+    if (f !== null && f.format !== 'pilot') return `it takes ${FORMAT_LABELS[f.format]} bodies, not the daemon's JSON`;
+    const headers = Object.keys(this.store.secretsOf(this.primaryId).headers);
+    if (headers.length > 0) return `it needs the header${headers.length === 1 ? '' : 's'} ${headers.join(', ')}, which the daemon cannot send`;
+    return null;
   }
 
   get primary(): Dispatcher {
@@ -234,11 +251,16 @@ export class DestinationSet {
     this.settings.update({ url });
     const cur = this.store.primary();
     if (cur === null) {
-      if (url !== null) this.store.add({ ...this.newPrimaryConfig(url), id: this.primaryId, format: guess?.format ?? 'pilot' }, { secret: this.settings.get().secret, headers: {} });
+      if (url !== null) {
+        const format = guess?.format ?? 'pilot';
+        this.store.add({ ...this.newPrimaryConfig(url), id: this.primaryId, format, rateLimit: defaultRateLimit(format) }, { secret: this.settings.get().secret, headers: {} });
+      }
     } else {
       const next: DestinationConfig = { ...cur, url: url ?? '', enabled: url !== null ? true : cur.enabled };
       if (guess !== null && guess.format !== cur.format) {
+        // A new format brings its own default rate limit (Slack about one a second, …).
         next.format = guess.format;
+        next.rateLimit = defaultRateLimit(guess.format);
         delete next.template;
       }
       this.store.update(next);
@@ -400,6 +422,7 @@ export class DestinationSet {
       breaker,
       client: d?.client() ?? { dropped: 0, circuitSkips: 0 },
       status: destinationStatus({ url: shown.url, enabled: cfg.enabled, waiting, breaker, stats }, now),
+      ...(d?.rateView() && { rateLimited: d.rateView()! }),
     };
   }
 
