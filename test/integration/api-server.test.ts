@@ -15,8 +15,9 @@ import {
   type PushName,
   type PushSubscribe,
 } from '../../src/shared/bridge';
-import { emptyStats, type DeliveryRecord } from '../../src/shared/delivery';
+import type { DeliveryRecord } from '../../src/shared/delivery';
 import { daemonOffView } from '../../src/main/core/daemon/daemon-link';
+import { sampleState } from '../fixtures/sample-state';
 import { argumentPlace, CALLS } from '../../src/shared/bridge-calls';
 import { MAX_API_BODY_BYTES } from '../../src/shared/http-routes';
 import { fillPath, withoutPathParams } from '../../src/shared/path-params';
@@ -25,21 +26,8 @@ import { startApiServer, type ApiServer, type ApiServerOptions } from '../../src
 const TOKEN = 'test-token-0123456789';
 const AUTH = { authorization: `Bearer ${TOKEN}` };
 
-const STATE: AppState = {
-  url: 'http://127.0.0.1:9/hook',
-  paused: false,
-  breaker: { state: 'closed', openUntil: null, consecutiveFailures: 0, held: 0, probing: false, refusing: null },
-  stats: emptyStats(),
-  client: { dropped: 0, circuitSkips: 0 },
-  daemon: { ...daemonOffView(), error: 'off' },
-  ingest: { url: null },
-  secret: { set: false, hint: null },
-  warnings: [],
-  demo: false,
-  topicFilters: [],
-  history: { durable: false, path: null, days: 30, maxMB: 100, retentionRemoved: 0, records: 0 },
-  destinations: [],
-};
+/** The sample state with the link off and no ingest, as a host run with --no-daemon has it. */
+const STATE: AppState = sampleState({ daemon: { ...daemonOffView(), error: 'off' }, ingest: { url: null } });
 
 const RECORD: DeliveryRecord = {
   id: 7,
