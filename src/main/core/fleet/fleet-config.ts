@@ -7,6 +7,7 @@
 
 import { Kvm, type KV } from '@nats-io/kv';
 import { isFormatName, type FormatName } from '../../../shared/formats/format-names';
+import type { RateLimit } from '../../../shared/destination';
 import type { JetStreamHandles } from './nats-link';
 import { FleetCipher, FleetKeyError } from './fleet-key';
 
@@ -31,6 +32,8 @@ export interface FleetDestination {
   format?: FormatName;
   /** the JSONata expression of the `custom` format */
   template?: string;
+  /** kept with the destination for every window; not yet applied by the fleet's engines */
+  rateLimit?: RateLimit | null;
 }
 
 /** What is stored: the same, with secret and header values sealed. */

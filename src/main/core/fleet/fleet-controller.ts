@@ -12,14 +12,14 @@ import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { AppState, BridgeHandlers, BridgePushes, ErrorCode, PushName, Result } from '../../../shared/bridge';
-import { CLOSED_BREAKER, emptyStats, outcomesFor, RESENDABLE, type Stats } from '../../../shared/delivery';
+import { CLOSED_BREAKER, outcomesFor, RESENDABLE, type Stats } from '../../../shared/delivery';
 import type { FleetView } from '../../../shared/fleet';
+import { guessFormat } from '../../../shared/formats/format-names';
 import { checkTopicFiltersToSave, normaliseTopicFilters } from '../../../shared/topic-patterns';
 import type { Controller, ControllerOptions } from '../controller';
 import { CLOSE_MARGIN_MS, LOG_CAPACITY, PUSH_INTERVAL_MS } from '../controller';
 import { DaemonLink, daemonOffView } from '../daemon/daemon-link';
 import { previewBody } from '../destinations/destination-preview';
-import { CallRefusal } from '../../../shared/call-answer';
 import { LinkMemory } from '../daemon/link-memory';
 import { DeliveryLog } from '../delivery/delivery-log';
 import { Dispatcher } from '../delivery/dispatcher';
@@ -35,18 +35,16 @@ import { PushBatcher } from '../push-batcher';
 import { DRAIN_MS } from '../delivery/dispatcher';
 import { UrlPolicy } from '../url-policy';
 import { FleetConfig, openConfigBucket, type FleetDestination } from './fleet-config';
-import { FleetDeliverer } from './fleet-deliverer';
-import { engineOf, engineOptions, engineView, FleetEngineConfig, FleetEngineError, FLEET_ENGINE_FIELDS, type FleetEngine } from './fleet-engine';
+import { FleetDelivery } from './fleet-delivery';
+import { fleetDestinationHandlers, PRIMARY_ID } from './fleet-destination-calls';
+import { engineOf, engineView, FleetEngineConfig, FleetEngineError, FLEET_ENGINE_FIELDS, type FleetEngine } from './fleet-engine';
 import { FleetIngest } from './fleet-ingest';
 import { FleetCipher, FleetKeyError } from './fleet-key';
 import { FleetLog } from './fleet-log';
-import { deliverySubject, type FleetRole } from './fleet-names';
+import type { FleetRole } from './fleet-names';
 import { NatsLink } from './nats-link';
 
-/** The destination the URL field, the secret and the topic filters act on. */
-export const PRIMARY_ID = 'primary';
-/** How long a delivery record's publish may wait for JetStream. */
-const RECORD_PUBLISH_TIMEOUT_MS = 5000;
+export { PRIMARY_ID };
 
 export interface FleetOptions {
   servers: string[];
@@ -60,12 +58,6 @@ function fail<T>(code: ErrorCode, message: string): Result<T> {
   return { ok: false, error: { code, message } };
 }
 
-function addStats(a: Stats, b: Stats): Stats {
-  const out = { ...a };
-  for (const k of Object.keys(b) as (keyof Stats)[]) out[k] += b[k];
-  return out;
-}
-
 export async function createFleetController(opts: ControllerOptions & { fleet: FleetOptions }): Promise<Controller> {
   const { settings, fleet } = opts;
   const s = { ...settings.get(), ...opts.runOverrides };
@@ -76,7 +68,6 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
   const cipher = new FleetCipher(fleet.key);
   const link = new NatsLink({ servers: fleet.servers, fleet: fleet.name, credsFile: fleet.credsFile, name: `pilot-webhook ${fleet.role} ${by}` });
   const fleetLog = new FleetLog();
-  const deliverers = new Map<string, FleetDeliverer>();
   let config: FleetConfig | null = null;
   let engine: FleetEngineConfig | null = null;
   let configProblem: string | null = 'reading the fleet configuration…';
@@ -125,49 +116,24 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
 
   const primary = (): FleetDestination | undefined => config?.get(PRIMARY_ID);
 
-  const startDeliverer = (dest: FleetDestination, tuning: FleetEngine): void => {
-    const h = link.current!;
-    const d = new FleetDeliverer(
-      h,
-      dest,
-      { fleet: fleet.name, by, eventsStream: link.names.events, engine: engineOptions(tuning), agent, checkUrl: rules },
-      async (p, msgId) => {
-        await h.js.publish(deliverySubject(fleet.name, dest.id), JSON.stringify(p), { msgID: msgId, timeout: RECORD_PUBLISH_TIMEOUT_MS });
-      },
-    );
-    d.dispatcher.onChange(changed);
-    deliverers.set(dest.id, d);
-    d.start();
-  };
-
+  // This process's engines, one per delivered destination (deliver roles only).
+  const delivery = new FleetDelivery({ link, fleet: fleet.name, by, agent, checkUrl: rules, changed });
+  const destinationCalls = fleetDestinationHandlers({
+    config: () => config,
+    unavailable: () => configProblem ?? link.view().error ?? 'not connected',
+    delivery,
+    checkUrl: rules,
+    tester: () => new Dispatcher({ url: null, agent, checkUrl: rules, timeoutMs: s.timeoutMs }, new DeliveryLog({ capacity: 1 })),
+    waiting: () => delivery.waiting,
+    changed,
+  });
   const onDestination = (id: string, dest: FleetDestination | null): void => {
     if (id === PRIMARY_ID) tester.setSecret(dest?.secret ?? null);
-    if (delivers && engine) {
-      const existing = deliverers.get(id);
-      const wanted = dest !== null && dest.enabled && dest.url !== null;
-      if (existing && wanted) void existing.update(dest);
-      else if (existing) {
-        deliverers.delete(id);
-        void existing.stop();
-      } else if (wanted) startDeliverer(dest, engine.current);
-    }
+    if (delivers) delivery.apply(id, dest);
     changed();
   };
-
-  /**
-   * The fleet's engine settings changed: each engine starts again with them (its counters too).
-   * What the old one held goes back to the stream and comes again with the same webhook-id.
-   */
   const onEngine = (tuning: FleetEngine): void => {
-    for (const [id, old] of [...deliverers]) {
-      deliverers.delete(id);
-      void old.stop().then(() => {
-        const dest = config?.get(id);
-        if (dest && dest.enabled && dest.url !== null && !deliverers.has(id) && closing === null) startDeliverer(dest, tuning);
-        changed();
-      });
-    }
-    changed();
+    if (delivers) delivery.setEngine(tuning, (id) => config?.get(id));
   };
 
   link.start();
@@ -186,6 +152,7 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
           warnings.push(`Fleet mode: this process's ${lost.join(', ')} differ from the fleet's engine settings (KV bucket ${link.names.config}); the fleet's are used. Start a process with the flags to change them for every process.`);
         }
         engine = e;
+        onEngine(e.current);
         e.onChange(onEngine);
         config = c;
         configProblem = null;
@@ -231,7 +198,7 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
       config?.problem ?? null,
       engine?.problem ?? null,
       fleetLog.problem,
-      ...[...deliverers.values()].map((d) => d.problem),
+      ...delivery.problems(),
     ].filter((p): p is string => typeof p === 'string' && p.length > 0);
     return {
       name: fleet.name,
@@ -244,20 +211,19 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
       published: fleetIngest.published,
       refused: fleetIngest.refused,
       destinations: config?.list().length ?? 0,
-      delivering: deliverers.size,
+      delivering: delivery.size,
       engine: engine ? engineView(engine.current) : null,
     };
   }
 
   function getState(): AppState {
-    let stats: Stats = emptyStats();
-    for (const d of deliverers.values()) stats = addStats(stats, d.stats());
+    const stats: Stats = delivery.stats();
     const p = primary();
-    const pd = deliverers.get(PRIMARY_ID)?.dispatcher;
+    const pd = delivery.get(PRIMARY_ID)?.dispatcher;
     const secret = p?.secret ?? null;
     return {
       url: p?.url ?? null,
-      paused: pd?.paused ?? false,
+      paused: delivery.paused,
       breaker: pd?.breaker() ?? { ...CLOSED_BREAKER },
       stats,
       client: pd?.client() ?? { dropped: 0, circuitSkips: 0 },
@@ -269,8 +235,7 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
       topicFilters: [...(p?.topics ?? [])],
       history: { durable: false, path: null, days: settings.get().historyDays, maxMB: settings.get().historyMaxMB, retentionRemoved: 0, records: fleetLog.size() },
       fleet: fleetView(),
-      // The fleet's destinations live in its cluster configuration (fleet-config.ts), not here.
-      destinations: [],
+      destinations: destinationCalls.summaries(),
     };
   }
 
@@ -320,10 +285,6 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
     return { ok: true, value: { queued } };
   }
 
-  const eachDispatcher = (f: (d: Dispatcher) => void): void => {
-    for (const d of deliverers.values()) f(d.dispatcher);
-    changed();
-  };
   const unsupported = <T>(what: string): Result<T> =>
     fail('unsupported', `${what} is not available in fleet mode yet: every deliver process would have to agree on it.`);
 
@@ -332,7 +293,8 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
     setUrl: async ({ url }) => {
       const check = rules(url);
       if (!check.ok) return fail(check.code, check.message);
-      const r = await putPrimary({ url: check.url });
+      // Its format chosen from the URL's host again, as the embedded app's URL field does.
+      const r = await putPrimary({ url: check.url, format: guessFormat(check.url).format, template: undefined });
       return r.ok ? { ok: true, value: { url: check.url } } : r;
     },
     clearUrl: async () => {
@@ -348,11 +310,13 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
     },
     getLog: async (q) => ({ records: fleetLog.query({ ...q, limit: Math.min(q.limit ?? LOG_CAPACITY, LOG_CAPACITY) }) }),
     pause: async () => {
-      eachDispatcher((d) => d.pause());
+      delivery.pause();
+      changed();
       return { ok: true, value: { paused: true } };
     },
     resume: async () => {
-      eachDispatcher((d) => d.resume());
+      delivery.resume();
+      changed();
       return { ok: true, value: { paused: false } };
     },
     resend: async ({ ids }) => sendAgain(ids),
@@ -400,16 +364,14 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
     copyText: async () => unsupported('Copying from the headless host'),
     // Pure rendering, the same in fleet mode: nothing is sent.
     previewDestination: (arg) => previewBody(arg),
-    // The destination calls edit this machine's list; in fleet mode the list is the cluster's.
-    listDestinations: async () => ({ destinations: [] }),
-    createDestination: async () => unsupported('Adding a destination here'),
-    updateDestination: async () => unsupported('Changing a destination here'),
-    deleteDestination: async () => unsupported('Removing a destination here'),
-    setDestinationSecret: async () => unsupported("Setting a destination's secret here"),
-    clearDestinationSecret: async () => unsupported("Clearing a destination's secret here"),
-    testDestination: async () => {
-      throw new CallRefusal({ code: 'unsupported', message: 'Testing a destination is not available in fleet mode yet.' });
-    },
+    // Over the fleet's KV bucket: any window changes the destinations of every deliver process.
+    listDestinations: destinationCalls.listDestinations,
+    createDestination: destinationCalls.createDestination,
+    updateDestination: destinationCalls.updateDestination,
+    deleteDestination: destinationCalls.deleteDestination,
+    setDestinationSecret: destinationCalls.setDestinationSecret,
+    clearDestinationSecret: destinationCalls.clearDestinationSecret,
+    testDestination: destinationCalls.testDestination,
     exportHistory: async () => {
       if (opts.dataDir === undefined) return fail('unsupported', 'There is no data folder to export into.');
       const dir = join(opts.dataDir, EXPORTS_DIR);
@@ -437,15 +399,15 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
     },
     applyRetention: () => 0,
     urlPolicy: policy,
-    setSuspended: (suspended) => {
-      for (const d of deliverers.values()) d.dispatcher.setSuspended(suspended);
+    setSuspended: (value) => {
+      delivery.setSuspended(value);
     },
     closeBudgetMs: DaemonLink.stopBudgetMs + DRAIN_MS + CLOSE_MARGIN_MS,
     close: () =>
       (closing ??= (async () => {
         await daemon?.stop();
         await late.ingest?.close();
-        await Promise.all([...deliverers.values()].map((d) => d.stop()));
+        await delivery.close();
         fleetLog.close();
         config?.close();
         engine?.close();

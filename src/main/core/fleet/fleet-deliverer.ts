@@ -157,6 +157,7 @@ export class FleetDeliverer {
     this.dispatcher = new Dispatcher(
       {
         ...opts.engine,
+        destinationId: dest.id,
         url: dest.url,
         secret: dest.secret,
         topicFilters: dest.topics,
