@@ -3,7 +3,8 @@
 // bucket's counters (no per-event drawing), and the chart is redrawn at most every
 // REDRAW_MS, only while its disclosure is open and the page visible. The figures come from what
 // the window saw (the first log page, then the pushes), so a freshly opened window shows only
-// what its first page holds; the summary line says how many it covers.
+// what its first page holds; the summary line says how many it covers. Each destination has its
+// own buckets too: while the log is filtered to one destination, the chart shows that one.
 
 import uPlot from 'uplot';
 import type { DeliveryRecord, Outcome } from '../shared/delivery';
@@ -29,6 +30,29 @@ interface Bucket {
   latencySum: number;
 }
 
+function bucketAt(map: Map<number, Bucket>, key: number): Bucket {
+  let b = map.get(key);
+  if (b === undefined) {
+    b = { delivered: 0, failed: 0, latencySum: 0 };
+    map.set(key, b);
+  }
+  return b;
+}
+
+/** Several destinations' bucket at one time, added up (undefined when none has one). */
+function sum(maps: readonly Map<number, Bucket>[], key: number): Bucket | undefined {
+  let out: Bucket | undefined;
+  for (const m of maps) {
+    const b = m.get(key);
+    if (b === undefined) continue;
+    out ??= { delivered: 0, failed: 0, latencySum: 0 };
+    out.delivered += b.delivered;
+    out.failed += b.failed;
+    out.latencySum += b.latencySum;
+  }
+  return out;
+}
+
 function cssVar(name: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
 }
@@ -37,7 +61,12 @@ export class ActivityChart {
   private readonly box = byId('chart-box', HTMLDetailsElement);
   private readonly host = byId('chart', HTMLElement);
   private readonly summary = byId('chart-summary', HTMLElement);
-  private readonly buckets = new Map<number, Bucket>();
+  /** by destination id ('' for records that name none: the primary's), then by bucket start */
+  private readonly perDestination = new Map<string, Map<number, Bucket>>();
+  /** every destination's together */
+  private readonly all = new Map<number, Bucket>();
+  /** the destinations shown (null: all) and their name for the summary */
+  private shown: { keys: readonly string[]; name: string } | null = null;
   private plot: uPlot | null = null;
   private dirty = true;
 
@@ -81,19 +110,32 @@ export class ActivityChart {
       const at = last.startedAt + last.durationMs;
       if (at < horizon) continue;
       const key = Math.floor(at / BUCKET_MS) * BUCKET_MS;
-      let b = this.buckets.get(key);
-      if (b === undefined) {
-        b = { delivered: 0, failed: 0, latencySum: 0 };
-        this.buckets.set(key, b);
+      const dest = r.destinationId ?? '';
+      let mine = this.perDestination.get(dest);
+      if (mine === undefined) {
+        mine = new Map();
+        this.perDestination.set(dest, mine);
       }
-      if (r.outcome === 'delivered') {
-        b.delivered++;
-        b.latencySum += last.durationMs;
-      } else if (FAILED.has(r.outcome)) {
-        b.failed++;
+      for (const b of [bucketAt(this.all, key), bucketAt(mine, key)]) {
+        if (r.outcome === 'delivered') {
+          b.delivered++;
+          b.latencySum += last.durationMs;
+        } else if (FAILED.has(r.outcome)) {
+          b.failed++;
+        }
       }
       this.dirty = true;
     }
+  }
+
+  /**
+   * Shows one destination's figures (`keys`: its id, and '' too for the primary, whose older
+   * records name no destination), or every destination's (null).
+   */
+  showDestination(shown: { keys: readonly string[]; name: string } | null): void {
+    this.shown = shown;
+    this.dirty = true;
+    this.redraw();
   }
 
   private width(): number {
@@ -103,13 +145,14 @@ export class ActivityChart {
   private series(now: number): [number[], number[], number[], (number | null)[]] {
     const end = Math.floor(now / BUCKET_MS) * BUCKET_MS;
     const start = end - (BUCKETS - 1) * BUCKET_MS;
-    for (const key of this.buckets.keys()) if (key < start) this.buckets.delete(key);
+    for (const map of [this.all, ...this.perDestination.values()]) for (const key of map.keys()) if (key < start) map.delete(key);
+    const maps = this.shown === null ? [this.all] : this.shown.keys.map((k) => this.perDestination.get(k)).filter((m) => m !== undefined);
     const xs: number[] = [];
     const delivered: number[] = [];
     const failed: number[] = [];
     const latency: (number | null)[] = [];
     for (let t = start; t <= end; t += BUCKET_MS) {
-      const b = this.buckets.get(t);
+      const b = maps.length === 1 ? maps[0]!.get(t) : sum(maps, t);
       xs.push(t / 1000);
       delivered.push(b?.delivered ?? 0);
       failed.push(b?.failed ?? 0);
@@ -130,9 +173,10 @@ export class ActivityChart {
       f += data[2][i]!;
       lat += (data[3][i] ?? 0) * data[1][i]!;
     }
-    const text = d + f === 0
+    const whose = this.shown === null ? '' : `${this.shown.name}: `;
+    const text = whose + (d + f === 0
       ? 'nothing delivered or failed in the last hour'
-      : `${formatCount(d)} delivered · ${formatCount(f)} failed${d > 0 ? ` · mean ${formatDuration(lat / d)}` : ''}`;
+      : `${formatCount(d)} delivered · ${formatCount(f)} failed${d > 0 ? ` · mean ${formatDuration(lat / d)}` : ''}`);
     setText(this.summary, text);
     setAttr(this.host, 'aria-label', `Last hour, per half minute: ${text}`);
     if (!this.box.open || document.hidden) return;

@@ -5,8 +5,11 @@
 // (from anywhere, see main.ts) and returns focus to the row it was opened from.
 
 import type { Bridge } from '../shared/bridge';
+import type { DestinationSummary } from '../shared/destination-summary';
+import { FORMAT_LABELS } from '../shared/formats/format-names';
 import { RESENDABLE, type AttemptRecord, type DeliveryRecord } from '../shared/delivery';
 import { safeText } from '../shared/safe-text';
+import { maskUrlCredentials } from '../shared/url-mask';
 import { copyText } from './clipboard';
 import { byId, el, setText } from './dom';
 import { attemptResult, formatDateTime, formatDuration, formatUtc, outcomeLabel, prettyJson } from './format';
@@ -72,6 +75,10 @@ function attemptItem(a: AttemptRecord, n: number, record: DeliveryRecord, secret
 export class DetailsPanel {
   private readonly root = byId('details', HTMLElement);
   private record: DeliveryRecord | null = null;
+  /** the destination's name for a record, when there are several (set by main) */
+  destinationName: (r: DeliveryRecord) => string | null = () => null;
+  /** the destination a record went to (its format and masked headers), when the window knows it */
+  destinationOf: (r: DeliveryRecord) => DestinationSummary | undefined = () => undefined;
   private secretSet = false;
   private status: HTMLElement | null = null;
   /** where focus goes back to on close */
@@ -170,7 +177,9 @@ export class DetailsPanel {
       ['Source', el('span', {}, source)],
     ];
     if (r.resentAs !== undefined) rows.push(['Sent again', el('span', {}, ['as ', this.link(r.resentAs, recordRef(r.resentAs))])]);
-    rows.push(['URL', el('span', { class: 'outside' }, [r.url === null ? 'none' : safeText(r.url)])]);
+    const dest = this.destinationName(r);
+    if (dest !== null) rows.push(['Destination', el('span', { class: 'outside' }, [safeText(dest)])]);
+    rows.push(['URL', el('span', { class: 'outside' }, [r.url === null ? 'none' : safeText(maskUrlCredentials(r.url))])]);
     if (r.webhookId !== undefined) rows.push(['webhook-id', r.webhookId]);
     if (r.daemonEventId !== undefined) rows.push(['Daemon event ID', String(r.daemonEventId)]);
     const next = nextAttemptAt(r);
@@ -181,7 +190,23 @@ export class DetailsPanel {
     const attempts = r.attempts.length
       ? el('ol', { class: 'attempts' }, r.attempts.map((a, i) => attemptItem(a, i + 1, r, this.secretSet)))
       : el('p', { class: 'hint' }, [r.outcome === 'queued' ? 'Waiting to be sent.' : 'Never sent.']);
-    const headerText = sentHeaders(this.secretSet, r, lastAttempt).map(([name, value]) => `${name}: ${value}`).join('\n');
+    const shaped = this.destinationOf(r);
+    const extra = shaped === undefined ? [] : Object.entries(shaped.headers).map(([name, hint]) => `${safeText(name)}: ${safeText(hint)}`);
+    const headerText = [...sentHeaders(this.secretSet, r, lastAttempt).map(([name, value]) => `${name}: ${value}`), ...extra].join('\n');
+    const body: Node[] = [el('h3', {}, ['Request body']), el('pre', { class: 'code', tabindex: 0, 'aria-label': 'Request body' }, [prettyJson(r.payload)])];
+    if (shaped !== undefined && shaped.format !== 'pilot') {
+      // The record keeps the event as the daemon sent it; this destination's format shaped it
+      // before sending, so the body it got is rendered again from the event, by the same code.
+      const sent = el('pre', { class: 'code', tabindex: 0, 'aria-label': 'Request body' }, ['…']);
+      body.splice(0, 2,
+        el('h3', {}, [`Request body (${FORMAT_LABELS[shaped.format]})`]),
+        el('p', { class: 'hint' }, ['Rendered again from the stored event by the destination’s format, as it is now.']),
+        sent,
+        el('h3', {}, ['Event (as stored)']),
+        el('pre', { class: 'code', tabindex: 0, 'aria-label': 'Stored event' }, [prettyJson(r.payload)]),
+      );
+      void this.fillShaped(sent, r, shaped);
+    }
 
     this.root.replaceChildren(
       el('div', { class: 'panel-head' }, [el('div', {}, [heading, actions]), close]),
@@ -197,10 +222,23 @@ export class DetailsPanel {
             ? 'Signatures are masked: the secret never reaches this window.'
             : 'No signing secret is set, so requests carry no signature headers.',
         ]),
-        el('h3', {}, ['Request body']),
-        el('pre', { class: 'code', tabindex: 0, 'aria-label': 'Request body' }, [prettyJson(r.payload)]),
+        ...body,
       ]),
     );
+  }
+
+  private async fillShaped(into: HTMLElement, r: DeliveryRecord, d: DestinationSummary): Promise<void> {
+    let event: Record<string, unknown>;
+    try {
+      event = JSON.parse(r.payload) as Record<string, unknown>;
+    } catch {
+      setText(into, 'The stored event is not JSON: nothing to render.');
+      return;
+    }
+    const res = await this.bridge.previewDestination(d.format === 'custom' && d.template ? { format: d.format, template: d.template, event } : { format: d.format, event });
+    if (!into.isConnected) return;
+    if (!res.ok) setText(into, `Could not render it: ${res.error.message}`);
+    else setText(into, safeText(res.value.contentType.includes('json') ? prettyJson(res.value.body) : res.value.body, { multiline: true }));
   }
 
   private whyNotResendable(r: DeliveryRecord): string | null {

@@ -55,7 +55,25 @@ const NOT_SENT_REASONS: Partial<Record<Outcome, string>> = {
   rejected: 'body refused by the ingest',
 };
 
-function fillRow(row: HTMLElement, r: DeliveryRecord, now: number, startedAt: number | null): void {
+/** Names of the destinations by id, and the primary's id (older records carry no destination). */
+export interface DestinationNames {
+  names: ReadonlyMap<string, string>;
+  primaryId: string | null;
+}
+
+/** The id of the destination a record is for: its own, or the primary's when it names none. */
+export function destinationOf(r: DeliveryRecord, primaryId: string | null): string | null {
+  return r.destinationId ?? primaryId;
+}
+
+/** The destination's name shown with a record, or null when there is only one destination. */
+export function destinationName(r: DeliveryRecord, dests: DestinationNames): string | null {
+  if (dests.names.size < 2) return null;
+  const id = destinationOf(r, dests.primaryId);
+  return id === null ? null : (dests.names.get(id) ?? `removed destination ${id}`);
+}
+
+function fillRow(row: HTMLElement, r: DeliveryRecord, now: number, startedAt: number | null, dests: DestinationNames): void {
   if (row.childElementCount === 0) {
     row.append(
       el('span', { class: 'c-time' }),
@@ -83,7 +101,14 @@ function fillRow(row: HTMLElement, r: DeliveryRecord, now: number, startedAt: nu
     topic!.replaceChildren(el('span', { class: 'row-tag' }, [tag]), topicText);
   }
   setAttr(topic!, 'title', topicText);
-  setText(result!, resultText(r, now));
+  const dest = destinationName(r, dests);
+  const said = resultText(r, now);
+  if (dest === null) {
+    setText(result!, said);
+  } else if (result!.textContent !== `${dest}${said}`) {
+    const name = safeText(dest);
+    result!.replaceChildren(el('span', { class: 'row-dest', title: `Destination: ${name}` }, [name]), said);
+  }
 }
 export class LogPanel {
   readonly store = new LogStore(MAX_CLIENT_RECORDS);
@@ -92,6 +117,11 @@ export class LogPanel {
   private readonly empty = byId('log-empty', HTMLElement);
   private readonly topicInput = byId('f-topic', HTMLInputElement);
   private readonly outcomeSelect = byId('f-outcome', HTMLSelectElement);
+  private readonly destinationSelect = byId('f-destination', HTMLSelectElement);
+  private destination: string | null = null;
+  private dests: DestinationNames = { names: new Map(), primaryId: null };
+  /** told when the user picks a destination in the filter (main loads its older entries) */
+  onDestinationFilter: ((id: string | null) => void) | null = null;
   private readonly autoScroll = byId('autoscroll', HTMLButtonElement);
   private topicTest: TopicTest | null = null;
   private outcome: Outcome | null = null;
@@ -104,7 +134,7 @@ export class LogPanel {
       root: byId('log', HTMLElement),
       canvas: byId('log-canvas', HTMLElement),
       key: (r) => r.id,
-      fillRow: (row, r) => fillRow(row, r, Date.now(), this.startedAt),
+      fillRow: (row, r) => fillRow(row, r, Date.now(), this.startedAt, this.dests),
       onOpen,
     });
     for (const o of OUTCOMES) this.outcomeSelect.append(el('option', { value: o }, [outcomeLabel(o)]));
@@ -115,6 +145,10 @@ export class LogPanel {
     this.outcomeSelect.addEventListener('change', () => {
       this.outcome = (this.outcomeSelect.value || null) as Outcome | null;
       this.refilter();
+    });
+    this.destinationSelect.addEventListener('change', () => {
+      this.showDestination(this.destinationSelect.value || null);
+      this.onDestinationFilter?.(this.destination);
     });
     this.autoScroll.addEventListener('click', () => {
       const paused = this.autoScroll.getAttribute('aria-pressed') !== 'true';
@@ -146,6 +180,40 @@ export class LogPanel {
     let n = 0;
     for (const r of this.store.records) if (r.receivedAt < this.startedAt) n++;
     return n;
+  }
+
+  /**
+   * The destinations records are shown with (their names in rows when there are several) and
+   * offered in the destination filter. Rows are refilled only when a name or the set changed.
+   */
+  setDestinations(list: readonly { id: string; name: string; primary: boolean }[]): void {
+    const names = new Map(list.map((d) => [d.id, d.name] as const));
+    const primaryId = list.find((d) => d.primary)?.id ?? null;
+    const same = primaryId === this.dests.primaryId && names.size === this.dests.names.size && [...names].every(([id, n]) => this.dests.names.get(id) === n);
+    if (same) return;
+    this.dests = { names, primaryId };
+    const options = [el('option', { value: '' }, ['All destinations']), ...list.map((d) => el('option', { value: d.id }, [safeText(d.name)]))];
+    this.destinationSelect.replaceChildren(...options);
+    if (this.destination !== null && !names.has(this.destination)) {
+      // A filtered destination that was deleted keeps its option, so the filter still says what it shows.
+      this.destinationSelect.append(el('option', { value: this.destination }, [`removed destination ${this.destination}`]));
+    }
+    this.destinationSelect.value = this.destination ?? '';
+    setHidden(this.destinationSelect, list.length < 2 && this.destination === null);
+    this.list.reset(this.view);
+  }
+
+  /** Shows only this destination's records (or every destination's): the panel's "Show in log". */
+  showDestination(id: string | null): void {
+    this.destination = id;
+    if (id !== null) setHidden(this.destinationSelect, false);
+    this.destinationSelect.value = id ?? '';
+    this.refilter();
+  }
+
+  /** The destination's name for a record, when there are several destinations (else null). */
+  destinationNameOf(r: DeliveryRecord): string | null {
+    return destinationName(r, this.dests);
   }
 
   /** Shows only this outcome (or every one): the tray's "failures" link and the filter menu. */
@@ -185,8 +253,15 @@ export class LogPanel {
     const all = this.store.records;
     const topic = this.topicTest;
     const outcome = this.outcome;
-    if (topic === null && outcome === null) return all;
-    return all.filter((r) => (outcome === null || r.outcome === outcome) && (topic === null || topic(r.event)));
+    const dest = this.destination;
+    const primaryId = this.dests.primaryId;
+    if (topic === null && outcome === null && dest === null) return all;
+    return all.filter(
+      (r) =>
+        (outcome === null || r.outcome === outcome) &&
+        (topic === null || topic(r.event)) &&
+        (dest === null || destinationOf(r, primaryId) === dest),
+    );
   }
 
   private refilter(): void {
@@ -198,7 +273,7 @@ export class LogPanel {
   private renderCounts(): void {
     const total = this.store.records.length;
     const shown = this.view.length;
-    const filtering = this.topicTest !== null || this.outcome !== null;
+    const filtering = this.topicTest !== null || this.outcome !== null || this.destination !== null;
     let text = filtering
       ? `${formatCount(shown)} of ${formatCount(total)} entries match`
       : `${formatCount(total)} ${total === 1 ? 'entry' : 'entries'}, newest first`;

@@ -1,13 +1,17 @@
 // The window's entry: picks the bridge (Electron's preload, or the web bridge in the headless
 // page), wires the parts to its pushes, loads the current state and recent log, and owns the
-// page-wide keys (`/` filter, `?` help, `s` Setup, Escape closes the details from anywhere) and
-// the deep links (`#failures`, `#resend`) the tray opens the window with.
+// page-wide keys (`/` filter, `?` help, `s` Setup, `d` Destinations, Escape closes the details
+// from anywhere) and the deep links (`#failures`, `#resend`, `#destinations`) the tray opens the
+// window with.
 
 import type { AppState, Bridge } from '../shared/bridge';
 import type { DeliveryRecord } from '../shared/delivery';
+import { safeText } from '../shared/safe-text';
 import { ActivityChart } from './activity-chart';
 import { Counters } from './counters';
 import { DaemonPanel } from './daemon-panel';
+import { DestinationStrip } from './destination-strip';
+import { DestinationsPanel } from './destinations-panel';
 import { FleetPanel } from './fleet-panel';
 import { DetailsPanel } from './details-panel';
 import { confirmAction, dialogOpen, openHelp } from './dialogs';
@@ -69,7 +73,10 @@ function start(): void {
   const chart = new ActivityChart();
 
   let state: AppState | null = null;
-  const setup = new SetupPanel(() => details.close(false));
+  const setup = new SetupPanel(() => {
+    details.close(false);
+    destinations.close(false);
+  });
   /** Opens a record's details; closing them goes back to `back` (the log row by default). */
   const openRecord = async (id: number, back?: () => void): Promise<void> => {
     let record = log.get(id);
@@ -82,12 +89,44 @@ function start(): void {
   const details = new DetailsPanel(bridge, () => {
     log.select(null);
     log.reveal(null as unknown as number);
-  }, (id) => void openRecord(id), () => setup.close(false));
+  }, (id) => void openRecord(id), () => {
+    setup.close(false);
+    destinations.close(false);
+  });
   const log = new LogPanel((record) => {
     log.select(record.id);
     log.reveal(record.id);
     details.open(record, () => log.focus());
   });
+  details.destinationName = (r) => log.destinationNameOf(r);
+  details.destinationOf = (r) => {
+    const list = state?.destinations ?? [];
+    const id = r.destinationId ?? list.find((d) => d.primary)?.id;
+    return list.find((d) => d.id === id);
+  };
+  /** Filters the log to one destination and loads its older entries the window does not hold. */
+  const showDestinationInLog = (id: string | null): void => {
+    log.showDestination(id);
+    const d = id === null ? undefined : state?.destinations?.find((x) => x.id === id);
+    chart.showDestination(id === null ? null : { keys: d?.primary ? [id, ''] : [id], name: safeText(d?.name ?? id) });
+    if (id === null) return;
+    void bridge.getLog({ destination: id, limit: INITIAL_LOG_LIMIT }).then(
+      (page) => log.add(page.records, true),
+      (err: unknown) => notices.setConnection(`Could not load that destination’s entries: ${err instanceof Error ? err.message : String(err)}`),
+    );
+  };
+  log.onDestinationFilter = showDestinationInLog;
+  const destinations = new DestinationsPanel(bridge, () => {
+    details.close(false);
+    setup.close(false);
+  }, (id) => {
+    showDestinationInLog(id);
+    log.focus();
+  }, (id) => void openRecord(id, () => {
+    destinations.open(false);
+    byId('dest-h', HTMLElement).focus();
+  }));
+  const strip = new DestinationStrip((id) => showDestinationInLog(id));
   // From Setup's test result: closing the details goes back to Setup, where the user was.
   const urlForm = new UrlForm(bridge, toast, (id) => void openRecord(id, () => {
     setup.open(false);
@@ -106,6 +145,9 @@ function start(): void {
     historyPanel.update(s);
     pause.update(s);
     setup.update(s);
+    destinations.update(s);
+    strip.update(s);
+    log.setDestinations(s.destinations ?? []);
     details.setSecretSet(s.secret.set);
     notices.setWarnings(s.warnings);
     setHidden(demoTag, !s.demo);
@@ -134,7 +176,7 @@ function start(): void {
 
   // The workspace lays the log out beside (or above) whichever panel is open.
   const workspace = byId('workspace', HTMLElement);
-  const panels = [byId('details', HTMLElement), byId('setup', HTMLElement)];
+  const panels = [byId('details', HTMLElement), byId('setup', HTMLElement), byId('dest-panel', HTMLElement)];
   const syncPanels = (): void => {
     const open = panels.some((p) => !p.hidden) ? 'open' : 'closed';
     if (workspace.dataset.panel !== open) workspace.dataset.panel = open;
@@ -183,6 +225,7 @@ function start(): void {
     const link = location.hash.replace(/^#/, '');
     if (link === 'failures') log.showOutcome('failed');
     else if (link === 'resend') void resendAll();
+    else if (link === 'destinations') destinations.open();
     else return;
     history.replaceState(history.state, '', `${location.pathname}${location.search}`);
   };
@@ -197,6 +240,9 @@ function start(): void {
       } else if (setup.isOpen && !typing(e.target)) {
         e.preventDefault();
         setup.close();
+      } else if (destinations.isOpen) {
+        e.preventDefault();
+        destinations.escape();
       }
       return;
     }
@@ -211,6 +257,10 @@ function start(): void {
       e.preventDefault();
       if (setup.isOpen) setup.close();
       else setup.open();
+    } else if (e.key === 'd') {
+      e.preventDefault();
+      if (destinations.isOpen) destinations.close();
+      else destinations.open();
     }
   });
 

@@ -2,7 +2,9 @@
 
 import { describe, expect, it, vi } from 'vitest';
 import { STATUS_KINDS, createTray, trayIconPath } from '../../src/main/shell/tray';
-import { TRAY_ITEM_IDS, buildTrayMenu, type TrayActions } from '../../src/main/shell/tray-menu';
+import { MAX_TRAY_DESTINATIONS, TRAY_ITEM_IDS, buildTrayMenu, type TrayActions } from '../../src/main/shell/tray-menu';
+import { CLOSED_BREAKER, emptyStats } from '../../src/shared/delivery';
+import type { DestinationSummary } from '../../src/shared/destination-summary';
 import type { AppState } from '../../src/shared/bridge';
 import type { IconKind } from '../../src/shared/status';
 import { FakeTray, createFakeElectron } from '../fixtures/fake-electron';
@@ -54,6 +56,7 @@ describe('buildTrayMenu (pure)', () => {
       'Delivering (disabled)',
       '---',
       'Open delivery log',
+      'Destinations…',
       'Pause deliveries',
       'Send test event',
       'Resend undelivered…',
@@ -102,6 +105,47 @@ describe('buildTrayMenu (pure)', () => {
     expect(log).toStrictEqual(['link:failures']);
     // Nothing failed: no failures item.
     expect(buildTrayMenu(STATES.delivering, NOW, false, actions).template.some((i) => i.id === TRAY_ITEM_IDS.failures)).toBe(false);
+  });
+
+  it('several destinations: one line each with its state, opening the Destinations panel; the tooltip counts the troubled', () => {
+    const dest = (id: string, name: string, kind: DestinationSummary['status']['kind'], text: string): DestinationSummary => ({
+      id, name, url: `http://127.0.0.1:9/${id}`, enabled: kind !== 'off', primary: id === 'a', format: 'pilot', topics: [], rateLimit: null,
+      headers: {}, secret: { set: false, hint: null }, stats: emptyStats(), breaker: { ...CLOSED_BREAKER }, client: { dropped: 0, circuitSkips: 0 }, status: { kind, text },
+    });
+    const { actions, log } = recordingActions();
+    const state = sampleState({
+      destinations: [
+        dest('a', 'Webhook', 'delivering', 'Delivering'),
+        dest('b', 'Team ‮Slack', 'open', 'Circuit open, retrying in 12 s'),
+        dest('c', 'Archive', 'off', 'Off: events are not sent here'),
+      ],
+    });
+    const view = buildTrayMenu(state, NOW, false, actions);
+    const labels = view.template.map((i) => i.label);
+    expect(labels.slice(0, 5)).toStrictEqual([
+      'Delivering',
+      undefined,
+      '● Webhook: Delivering',
+      // A name from outside is shown with its bidi characters neutralised.
+      '▲ Team [U+202E]Slack: Circuit open, retrying in 12 s',
+      '○ Archive: Off: events are not sent here',
+    ]);
+    expect(labels).toContain('Destinations (3)…');
+    expect(view.tooltip).toBe('Pilot Webhook: Delivering · 1 of 3 destinations failing');
+    (view.template.find((i) => i.id === `${TRAY_ITEM_IDS.destinationPrefix}b`)!.click as unknown as () => void)();
+    (view.template.find((i) => i.id === TRAY_ITEM_IDS.destinations)!.click as unknown as () => void)();
+    expect(log).toStrictEqual(['link:destinations', 'link:destinations']);
+
+    // One destination: the status line says it; no per-destination lines.
+    const one = buildTrayMenu(sampleState({ destinations: [dest('a', 'Webhook', 'delivering', 'Delivering')] }), NOW, false, actions);
+    expect(one.template.some((i) => String(i.id).startsWith(TRAY_ITEM_IDS.destinationPrefix))).toBe(false);
+    expect(one.tooltip).toBe('Pilot Webhook: Delivering');
+
+    // Many: the first ones by name, the rest in one line.
+    const many = Array.from({ length: MAX_TRAY_DESTINATIONS + 3 }, (_, i) => dest(`d${i}`, `Hook ${i}`, 'delivering', 'Delivering'));
+    const big = buildTrayMenu(sampleState({ destinations: many }), NOW, false, actions).template;
+    expect(big.filter((i) => String(i.id).startsWith(TRAY_ITEM_IDS.destinationPrefix))).toHaveLength(MAX_TRAY_DESTINATIONS);
+    expect(big.find((i) => i.id === TRAY_ITEM_IDS.moreDestinations)?.label).toBe('and 3 more…');
   });
 
   it('Start at login is a checkbox reflecting the current setting', () => {

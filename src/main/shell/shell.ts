@@ -105,8 +105,9 @@ export async function startShell(opts: ShellOptions): Promise<RunningShell | nul
 
   const actions: TrayActions = {
     openWindow: show,
-    // The window follows `#failures` / `#resend` (an in-page navigation: no reload, and not a
-    // navigation the window's will-navigate guard stops); the link is one of two constants.
+    // The window follows `#failures` / `#resend` / `#destinations` (an in-page navigation: no
+    // reload, and not a navigation the window's will-navigate guard stops); the link is one of
+    // three constants.
     openLink: (link) => {
       show();
       if (win !== null && !win.isDestroyed()) void win.webContents.executeJavaScript(`location.hash = ${JSON.stringify(link)}`);

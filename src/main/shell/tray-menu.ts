@@ -4,13 +4,18 @@
 import type { MenuItemConstructorOptions } from 'electron';
 import type { AppState } from '../../shared/bridge';
 import type { Outcome } from '../../shared/delivery';
+import type { DestinationSummary } from '../../shared/destination-summary';
 import { fleetSummary } from '../../shared/fleet';
+import { safeText } from '../../shared/safe-text';
 import { statusOf, type Status } from '../../shared/status';
 
 export const APP_DISPLAY_NAME = 'Pilot Webhook';
 
-/** Where in the window a tray item opens it: the log filtered to failures, the resend confirmation. */
-export type WindowLink = 'failures' | 'resend';
+/**
+ * Where in the window a tray item opens it: the log filtered to failures, the resend
+ * confirmation, the Destinations panel.
+ */
+export type WindowLink = 'failures' | 'resend' | 'destinations';
 
 export interface TrayActions {
   openWindow(): void;
@@ -34,6 +39,10 @@ export interface TrayView {
 export const TRAY_ITEM_IDS = {
   status: 'status',
   fleet: 'fleet',
+  destinations: 'destinations',
+  /** one line per destination: `destination:<id>` */
+  destinationPrefix: 'destination:',
+  moreDestinations: 'more-destinations',
   open: 'open',
   failures: 'failures',
   version: 'version',
@@ -60,6 +69,42 @@ export function undeliveredSinceStart(state: AppState): number {
   return Math.max(0, s.failed + s.circuitSkips + s.dropped + s.abandoned + s.unsent - (s.resent ?? 0));
 }
 
+/** Destinations listed by name in the menu; more are summed up in one line. */
+export const MAX_TRAY_DESTINATIONS = 8;
+
+/** A mark before each destination's line, so its state reads at a glance without colour. */
+const DESTINATION_MARKS: Readonly<Record<DestinationSummary['status']['kind'], string>> = {
+  delivering: '●',
+  failing: '▲',
+  open: '▲',
+  refusing: '▲',
+  held: '‖',
+  off: '○',
+  'no-url': '○',
+};
+
+/** Destinations whose state needs the user: failing, circuit open, refusing every event. */
+export function troubledDestinations(dests: readonly DestinationSummary[]): number {
+  return dests.filter((d) => d.status.kind === 'failing' || d.status.kind === 'open' || d.status.kind === 'refusing').length;
+}
+
+/**
+ * With several destinations, one line each ("● Team alerts: Delivering"), opening the window's
+ * Destinations panel; with one, the status line above already says it all.
+ */
+function destinationItems(dests: readonly DestinationSummary[], actions: TrayActions): MenuItemConstructorOptions[] {
+  if (dests.length < 2) return [];
+  const open = (): void => actions.openLink('destinations');
+  const shown = dests.slice(0, MAX_TRAY_DESTINATIONS).map((d): MenuItemConstructorOptions => ({
+    id: `${TRAY_ITEM_IDS.destinationPrefix}${d.id}`,
+    label: `${DESTINATION_MARKS[d.status.kind]} ${safeText(d.name)}: ${safeText(d.status.text)}`,
+    click: open,
+  }));
+  const more = dests.length - shown.length;
+  if (more > 0) shown.push({ id: TRAY_ITEM_IDS.moreDestinations, label: `and ${more} more…`, click: open });
+  return [{ type: 'separator' }, ...shown];
+}
+
 function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
 }
@@ -77,13 +122,17 @@ export function buildTrayMenu(
   const hasUrl = state.url !== null;
   const failed = state.stats.failed;
   const undelivered = undeliveredSinceStart(state);
+  const dests = state.destinations ?? [];
+  const troubled = troubledDestinations(dests);
   const template: MenuItemConstructorOptions[] = [
     // Disabled: a line of information, not a command.
     { id: TRAY_ITEM_IDS.status, label: status.label, enabled: false },
     // Fleet mode: which fleet, and how many of its NATS servers are reached (and what is wrong).
     ...(state.fleet ? [{ id: TRAY_ITEM_IDS.fleet, label: fleetSummary(state.fleet), enabled: false }] : []),
+    ...destinationItems(dests, actions),
     { type: 'separator' },
     { id: TRAY_ITEM_IDS.open, label: 'Open delivery log', click: () => actions.openWindow() },
+    { id: TRAY_ITEM_IDS.destinations, label: dests.length > 1 ? `Destinations (${dests.length})…` : 'Destinations…', click: () => actions.openLink('destinations') },
     ...(failed > 0
       ? [{ id: TRAY_ITEM_IDS.failures, label: `Show ${plural(failed, 'failed event', 'failed events')}`, click: () => actions.openLink('failures') }]
       : []),
@@ -112,5 +161,8 @@ export function buildTrayMenu(
     ...(version === undefined ? [] : [{ id: TRAY_ITEM_IDS.version, label: `${APP_DISPLAY_NAME} ${version}`, enabled: false }]),
     { id: TRAY_ITEM_IDS.quit, label: `Quit ${APP_DISPLAY_NAME}`, click: () => actions.quit() },
   ];
-  return { status, tooltip: state.fleet ? `${trayTooltip(status)} (fleet ${state.fleet.name})` : trayTooltip(status), template };
+  let tooltip = trayTooltip(status);
+  if (troubled > 0 && dests.length > 1) tooltip += ` · ${troubled} of ${dests.length} destinations failing`;
+  if (state.fleet) tooltip += ` (fleet ${state.fleet.name})`;
+  return { status, tooltip, template };
 }
