@@ -192,6 +192,8 @@ describe('the Destinations panel at 980×720', () => {
     expect(await page.content()).not.toContain(TOKEN);
     // Its status at a glance, under the counters, now that there are two.
     await eventually(() => page.getByRole('region', { name: 'Destinations at a glance' }).isVisible()).toBe(true);
+    // The chart redraws once a second: the screenshot waits for it to show the deliveries.
+    await eventually(() => page.locator('#chart-summary').textContent()).toMatch(/^[1-9]\d* delivered/);
     await screenshot(page, 'destinations-two');
   });
 
