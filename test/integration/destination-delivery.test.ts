@@ -194,4 +194,57 @@ describe('delivery to every destination', () => {
     expect(stored.delivered).toBe(6);
     expect(stored.queued ?? 0).toBe(0);
   });
+
+  it('pause is the whole app\'s: a destination added while paused waits too; a primary switched off stays off after a restart', async () => {
+    const a = await receiver();
+    const b = await receiver();
+    let c = await start();
+    await ok(c.handlers.setUrl({ url: a.url }));
+    await ok(c.handlers.pause(undefined));
+    const added = await ok(c.handlers.createDestination({ url: b.url, name: 'B' }));
+    c.accept({ event: 'conn.fin', node_id: 1, data: RECORDED_DATA['conn.fin'] }, 'api');
+    expect(c.getState().destinations.map((d) => [d.stats.queued, d.status.kind])).toEqual([
+      [1, 'held'],
+      [1, 'held'],
+    ]);
+    await ok(c.handlers.resume(undefined));
+    await waitUntil(settled(c), 'both delivered');
+    expect([a.requests.length, b.requests.length]).toEqual([1, 1]);
+
+    // The primary off: events go to B only, also after a restart (its URL stays saved).
+    await ok(c.handlers.updateDestination({ id: 'primary', enabled: false }));
+    await c.close();
+    c = await start();
+    expect(c.getState().destinations.map((d) => [d.id, d.enabled, d.status.kind])).toEqual([
+      ['primary', false, 'off'],
+      [added.destination.id, true, 'delivering'],
+    ]);
+    const rec = c.accept({ event: 'conn.fin', node_id: 1, data: RECORDED_DATA['conn.fin'] }, 'api');
+    expect(rec.destinationId).toBe(added.destination.id);
+    await waitUntil(settled(c), 'B delivered');
+    expect([a.requests.length, b.requests.length]).toEqual([1, 2]);
+    // "Send again" is not refused for want of a URL while another destination has one (a
+    // delivered record is simply not sent again).
+    expect(await c.handlers.resend({ ids: [rec.id] })).toEqual({ ok: true, value: { queued: 0 } });
+    expectAccounted(c);
+  });
+
+  it('"Send again" sends each record on the destination it was for', async () => {
+    const a = await receiver();
+    const b = await receiver();
+    b.replyOnce({ status: 400, body: 'not now' });
+    const c = await start();
+    await ok(c.handlers.setUrl({ url: a.url }));
+    const other = await ok(c.handlers.createDestination({ url: b.url, name: 'B' }));
+    c.accept({ event: 'conn.fin', node_id: 1, data: RECORDED_DATA['conn.fin'] }, 'api');
+    await waitUntil(settled(c), 'settled');
+    const [refused] = (await c.handlers.getLog({ destination: other.destination.id, outcome: 'client_error' })).records;
+    expect(refused).toBeDefined();
+    expect(await c.handlers.resend({ ids: [refused!.id] })).toEqual({ ok: true, value: { queued: 1 } });
+    await waitUntil(settled(c), 'the resend delivered');
+    expect([a.requests.length, b.requests.length]).toEqual([1, 2]);
+    const [copy] = (await c.handlers.getLog({ limit: 1 })).records;
+    expect(copy).toMatchObject({ destinationId: other.destination.id, resendOf: refused!.id, outcome: 'delivered' });
+    expectAccounted(c);
+  });
 });

@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { unaccounted } from '../../src/shared/delivery';
 import { createEgressAgent } from '../../src/main/core/egress-guard';
-import { PrimaryFormat } from '../../src/main/core/destinations/primary-format';
+import { bodyShaper } from '../../src/main/core/destinations/body-shaper';
+import { guessFormat } from '../../src/shared/formats/format-names';
 import { useDispatcherHarness } from '../fixtures/dispatcher-harness';
 import { startDiscord } from '../fixtures/services/discord';
 import { startSlack } from '../fixtures/services/slack';
@@ -47,9 +48,9 @@ describe('primary destination format from the URL host', () => {
     expect(slack.exchanges.at(-1)!.answer.body).toBe('no_text');
 
     const { d, log } = h.dispatcher({ url, agent });
-    const format = new PrimaryFormat();
-    expect(format.apply(d, url)).toEqual({ format: 'slack', reason: 'chosen from the host hooks.slack.com' });
-    expect(format.daemonCompatible).toBe(false);
+    // What the app does with a primary's URL (destinations/destination-set.ts): the host's format.
+    expect(guessFormat(url)).toEqual({ format: 'slack', reason: 'chosen from the host hooks.slack.com' });
+    d.setShaper(bodyShaper({ format: 'slack', headers: {} }));
     for (const event of events) d.submit({ event, node_id: 42, data: RECORDED_DATA[event] }, 'daemon');
     await settled(d);
     const stats = d.stats();
@@ -73,7 +74,7 @@ describe('primary destination format from the URL host', () => {
     h.cleanup.push(() => discord.close());
     const url = discord.url.replace('127.0.0.1', 'discord.com');
     const { d } = h.dispatcher({ url, agent: loopbackAgent(), secret: 's3cret' });
-    new PrimaryFormat().apply(d, url);
+    d.setShaper(bodyShaper({ format: guessFormat(url).format, headers: {} }));
     d.submit({ event: 'message.received', node_id: 42, data: RECORDED_DATA['message.received'] }, 'daemon');
     await settled(d);
     expect(d.stats()).toMatchObject({ received: 1, delivered: 1 });
@@ -84,11 +85,8 @@ describe('primary destination format from the URL host', () => {
     expect(req.headers['x-pilot-signature-256']).toBe(createHmac('sha256', 's3cret').update(req.body).digest('hex'));
   });
 
-  it('any other host keeps the daemon JSON and can be handed back to the daemon', async () => {
-    const { d } = h.dispatcher({ url: 'http://127.0.0.1:9/x' });
-    const format = new PrimaryFormat();
-    expect(format.apply(d, 'https://n8n.example.com/webhook/x')).toMatchObject({ format: 'pilot' });
-    expect(format.daemonCompatible).toBe(true);
-    expect(format.apply(d, null)).toBeNull();
+  it('any other host keeps the daemon JSON, sent as it is (no shaping)', () => {
+    expect(guessFormat('https://n8n.example.com/webhook/x')).toMatchObject({ format: 'pilot' });
+    expect(bodyShaper({ format: 'pilot', headers: {} })).toBeNull();
   });
 });

@@ -199,6 +199,7 @@ export async function createController(opts: ControllerOptions): Promise<Control
         log,
       ),
   });
+  warnings.push(...set.warnings);
 
   let rejected = 0;
   const recordRejection = (r: IngestRejection): void => {

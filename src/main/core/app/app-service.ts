@@ -156,11 +156,11 @@ export function createAppService(p: ServiceParts): AppService {
       return { ok: true, value: { paused: false } };
     },
     resend: async ({ ids }) => {
-      if (!set.primary.url) return noUrl();
+      if (!set.delivers) return noUrl();
       return { ok: true, value: { queued: set.resend(ids) } };
     },
     redeliver: async (arg) => {
-      if (!set.primary.url) return noUrl();
+      if (!set.delivers) return noUrl();
       let ids: number[];
       if ('ids' in arg) {
         ids = [...arg.ids].sort((a, b) => a - b);

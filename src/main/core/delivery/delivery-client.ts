@@ -11,6 +11,11 @@
 // Ordering: with concurrency 1 (the reference) one event is in flight at a time, in acceptance
 // order. With concurrency N, up to N events are in flight; they START in acceptance order but may
 // finish out of order, and one event's retries do not hold up the others.
+//
+// A rate-limited chat destination (digest-turn.ts) sends a backlog as one digest request: the
+// worker loop decides that, so it is here; the request itself is in digest-turn.ts, one attempt
+// in attempt-turn.ts. Over 300 lines because the worker loop, its admission (pause, sleep,
+// breaker, rate) and what follows each turn are one state machine over the same queues.
 
 import type { Dispatcher as UndiciDispatcher } from 'undici';
 import { REFUSAL_STREAK, type BreakerView, type DeliveryRecord, type Refusal } from '../../../shared/delivery';

@@ -6,18 +6,21 @@
 //
 // The primary's URL, signing secret and topic filter stay in the settings' own fields (`url`,
 // `secret`, `topicFilters`), where the single-URL app kept them and its flags and calls still
-// write; its destination entry mirrors them, so moving the primary or reading the list is exact.
+// write; its destination entry mirrors them (primary-settings.ts).
+// Over 300 lines: adding, changing, moving and removing a destination each touch its saved entry,
+// its dispatcher and, for the primary, the settings mirror, in an order that must stay together.
 
-import { destinationOfRecord, emptyStats, type BreakerView, type DeliveryRecord, type Stats } from '../../../shared/delivery';
-import { defaultRateLimit, destinationView, MIGRATED_PRIMARY_ID, type DestinationConfig, type RateLimit } from '../../../shared/destination';
-import { destinationStatus, type DestinationSummary } from '../../../shared/destination-summary';
+import { destinationOfRecord, emptyStats, type DeliveryRecord, type Stats } from '../../../shared/delivery';
+import { defaultRateLimit, type DestinationConfig, type RateLimit } from '../../../shared/destination';
+import type { DestinationSummary } from '../../../shared/destination-summary';
 import type { AcceptedEvent } from '../../../shared/events';
 import { FORMAT_LABELS, guessFormat, type FormatGuess, type FormatName } from '../../../shared/formats/format-names';
 import type { RecordLog } from '../delivery/delivery-log';
 import { PRIMARY_DESTINATION_ID, type Dispatcher, type PendingEntry } from '../delivery/dispatcher';
-import { secretHint } from '../delivery/signing';
 import type { SettingsService } from '../settings/settings';
+import { PrimarySettings } from './primary-settings';
 import { bodyShaper, digestShaper } from './body-shaper';
+import { summarize } from './destination-summaries';
 import { RateGate } from './rate-gate';
 import type { SecretBundle } from './destination-secrets';
 import type { DestinationStore } from './destination-store';
@@ -52,25 +55,30 @@ export class DestinationSet {
   private readonly listeners = new Set<() => void>();
   private readonly unsubs = new Map<string, () => void>();
   private readonly store: DestinationStore;
-  private readonly settings: SettingsService;
+  /** the settings' single-URL fields, which are the primary's */
+  private readonly mirror: PrimarySettings;
   /** the primary's URL is this run's only (--url, the demo receiver): never written back */
   private runUrl: string | null;
+  private paused = false;
+  private suspended = false;
   /** what could not be done at start (a read-only settings file), for the window's warnings */
   readonly warnings: string[] = [];
 
   constructor(private readonly opts: DestinationSetOptions) {
     this.store = opts.store;
-    this.settings = opts.settings;
+    this.mirror = new PrimarySettings(opts.settings, opts.store);
     try {
-      this.reconcilePrimary();
+      this.mirror.reconcile();
     } catch (err) {
       this.warnings.push(`The primary destination could not be saved (${err instanceof Error ? err.message : String(err)}); changes will not be kept.`);
     }
     const stored = this.store.primary();
     this.primaryId = stored?.id ?? PRIMARY_DESTINATION_ID;
-    const saved = this.settings.get().url;
+    const saved = this.mirror.url;
     this.runUrl = opts.run.url !== saved ? opts.run.url : null;
-    this.attach(this.primaryId, opts.newDispatcher({ id: this.primaryId, url: opts.run.url, secret: opts.run.secret, topics: this.settings.get().topicFilters }));
+    // A primary switched off keeps its saved URL, but delivers nowhere (a run-only --url still does).
+    const url = stored !== null && !stored.enabled && this.runUrl === null ? null : opts.run.url;
+    this.attach(this.primaryId, opts.newDispatcher({ id: this.primaryId, url, secret: opts.run.secret, topics: this.mirror.topics }));
     this.applyShape(this.primaryId);
     for (const cfg of this.store.all()) {
       if (cfg.id === this.primaryId) continue;
@@ -80,38 +88,10 @@ export class DestinationSet {
     }
   }
 
-  /**
-   * The settings' url/secret/topicFilters are the primary's (the single-URL calls and flags write
-   * them): its entry is brought in line with them at start, creating it when a URL exists.
-   */
-  private reconcilePrimary(): void {
-    const s = this.settings.get();
-    const p = this.store.primary();
-    if (p === null) {
-      if (s.url === null && s.secret === null && s.topicFilters.length === 0) return;
-      this.store.add(this.newPrimaryConfig(s.url ?? ''), { secret: s.secret, headers: {} });
-      return;
-    }
-    const bundle = this.store.secretsOf(p.id);
-    const url = s.url ?? '';
-    if (p.url === url && bundle.secret === s.secret && JSON.stringify(p.topics) === JSON.stringify(s.topicFilters)) return;
-    this.store.update({ ...p, url, topics: [...s.topicFilters] }, { ...bundle, secret: s.secret });
-  }
-
-  private newPrimaryConfig(url: string): DestinationConfig {
-    return {
-      id: this.store.get(MIGRATED_PRIMARY_ID) === null ? MIGRATED_PRIMARY_ID : `p${Date.now().toString(36)}`,
-      name: 'Webhook',
-      url,
-      enabled: url !== '',
-      primary: true,
-      format: 'pilot',
-      topics: [...this.settings.get().topicFilters],
-      rateLimit: null,
-    };
-  }
-
+  /** A destination added while paused (or asleep) starts so too: pause is the whole app's. */
   private attach(id: string, d: Dispatcher): void {
+    if (this.paused) d.pause();
+    if (this.suspended) d.setSuspended(true);
     this.dispatchers.set(id, d);
     this.unsubs.set(id, d.onChange(() => this.changed()));
   }
@@ -248,12 +228,12 @@ export class DestinationSet {
    * single-URL app's behaviour). Creates the primary on the first URL.
    */
   async setPrimaryUrl(url: string | null, guess: FormatGuess | null): Promise<void> {
-    this.settings.update({ url });
+    this.mirror.write({ url });
     const cur = this.store.primary();
     if (cur === null) {
       if (url !== null) {
         const format = guess?.format ?? 'pilot';
-        this.store.add({ ...this.newPrimaryConfig(url), id: this.primaryId, format, rateLimit: defaultRateLimit(format) }, { secret: this.settings.get().secret, headers: {} });
+        this.store.add({ ...this.mirror.newConfig(url, this.primaryId), format, rateLimit: defaultRateLimit(format) }, { secret: this.mirror.secret, headers: {} });
       }
     } else {
       const next: DestinationConfig = { ...cur, url: url ?? '', enabled: url !== null ? true : cur.enabled };
@@ -273,7 +253,7 @@ export class DestinationSet {
 
   /** The primary's signing secret (saved in the settings, mirrored in its entry). */
   setPrimarySecret(secret: string | null): void {
-    this.settings.update({ secret });
+    this.mirror.write({ secret });
     const cur = this.store.primary();
     if (cur !== null) this.store.update(cur, { ...this.store.secretsOf(cur.id), secret });
     this.primary.setSecret(secret);
@@ -281,7 +261,7 @@ export class DestinationSet {
   }
 
   setPrimaryTopics(topics: readonly string[]): void {
-    this.settings.update({ topicFilters: [...topics] });
+    this.mirror.write({ topics });
     const cur = this.store.primary();
     if (cur !== null) this.store.update({ ...cur, topics: [...topics] });
     this.primary.setTopicFilters(topics);
@@ -296,7 +276,7 @@ export class DestinationSet {
     const saved = this.store.add(wasEmpty ? { ...cfg, id: this.primaryId } : cfg, bundle);
     if (saved.primary) {
       // The first destination: it takes over the primary's dispatcher (which recorded "no URL").
-      this.settings.update({ url: saved.url === '' ? null : saved.url, secret: bundle.secret, topicFilters: [...saved.topics] });
+      this.mirror.follow(saved);
       this.primary.setSecret(bundle.secret);
       this.primary.setTopicFilters(saved.topics);
       this.applyShape(saved.id);
@@ -320,11 +300,11 @@ export class DestinationSet {
       // The settings' own fields follow the primary (moved here, or changed).
       if (movesPrimary) {
         const old = this.store.get(this.primaryId);
-        if (old !== null) this.store.update(old, { ...this.store.secretsOf(old.id), secret: this.settings.get().secret });
+        if (old !== null) this.store.update(old, { ...this.store.secretsOf(old.id), secret: this.mirror.secret });
         this.primaryId = saved.id;
         this.runUrl = null;
       }
-      this.settings.update({ url: saved.url === '' ? null : saved.url, secret: b.secret, topicFilters: [...saved.topics] });
+      this.mirror.follow(saved);
     }
     d.setSecret(b.secret);
     d.setTopicFilters(saved.topics);
@@ -349,7 +329,7 @@ export class DestinationSet {
       const next = this.store.primary();
       if (next === null) {
         // No destination left: the primary's dispatcher stays, without a URL, as before any existed.
-        this.settings.update({ url: null, secret: null, topicFilters: [] });
+        this.mirror.follow(null);
         d.setSecret(null);
         d.setTopicFilters([]);
         d.setShaper(null);
@@ -359,8 +339,7 @@ export class DestinationSet {
       }
       this.primaryId = next.id;
       this.runUrl = null;
-      const b = this.store.secretsOf(next.id);
-      this.settings.update({ url: next.url === '' ? null : next.url, secret: b.secret, topicFilters: [...next.topics] });
+      this.mirror.follow(next);
     }
     this.dispatchers.delete(id);
     await d.close();
@@ -403,23 +382,10 @@ export class DestinationSet {
   }
 
   private summaryOf(cfg: DestinationConfig, now: number): DestinationSummary {
-    const d = this.dispatchers.get(cfg.id);
     const bundle = this.store.secretsOf(cfg.id);
-    // The primary's URL in use may be this run's only (--url, the demo receiver): show that one.
-    const shown = cfg.primary && d?.url != null ? { ...cfg, url: d.url } : cfg;
+    // The primary signs with the secret in use (a run's --secret too).
     const secret = cfg.primary ? this.primary.signingSecret : bundle.secret;
-    const view = destinationView(shown, bundle.headers, { set: secret !== null, hint: secret === null ? null : secretHint(secret) });
-    const stats = d?.stats() ?? emptyStats();
-    const breaker: BreakerView = d?.breaker() ?? { state: 'closed', openUntil: null, consecutiveFailures: 0, held: 0, probing: false, refusing: null };
-    const waiting = d?.paused ? 'paused' : d?.suspended ? 'suspended' : null;
-    return {
-      ...view,
-      stats,
-      breaker,
-      client: d?.client() ?? { dropped: 0, circuitSkips: 0 },
-      status: destinationStatus({ url: shown.url, enabled: cfg.enabled, waiting, breaker, stats }, now),
-      ...(d?.rateView() && { rateLimited: d.rateView()! }),
-    };
+    return summarize(cfg, this.dispatchers.get(cfg.id) ?? null, { headers: bundle.headers, secret }, now);
   }
 
   onChange(listener: () => void): () => void {
@@ -430,15 +396,23 @@ export class DestinationSet {
   // --- the whole set ---
 
   pause(): void {
+    this.paused = true;
     for (const d of this.dispatchers.values()) d.pause();
   }
 
   resume(): void {
+    this.paused = false;
     for (const d of this.dispatchers.values()) d.resume();
   }
 
   setSuspended(suspended: boolean): void {
+    this.suspended = suspended;
     for (const d of this.dispatchers.values()) d.setSuspended(suspended);
+  }
+
+  /** Whether any destination has somewhere to deliver (resend and redeliver need one). */
+  get delivers(): boolean {
+    return this.all().some((d) => d.url !== null);
   }
 
   /** The longest drain of any one destination: they drain at once. */
