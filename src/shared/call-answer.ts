@@ -10,6 +10,7 @@ import { isApiError, type ApiError } from './api-errors';
 import type { BridgeHandlers } from './bridge';
 import { definitionOf, type CallArg, type CallName } from './bridge-calls';
 import { describeIssues } from './call-schemas';
+import { errorText } from './error-text';
 
 export type CallAnswer = { ok: true; value: unknown } | { ok: false; error: ApiError };
 
@@ -34,9 +35,6 @@ export class CallRefusal extends Error {
   }
 }
 
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /**
  * Checks `arg`, runs the handler, and answers. `onError` hears of handler failures (a throw, a
@@ -57,7 +55,7 @@ export async function answerCall(
   } catch (err) {
     if (err instanceof CallRefusal) return { ok: false, error: { ...err.error } };
     onError?.(err);
-    return { ok: false, error: { code: 'internal', message: messageOf(err) } };
+    return { ok: false, error: { code: 'internal', message: errorText(err) } };
   }
   if (!definitionOf(name).answers.result) return { ok: true, value: result };
   const r = result as Partial<{ ok: unknown; value: unknown; error: unknown }> | null;

@@ -22,6 +22,7 @@ import { safeText } from '../../shared/safe-text';
 import { createTray, type TrayHandle } from './tray';
 import type { TrayActions } from './tray-menu';
 import { createMainWindow, showWindow } from './window';
+import { errorText } from '../../shared/error-text';
 
 /** Windows groups notifications and task-bar entries by this id; it must match electron-builder's appId. */
 export const APP_USER_MODEL_ID = 'net.pilotprotocol.webhook-desktop';
@@ -46,9 +47,6 @@ export interface RunningShell {
   tray: TrayHandle | null;
 }
 
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /**
  * Starts the app. Returns null when another instance is already running (this one then quits and
@@ -77,7 +75,7 @@ export async function startShell(opts: ShellOptions): Promise<RunningShell | nul
       if (controllerStarting !== null) await (await controllerStarting).close();
     },
     timeoutMs: () => opts.quitTimeoutMs ?? started?.closeBudgetMs,
-    onCleanupError: (err) => opts.log(`quit: ${describe(err)}`),
+    onCleanupError: (err) => opts.log(`quit: ${errorText(err)}`),
   });
   // The app lives in the tray: closing every window is not a reason to quit.
   app.on('window-all-closed', () => undefined);
@@ -95,7 +93,7 @@ export async function startShell(opts: ShellOptions): Promise<RunningShell | nul
   let state: AppState = controller.getState();
   let lastFinished: LastFinished | null = null;
   const run = (what: string, work: () => Promise<unknown>): void => {
-    work().catch((err: unknown) => opts.log(`${what}: ${describe(err)}`));
+    work().catch((err: unknown) => opts.log(`${what}: ${errorText(err)}`));
   };
   const notifyOnce = (title: string, body: string): void => {
     const N = opts.electron.Notification;
@@ -128,7 +126,7 @@ export async function startShell(opts: ShellOptions): Promise<RunningShell | nul
       try {
         opts.loginItem.setEnabled(enabled);
       } catch (err) {
-        opts.log(`start at login: ${describe(err)}`);
+        opts.log(`start at login: ${errorText(err)}`);
       }
       tray?.update(state, lastFinished?.outcome ?? null);
     },
@@ -152,7 +150,7 @@ export async function startShell(opts: ShellOptions): Promise<RunningShell | nul
     files: opts.files,
     showWhenReady: !opts.startHidden || tray === null,
     devTools: !app.isPackaged,
-    onLoadError: (err) => opts.log(`the window's page did not load: ${describe(err)}`),
+    onLoadError: (err) => opts.log(`the window's page did not load: ${errorText(err)}`),
   });
   win = window;
   keepWindowOnClose(window, { hasTray: () => tray !== null, isQuitting: quit.isQuitting });
@@ -160,7 +158,7 @@ export async function startShell(opts: ShellOptions): Promise<RunningShell | nul
 
   const expected = (): ExpectedSender | null =>
     window.isDestroyed() ? null : { webContentsId: window.webContents.id, pageUrl: opts.files.pageUrl };
-  disposers.push(registerIpcHandlers(opts.electron.ipcMain, handlers, expected, (err) => opts.log(`a bridge call failed: ${describe(err)}`)));
+  disposers.push(registerIpcHandlers(opts.electron.ipcMain, handlers, expected, (err) => opts.log(`a bridge call failed: ${errorText(err)}`)));
   disposers.push(forwardPushes(controller.subscribe, () => (window.isDestroyed() ? null : window.webContents)));
 
   // Sleep and offline: attempts wait instead of being used up against a receiver that is fine.
