@@ -54,8 +54,9 @@ export class Counters {
     const since = state.startedAt === undefined ? 'Since the app started' : `Since start at ${formatClock(state.startedAt, now)}`;
     let text = since;
     const dests = state.destinations?.length ?? 0;
-    // The counters add the destinations up: one event sent to two destinations counts twice.
-    if (dests > 1) text += ` · summed over ${dests} destinations (each counts its own copy of an event)`;
+    // The counters add the destinations up: one event sent to two destinations counts twice
+    // (the Destinations panel has each one's own).
+    if (dests > 1) text += ` · sum of ${dests} destinations`;
     if (earlier > 0) {
       text += ` · the log also shows ${formatCount(earlier)} ${earlier === 1 ? 'entry' : 'entries'} from earlier runs (times in italics), not counted here`;
     }

@@ -268,5 +268,6 @@ export class DestinationsPanel {
       parts.push(el('p', {}, [show]));
     }
     row.result.replaceChildren(...parts);
+    row.result.scrollIntoView({ block: 'nearest' });
   }
 }

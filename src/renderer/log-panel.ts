@@ -57,8 +57,11 @@ const NOT_SENT_REASONS: Partial<Record<Outcome, string>> = {
 
 /** Names of the destinations by id, and the primary's id (older records carry no destination). */
 export interface DestinationNames {
+  /** the destinations there are now */
   names: ReadonlyMap<string, string>;
   primaryId: string | null;
+  /** names of destinations this window saw that are gone now */
+  removed?: ReadonlyMap<string, string>;
 }
 
 /** The id of the destination a record is for: its own, or the primary's when it names none. */
@@ -66,11 +69,16 @@ export function destinationOf(r: DeliveryRecord, primaryId: string | null): stri
   return r.destinationId ?? primaryId;
 }
 
-/** The destination's name shown with a record, or null when there is only one destination. */
+/**
+ * The destination's name shown with a record: when there are several destinations, or when the
+ * record's destination is gone (its entries stay in the log); null otherwise.
+ */
 export function destinationName(r: DeliveryRecord, dests: DestinationNames): string | null {
-  if (dests.names.size < 2) return null;
   const id = destinationOf(r, dests.primaryId);
-  return id === null ? null : (dests.names.get(id) ?? `removed destination ${id}`);
+  if (id === null) return null;
+  const name = dests.names.get(id);
+  if (name === undefined) return `${dests.removed?.get(id) ?? id} (removed)`;
+  return dests.names.size < 2 ? null : name;
 }
 
 function fillRow(row: HTMLElement, r: DeliveryRecord, now: number, startedAt: number | null, dests: DestinationNames): void {
@@ -191,16 +199,20 @@ export class LogPanel {
     const primaryId = list.find((d) => d.primary)?.id ?? null;
     const same = primaryId === this.dests.primaryId && names.size === this.dests.names.size && [...names].every(([id, n]) => this.dests.names.get(id) === n);
     if (same) return;
-    this.dests = { names, primaryId };
+    const removed = new Map(this.dests.removed ?? []);
+    for (const [id, n] of this.dests.names) if (!names.has(id)) removed.set(id, n);
+    for (const id of names.keys()) removed.delete(id);
+    this.dests = { names, primaryId, removed };
     const options = [el('option', { value: '' }, ['All destinations']), ...list.map((d) => el('option', { value: d.id }, [safeText(d.name)]))];
     this.destinationSelect.replaceChildren(...options);
     if (this.destination !== null && !names.has(this.destination)) {
       // A filtered destination that was deleted keeps its option, so the filter still says what it shows.
-      this.destinationSelect.append(el('option', { value: this.destination }, [`removed destination ${this.destination}`]));
+      this.destinationSelect.append(el('option', { value: this.destination }, [`${safeText(removed.get(this.destination) ?? this.destination)} (removed)`]));
     }
     this.destinationSelect.value = this.destination ?? '';
     setHidden(this.destinationSelect, list.length < 2 && this.destination === null);
-    this.list.reset(this.view);
+    // Rows show the names: filled again in place (the scroll position and focus stay).
+    this.list.refill();
   }
 
   /** Shows only this destination's records (or every destination's): the panel's "Show in log". */

@@ -220,6 +220,7 @@ function start(): void {
   };
   byId('resend-all', HTMLButtonElement).addEventListener('click', () => void resendAll());
   byId('help-open', HTMLButtonElement).addEventListener('click', openHelp);
+  byId('welcome-dests', HTMLButtonElement).addEventListener('click', () => destinations.open());
 
   const followHash = (): void => {
     const link = location.hash.replace(/^#/, '');

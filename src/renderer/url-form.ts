@@ -27,7 +27,9 @@ export function describeTest(r: TestResult, url: string, at: number): string {
   const where = safeText(url);
   if (r.ok) return `Test event delivered to ${where}: HTTP ${r.status ?? '2xx'} in ${took} (${when}).`;
   const answer = r.status === undefined ? 'no response' : `HTTP ${r.status}`;
-  return `Test event failed at ${where}: ${answer}${r.error ? ` — ${safeText(r.error)}` : ''} after ${took} (${when}).`;
+  // The error of an HTTP refusal is its status again ("HTTP 500"): said once, not twice.
+  const why = r.error && r.error !== answer ? ` — ${safeText(r.error)}` : '';
+  return `Test event failed at ${where}: ${answer}${why} after ${took} (${when}).`;
 }
 
 export class UrlForm {

@@ -153,6 +153,11 @@ export class VirtualList<T> {
     this.renderAt(0, viewport);
   }
 
+  /** Fills the shown rows again: something they show besides their item changed (a name). */
+  refill(): void {
+    for (const row of this.rows.values()) this.opts.fillRow(row.el, row.item);
+  }
+
   /** The canvas's height for `count` rows: `height`, which rows do not inherit (see the top). */
   private setCount(count: number): void {
     this.opts.canvas.style.setProperty('height', `calc(${count} * var(--row-h))`);

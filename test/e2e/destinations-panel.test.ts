@@ -192,6 +192,8 @@ describe('the Destinations panel at 980×720', () => {
     expect(await page.content()).not.toContain(TOKEN);
     // Its status at a glance, under the counters, now that there are two.
     await eventually(() => page.getByRole('region', { name: 'Destinations at a glance' }).isVisible()).toBe(true);
+    // The chart redraws once a second: the screenshot waits for it to show the deliveries.
+    await eventually(() => page.locator('#chart-summary').textContent()).toMatch(/^[1-9]\d* delivered/);
     await screenshot(page, 'destinations-two');
   });
 
@@ -231,6 +233,7 @@ describe('the Destinations panel at 980×720', () => {
     await eventually(() => result.textContent()).toContain('HTTP 400');
     const text = (await result.textContent()) ?? '';
     expect(text).toContain(chat.url);
+    expect(text).not.toContain('HTTP 400 — HTTP 400');
     expect(text).toContain('no_text');
     expect(await result.locator('.test-hint').textContent()).not.toBe('');
     await screenshot(page, 'destinations-test-refused');
@@ -271,6 +274,9 @@ describe('the Destinations panel at 980×720', () => {
     await eventually(() => item('Ops alerts').count()).toBe(0);
     expect((await destinations()).length).toBe(before - 1);
     await eventually(() => page.getByRole('status', { name: 'Destinations status' }).textContent()).toContain('Deleted Ops alerts');
+    // Its entries stay in the log and still say whose they were.
+    const log = page.getByRole('list', { name: 'Delivery log' });
+    await eventually(() => log.locator('.row-dest').filter({ hasText: 'Ops alerts (removed)' }).count()).toBeGreaterThan(0);
   });
 
   it('is usable from the keyboard: d opens it, Escape closes the editor, then the panel', async () => {
@@ -288,5 +294,22 @@ describe('the Destinations panel at 980×720', () => {
     await eventually(() => editor().isVisible()).toBe(false);
     await page.keyboard.press('Escape');
     await eventually(() => panel().isVisible()).toBe(false);
+  });
+
+  it('stays usable in a 420 px window, dark, with no serious axe violation', async () => {
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.setViewportSize({ width: 420, height: 720 });
+    await openPanel();
+    await panel().getByRole('button', { name: 'Add destination' }).click();
+    await eventually(() => editor().isVisible()).toBe(true);
+    for (const name of ['Add destination', 'Close destinations']) {
+      const box = (await panel().getByRole('button', { name, exact: true }).first().boundingBox())!;
+      expect(box.x + box.width).toBeLessThanOrEqual(420);
+    }
+    expect(await seriousViolations()).toEqual([]);
+    await screenshot(page, 'destinations-420x720-dark');
+    await editor().getByRole('button', { name: 'Cancel' }).click();
+    await page.setViewportSize({ width: 980, height: 720 });
+    await page.emulateMedia({ colorScheme: 'light' });
   });
 });

@@ -257,6 +257,9 @@ describe('journeys', () => {
       for (const name of ['Slack', 'Discord', 'Teams', 'n8n', 'Home Assistant', 'ntfy']) expect(text).toContain(name);
       expect(await seriousViolations(watched.page)).toEqual([]);
       await screenshot(watched.page, 'first-open');
+      // It points at the Destinations panel for the chat formats and several destinations.
+      await watched.page.getByRole('button', { name: 'open Destinations' }).click();
+      await eventually(() => watched.page.getByRole('region', { name: 'Destinations', exact: true }).isVisible()).toBe(true);
       await openSetup(watched.page);
     } finally {
       await watched.page.close();

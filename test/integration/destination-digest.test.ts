@@ -89,11 +89,14 @@ describe('rate limit and digests', () => {
     expectAccounted(c);
   });
 
-  it('a digest the receiver refuses goes out one message per event instead; nothing is lost', async () => {
+  it.each([
+    [500, {}],
+    [429, { 'retry-after': '1' }],
+  ] as const)('a digest answered %i goes out one message per event instead; nothing is lost', async (status, headers) => {
     const rx = await startReceiver();
     cleanup.push(() => rx.close());
     // The first request (the digest) fails; every later one is taken.
-    rx.replyOnce({ status: 500, body: 'digest went wrong' });
+    rx.replyOnce({ status, headers: { ...headers }, body: 'digest went wrong' });
     const c = await start();
     const created = await ok(c.handlers.createDestination({ url: rx.url, format: 'mattermost', rateLimit: { perMinute: 3000 } }));
     // 3000 a minute: 100 within 2 s, 200 with the bucket; 250 waiting make a digest.
@@ -105,8 +108,11 @@ describe('rate limit and digests', () => {
     expect(rx.requests).toHaveLength(251);
     const records = (await c.handlers.getLog({ destination: created.destination.id, limit: 300 })).records;
     expect(records.every((r) => r.outcome === 'delivered' && r.digest === undefined)).toBe(true);
-    // Each record shows the digest's attempt (HTTP 500) and then its own.
-    expect(records[0]!.attempts.map((a) => a.status)).toEqual([500, 200]);
+    // Each record shows the digest's attempt and then its own.
+    const attempts = records[0]!.attempts;
+    expect(attempts.map((a) => a.status)).toEqual([status, 200]);
+    // A 429's Retry-After (1 s) closed the rate gate: nothing went before it was up.
+    if (status === 429) expect(Math.min(...records.map((r) => r.attempts[1]!.startedAt)) - attempts[0]!.startedAt).toBeGreaterThanOrEqual(950);
     expect(c.getState().destinations[0]!.stats).toMatchObject({ received: 250, delivered: 250 });
     expectAccounted(c);
   }, 30_000);

@@ -43,7 +43,8 @@ export async function launchBrowser(opts: { colorScheme?: 'light' | 'dark' } = {
     executablePath: CHROMIUM_PATH,
     args: [...CHROMIUM_ARGS],
     headless: true,
-    viewport: { width: 1100, height: 760 },
+    // The window's default size: what users see first, and what the screenshots show.
+    viewport: { width: 980, height: 720 },
     colorScheme: opts.colorScheme ?? 'light',
     // Grants navigator.clipboard to the page, as a user gesture would in a real window.
     permissions: ['clipboard-read', 'clipboard-write'],
