@@ -224,6 +224,28 @@ describe('the Destinations panel at 980×720', () => {
     await eventually(() => page.locator('#log-count').textContent()).toMatch(/newest first/);
   });
 
+  it('shows the body a chat destination’s format sent, beside the stored event, and copies that as curl', async () => {
+    const team = (await destinations()).find((d) => d.name === 'Team alerts')!;
+    await page.getByRole('combobox', { name: 'Destination' }).selectOption(team.id);
+    const log = page.getByRole('list', { name: 'Delivery log' });
+    await log.locator('.log-row[data-outcome="delivered"]').first().click();
+    const details = page.locator('#details');
+    await eventually(() => details.getByLabel('Request body').textContent()).toContain('"blocks"');
+    expect(await details.textContent()).toContain('Request body (Slack incoming webhook');
+    expect(await details.getByLabel('Stored event').textContent()).toContain('"event": "tunnel.established"');
+    // The extra header is listed masked with the request headers.
+    expect(await details.getByLabel('Request headers').textContent()).toContain('Authorization: ');
+    expect(await details.textContent()).not.toContain(TOKEN);
+    await details.getByRole('button', { name: 'Copy as curl' }).click();
+    await eventually(() => details.textContent()).toContain('curl command copied');
+    const curl = await page.evaluate(() => navigator.clipboard.readText());
+    expect(curl).toContain('"blocks"');
+    expect(curl).not.toContain(TOKEN);
+    await screenshot(page, 'details-chat-destination');
+    await page.keyboard.press('Escape');
+    await page.getByRole('combobox', { name: 'Destination' }).selectOption('');
+  });
+
   it('sends a test event per destination and shows the answer: status, first bytes and a hint', async () => {
     await openPanel();
     chat.replyOnce({ status: 400, body: 'no_text' });
