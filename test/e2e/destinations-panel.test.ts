@@ -268,6 +268,23 @@ describe('the Destinations panel at 980×720', () => {
     // The saved header is listed masked; its value is not in the form.
     expect(await page.locator('#dest-headers-kept').textContent()).toContain('Authorization');
     expect(await page.content()).not.toContain(TOKEN);
+    // Its own signing secret: sent once, only its hint comes back; clearing asks first.
+    const secret = 'whsec_ZTJlLXNpZ25pbmctc2VjcmV0LXZhbHVl';
+    expect(await page.locator('#dest-secret-state').textContent()).toContain('Not set');
+    await editor().getByLabel('New signing secret').fill(secret);
+    await editor().getByLabel('New signing secret').press('Enter');
+    await eventually(() => page.getByRole('status', { name: 'Destination secret status' }).textContent()).toBe('Secret set.');
+    expect(await page.locator('#dest-secret-state').textContent()).toMatch(/^Set \(/);
+    expect((await destinations()).find((d) => d.name === 'Team alerts')!.secret.set).toBe(true);
+    expect(await page.content()).not.toContain(secret);
+    await editor().getByRole('button', { name: 'Clear secret' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+    expect((await destinations()).find((d) => d.name === 'Team alerts')!.secret.set).toBe(true);
+    await editor().getByRole('button', { name: 'Clear secret' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Clear secret' }).click();
+    await eventually(() => page.getByRole('status', { name: 'Destination secret status' }).textContent()).toBe('Secret cleared.');
+    expect((await destinations()).find((d) => d.name === 'Team alerts')!.secret.set).toBe(false);
+
     await editor().getByLabel('Name', { exact: true }).fill('Ops alerts');
     await editor().getByRole('button', { name: 'Save changes' }).click();
     await eventually(() => item('Ops alerts').count()).toBe(1);
