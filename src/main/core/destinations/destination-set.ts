@@ -342,6 +342,10 @@ export class DestinationSet {
       this.mirror.follow(next);
     }
     this.dispatchers.delete(id);
+    // Its URL cleared first, as for the last destination above: what it still holds is tried for
+    // the drain and the rest recorded abandoned. A plain close() would keep it pending (queued in
+    // this run's totals for good) and the next start would send it to the primary.
+    await d.setUrl(null);
     await d.close();
     addStats(this.retired, d.stats());
     this.unsubs.get(id)?.();
