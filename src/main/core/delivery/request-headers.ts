@@ -47,7 +47,7 @@ export class RequestSigner {
    */
   restamp(msgId: string, request: { body: string; headers: Record<string, string> }): { body: string; headers: Record<string, string> } {
     const fresh = this.headers(msgId, request.body);
-    const headers = { ...request.headers, 'webhook-timestamp': fresh['webhook-timestamp']! };
+    const headers: Record<string, string> = { ...request.headers, 'webhook-timestamp': fresh['webhook-timestamp']! };
     if (fresh['webhook-signature'] !== undefined) headers['webhook-signature'] = fresh['webhook-signature'];
     return { body: request.body, headers };
   }
