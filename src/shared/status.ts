@@ -69,7 +69,9 @@ export function statusOf(state: AppState, now: number, lastFinished?: Outcome | 
       detail: 'Delivery is paused. Events are still received and logged; resume to send them on.',
     };
   }
-  if (state.url === null) {
+  // The primary may be switched off while other destinations deliver: only none at all is "No URL".
+  const othersDeliver = state.destinations.some((d) => !d.primary && d.enabled && d.url !== '');
+  if (state.url === null && !othersDeliver) {
     return {
       kind: 'no_url',
       label: 'No URL',
@@ -161,5 +163,6 @@ export function statusOf(state: AppState, now: number, lastFinished?: Outcome | 
     // Delivering now; the loss happened before this run linked and cannot be undone, only told.
     return { kind: 'delivering', label: `Delivering (${plural(lost, 'event', 'events')} lost while closed)`, detail: loss!.text };
   }
-  return { kind: 'delivering', label: 'Delivering', detail: `Events go to ${state.url}` };
+  const where = state.url ?? 'the enabled destinations (the primary is off)';
+  return { kind: 'delivering', label: 'Delivering', detail: `Events go to ${where}` };
 }

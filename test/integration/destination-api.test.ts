@@ -116,6 +116,23 @@ describe('destination calls', () => {
     expect(c.getState().url).toBe('http://127.0.0.1:9/first');
   });
 
+  it('removing every destination leaves the single-URL app as it was before any existed', async () => {
+    const c = await start();
+    await call('POST', '/api/destinations', { url: 'http://127.0.0.1:9/a', enabled: false });
+    const b = (await call('POST', '/api/destinations', { url: 'http://127.0.0.1:9/b', enabled: false })).body.destination.id as string;
+    await call('PATCH', `/api/destinations/${b}`, { primary: true });
+    expect((await call('DELETE', '/api/destinations/primary')).status).toBe(200);
+    expect((await call('DELETE', `/api/destinations/${b}`)).status).toBe(200);
+    expect(await list()).toEqual([]);
+    expect(c.getState()).toMatchObject({ url: null, topicFilters: [], secret: { set: false } });
+    // An event now is recorded "not sent: no URL", under the first id, as before destinations.
+    const rec = c.accept({ event: 'conn.fin', node_id: 1, data: {} }, 'api');
+    expect(rec).toMatchObject({ outcome: 'no_url', destinationId: 'primary' });
+    // The next destination is the primary again, under that id, not the removed one's.
+    const again = await call('POST', '/api/destinations', { url: 'http://127.0.0.1:9/c', enabled: false });
+    expect(again.body.destination).toMatchObject({ id: 'primary', primary: true });
+  });
+
   it('PUT /api/url creates the primary and keeps it in the list; DELETE clears its URL', async () => {
     const c = await start();
     expect((await call('PUT', '/api/url', { url: 'http://127.0.0.1:9/hook' })).status).toBe(200);

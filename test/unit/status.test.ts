@@ -14,6 +14,16 @@ describe('status badge', () => {
     expect(statusOf(sampleState({ url: null }), NOW)).toMatchObject({ kind: 'no_url', label: 'No URL' });
   });
 
+  it('is not "No URL" while the primary is off but another destination delivers', () => {
+    const other = {
+      id: 'd1', name: 'Ops', url: 'http://127.0.0.1:9/ops', enabled: true, primary: false, format: 'pilot' as const, topics: [], rateLimit: null,
+      headers: {}, secret: { set: false, hint: null }, stats: sampleState().stats, breaker: sampleState().breaker,
+      client: { dropped: 0, circuitSkips: 0 }, status: { kind: 'delivering' as const, text: 'Delivering' },
+    };
+    expect(statusOf(sampleState({ url: null, destinations: [other] }), NOW)).toMatchObject({ kind: 'delivering', detail: expect.stringContaining('primary is off') });
+    expect(statusOf(sampleState({ url: null, destinations: [{ ...other, enabled: false }] }), NOW).kind).toBe('no_url');
+  });
+
   it('counts the breaker cool-down down in whole seconds, rounded up', () => {
     const open = sampleState({ breaker: { state: 'open', openUntil: NOW + 12_001, consecutiveFailures: 5, held: 0, probing: false, refusing: null } });
     expect(statusOf(open, NOW).label).toBe('Circuit open, retrying in 13 s');

@@ -327,19 +327,22 @@ export class DestinationSet {
     const d = this.dispatchers.get(id)!;
     if (wasPrimary) {
       const next = this.store.primary();
-      if (next === null) {
+      this.runUrl = null;
+      this.mirror.follow(next);
+      if (next === null && id === PRIMARY_DESTINATION_ID) {
         // No destination left: the primary's dispatcher stays, without a URL, as before any existed.
-        this.mirror.follow(null);
         d.setSecret(null);
         d.setTopicFilters([]);
         d.setShaper(null);
+        d.setRateLimit(null);
         await d.setUrl(null);
         this.changed();
         return;
       }
-      this.primaryId = next.id;
-      this.runUrl = null;
-      this.mirror.follow(next);
+      this.primaryId = next?.id ?? PRIMARY_DESTINATION_ID;
+      // None left, the removed one not the first: a fresh dispatcher under the first id, so a
+      // later destination never takes the removed one's id (and its records).
+      if (next === null) this.attach(PRIMARY_DESTINATION_ID, this.opts.newDispatcher({ id: PRIMARY_DESTINATION_ID, url: null, secret: null, topics: [] }));
     }
     this.dispatchers.delete(id);
     // Its URL cleared first, as for the last destination above: what it still holds is tried for
