@@ -548,9 +548,12 @@ export class DeliveryClient {
       this.wake();
       return;
     }
+    // Node counts a timer from the event loop's cached time, which lags the clock after a long
+    // turn: it can fire before `at`. Then it waits again (armDueTimer wakes once it is due), or
+    // the workers would look, see nothing due, and sleep with nothing left to wake them.
     this.dueTimer = setTimeout(() => {
       this.dueTimer = null;
-      this.wake();
+      this.armDueTimer();
     }, Math.min(MAX_TIMER_MS, wait));
     // A pending retry must not keep a headless process alive on its own.
     this.dueTimer.unref();
@@ -562,6 +565,11 @@ export class DeliveryClient {
     if (endsAt === null) return;
     if (this.cooldownTimer) clearTimeout(this.cooldownTimer);
     this.cooldownTimer = setTimeout(() => {
+      // Fired early by the clock (see armDueTimer): the held events would find it still open.
+      if (this.o.now() < endsAt && this.breaker.cooldownEndsAt === endsAt) {
+        this.announceCooldownEnd();
+        return;
+      }
       this.events.changed();
       this.wake();
     }, Math.max(0, endsAt - this.o.now()));
