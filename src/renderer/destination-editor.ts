@@ -21,6 +21,7 @@ import {
   type FormValues,
   type HeaderRow,
 } from './destination-form';
+import { DestinationSecret } from './destination-secret';
 import { byId, el, setHidden, setText } from './dom';
 import { prettyJson } from './format';
 
@@ -67,6 +68,7 @@ export class DestinationEditor {
   /** answers of older preview calls are dropped when a newer one was asked */
   private previewSeq = 0;
   private rowCount = 0;
+  private readonly secret: DestinationSecret;
 
   constructor(
     private readonly bridge: Bridge,
@@ -74,6 +76,7 @@ export class DestinationEditor {
     private readonly onSaved: (message: string, id: string) => void,
     private readonly onCancel: () => void,
   ) {
+    this.secret = new DestinationSecret(bridge);
     this.format.append(el('option', { value: '' }, ['Chosen from the URL']));
     for (const f of FORMATS) this.format.append(el('option', { value: f }, [FORMAT_LABELS[f]]));
     this.form.addEventListener('submit', (e) => {
@@ -123,6 +126,7 @@ export class DestinationEditor {
     setHidden(this.replace, kept.length === 0);
     setText(this.heading, d === null ? 'Add a destination' : `Edit ${safeText(d.name)}`);
     setText(this.save, d === null ? 'Add destination' : 'Save changes');
+    this.secret.show(d);
     this.root.hidden = false;
     this.changed();
     this.url.focus();

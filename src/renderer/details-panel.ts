@@ -75,6 +75,8 @@ function attemptItem(a: AttemptRecord, n: number, record: DeliveryRecord, secret
 export class DetailsPanel {
   private readonly root = byId('details', HTMLElement);
   private record: DeliveryRecord | null = null;
+  /** the body a chat or custom destination's format sent, once rendered again (for curl) */
+  private shaped: { body: string; contentType: string } | null = null;
   /** the destination's name for a record, when there are several (set by main) */
   destinationName: (r: DeliveryRecord) => string | null = () => null;
   /** the destination a record went to (its format and masked headers), when the window knows it */
@@ -160,12 +162,14 @@ export class DetailsPanel {
     }
     again.addEventListener('click', () => void this.resend(r, why));
     const curl = curlCommand(r);
+    this.shaped = null;
     const copy = el('button', { type: 'button', class: 'btn small', id: 'details-curl' }, ['Copy as curl']);
     if (curl === null) {
       copy.setAttribute('aria-disabled', 'true');
       copy.title = 'No URL: there is nothing to send it to.';
     }
-    copy.addEventListener('click', () => void this.copyCurl(curl));
+    // Read at the click: a shaped destination's body arrives after the panel opened.
+    copy.addEventListener('click', () => void this.copyCurl(this.shaped === null ? curl : curlCommand(r, this.shaped)));
     actions.append(again, copy);
     this.status = el('p', { class: 'status-line', role: 'status', 'aria-label': 'Details status' });
 
@@ -237,8 +241,12 @@ export class DetailsPanel {
     }
     const res = await this.bridge.previewDestination(d.format === 'custom' && d.template ? { format: d.format, template: d.template, event } : { format: d.format, event });
     if (!into.isConnected) return;
-    if (!res.ok) setText(into, `Could not render it: ${res.error.message}`);
-    else setText(into, safeText(res.value.contentType.includes('json') ? prettyJson(res.value.body) : res.value.body, { multiline: true }));
+    if (!res.ok) {
+      setText(into, `Could not render it: ${res.error.message}`);
+      return;
+    }
+    setText(into, safeText(res.value.contentType.includes('json') ? prettyJson(res.value.body) : res.value.body, { multiline: true }));
+    if (this.record?.id === r.id) this.shaped = { body: res.value.body, contentType: res.value.contentType };
   }
 
   private whyNotResendable(r: DeliveryRecord): string | null {
@@ -256,7 +264,9 @@ export class DetailsPanel {
       return;
     }
     const ok = await copyText(command, this.bridge);
-    setText(this.status, ok ? 'curl command copied (unsigned).' : 'The clipboard is not available here.');
+    const r = this.record;
+    const extra = r !== null && Object.keys(this.destinationOf(r)?.headers ?? {}).length > 0;
+    setText(this.status, ok ? `curl command copied (unsigned${extra ? ', without the extra headers: their values stay in the app' : ''}).` : 'The clipboard is not available here.');
   }
 
   private async resend(r: DeliveryRecord, why: string | null): Promise<void> {

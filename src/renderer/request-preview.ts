@@ -53,12 +53,14 @@ export function shellQuote(text: string): string {
  * A curl command that replays the body unsigned: the secret is not in the window, and a
  * placeholder signature would only fail verification at the receiver.
  */
-export function curlCommand(record: DeliveryRecord): string | null {
+export function curlCommand(record: DeliveryRecord, shaped?: { body: string; contentType: string }): string | null {
   if (record.url === null) return null;
+  // A chat or custom destination's format shaped the body it sent: the command sends that body
+  // (its extra headers are secrets the window does not hold, so they are left out too).
   return [
     `curl -X POST ${shellQuote(record.url)}`,
-    `-H ${shellQuote('Content-Type: application/json')}`,
+    `-H ${shellQuote(`Content-Type: ${shaped?.contentType ?? 'application/json'}`)}`,
     `-H ${shellQuote(`User-Agent: ${USER_AGENT}`)}`,
-    `--data-raw ${shellQuote(record.payload)}`,
+    `--data-raw ${shellQuote(shaped?.body ?? record.payload)}`,
   ].join(' \\\n  ');
 }

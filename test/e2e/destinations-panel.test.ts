@@ -224,6 +224,28 @@ describe('the Destinations panel at 980×720', () => {
     await eventually(() => page.locator('#log-count').textContent()).toMatch(/newest first/);
   });
 
+  it('shows the body a chat destination’s format sent, beside the stored event, and copies that as curl', async () => {
+    const team = (await destinations()).find((d) => d.name === 'Team alerts')!;
+    await page.getByRole('combobox', { name: 'Destination' }).selectOption(team.id);
+    const log = page.getByRole('list', { name: 'Delivery log' });
+    await log.locator('.log-row[data-outcome="delivered"]').first().click();
+    const details = page.locator('#details');
+    await eventually(() => details.getByLabel('Request body').textContent()).toContain('"blocks"');
+    expect(await details.textContent()).toContain('Request body (Slack incoming webhook');
+    expect(await details.getByLabel('Stored event').textContent()).toContain('"event": "tunnel.established"');
+    // The extra header is listed masked with the request headers.
+    expect(await details.getByLabel('Request headers').textContent()).toContain('Authorization: ');
+    expect(await details.textContent()).not.toContain(TOKEN);
+    await details.getByRole('button', { name: 'Copy as curl' }).click();
+    await eventually(() => details.textContent()).toContain('curl command copied');
+    const curl = await page.evaluate(() => navigator.clipboard.readText());
+    expect(curl).toContain('"blocks"');
+    expect(curl).not.toContain(TOKEN);
+    await screenshot(page, 'details-chat-destination');
+    await page.keyboard.press('Escape');
+    await page.getByRole('combobox', { name: 'Destination' }).selectOption('');
+  });
+
   it('sends a test event per destination and shows the answer: status, first bytes and a hint', async () => {
     await openPanel();
     chat.replyOnce({ status: 400, body: 'no_text' });
@@ -246,6 +268,23 @@ describe('the Destinations panel at 980×720', () => {
     // The saved header is listed masked; its value is not in the form.
     expect(await page.locator('#dest-headers-kept').textContent()).toContain('Authorization');
     expect(await page.content()).not.toContain(TOKEN);
+    // Its own signing secret: sent once, only its hint comes back; clearing asks first.
+    const secret = 'whsec_ZTJlLXNpZ25pbmctc2VjcmV0LXZhbHVl';
+    expect(await page.locator('#dest-secret-state').textContent()).toContain('Not set');
+    await editor().getByLabel('New signing secret').fill(secret);
+    await editor().getByLabel('New signing secret').press('Enter');
+    await eventually(() => page.getByRole('status', { name: 'Destination secret status' }).textContent()).toBe('Secret set.');
+    expect(await page.locator('#dest-secret-state').textContent()).toMatch(/^Set \(/);
+    expect((await destinations()).find((d) => d.name === 'Team alerts')!.secret.set).toBe(true);
+    expect(await page.content()).not.toContain(secret);
+    await editor().getByRole('button', { name: 'Clear secret' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+    expect((await destinations()).find((d) => d.name === 'Team alerts')!.secret.set).toBe(true);
+    await editor().getByRole('button', { name: 'Clear secret' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Clear secret' }).click();
+    await eventually(() => page.getByRole('status', { name: 'Destination secret status' }).textContent()).toBe('Secret cleared.');
+    expect((await destinations()).find((d) => d.name === 'Team alerts')!.secret.set).toBe(false);
+
     await editor().getByLabel('Name', { exact: true }).fill('Ops alerts');
     await editor().getByRole('button', { name: 'Save changes' }).click();
     await eventually(() => item('Ops alerts').count()).toBe(1);

@@ -49,6 +49,12 @@ describe('Copy as curl through bash -c', () => {
     ]);
   });
 
+  it('a chat destination’s shaped body goes out as its format sent it, with its content type', () => {
+    const shaped = { body: 'Tunnel up: alpha \u202e', contentType: 'text/plain; charset=utf-8' };
+    const argv = runCopied(curlCommand(record('{"event":"tunnel.established"}'), shaped)!);
+    expect(argv.slice(3)).toEqual(['-H', 'Content-Type: text/plain; charset=utf-8', '-H', 'User-Agent: pilot-webhook-desktop', '--data-raw', shaped.body]);
+  });
+
   it('a URL with a quote or a bidi character is quoted the same way', () => {
     const url = "http://127.0.0.1:9/a'b\u202ec";
     const argv = runCopied(curlCommand(record('{}', url))!);
