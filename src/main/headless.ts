@@ -14,7 +14,8 @@ import { createController, type Controller, type ControllerOptions } from './cor
 import { socketActivation } from './headless/socket-activation';
 import { createFleetController, type FleetOptions } from './core/fleet/fleet-controller';
 import { readFleetKeyFile } from './core/fleet/fleet-key';
-import { DEFAULT_FLEET, type FleetRole } from './core/fleet/fleet-names';
+import { fleetFromSettings } from './core/fleet/fleet-settings';
+import { DEFAULT_FLEET, natsServers, type FleetRole } from './core/fleet/fleet-names';
 import { prepareDataFolder } from './core/data-folder';
 import { lockDataFolder } from './core/data-folder-lock';
 import { createEnvProxyEgress } from './core/egress-proxy';
@@ -87,7 +88,7 @@ async function main(): Promise<void> {
   if (args.nats !== undefined) {
     try {
       fleet = {
-        servers: args.nats.split(',').map((u) => u.trim()),
+        servers: natsServers(args.nats),
         ...(args.natsCreds !== undefined && { credsFile: args.natsCreds }),
         name: args.fleet ?? DEFAULT_FLEET,
         role: (args.role ?? 'all') as FleetRole,
@@ -112,6 +113,16 @@ async function main(): Promise<void> {
   const opened = openConfStore(dataDir);
   const settings = new SettingsService(opened.kv, opened.warnings);
   for (const w of settings.warnings) warn(w);
+
+  // Without --nats, the `nats` setting joins a fleet the same way (the desktop app reads it too).
+  if (fleet === undefined && !args.noOutbox) {
+    try {
+      fleet = fleetFromSettings(settings.get()) ?? undefined;
+    } catch (err) {
+      process.stderr.write(`${(err as Error).message}\n`);
+      process.exit(EXIT_USAGE);
+    }
+  }
 
   // Each retry flag is valid alone; together with the timings they must leave the first attempts room.
   if (args.maxEventAge !== undefined || args.timeoutMs !== undefined || args.retryBackoffMs !== undefined) {

@@ -108,7 +108,8 @@ test('one engine for the fleet: retry schedule, breaker hold, maximum event age'
   const last = old!.attempts[old!.attempts.length - 1]!;
   expect(last.startedAt - old!.receivedAt).toBeLessThanOrEqual(4000 + 1000);
   const after = await eventually('A counted it', () => a.state(), (s) => s.stats.failed === 1 && s.stats.queued === 0, 20_000);
-  // The engine restarted with the new settings: its counters started again with it.
-  expect(after.stats).toMatchObject({ received: 1, failed: 1 });
+  // The engine restarted with the new settings; the destination's counts carried on.
+  expect(after.stats).toMatchObject({ received: 2 + HELD, delivered: 1 + HELD, failed: 1, circuitSkips: 0 });
   expect(unaccounted(after.stats)).toBe(0);
+  expect(after.destinations.find((d) => d.id === 'primary')!.stats).toEqual(after.stats);
 });

@@ -53,19 +53,23 @@ describe('WorkerWakeups', () => {
     expect(a.woken()).toBe(1);
   });
 
-  it('runs `before` first, even for a moment already past; cancelled alarms never fire', async () => {
+  it('onFire decides what the moment does, even for one already past; cancelled alarms never fire', async () => {
     const w = new WorkerWakeups();
     const seen: string[] = [];
     void w.idle().then(() => seen.push('woken'));
-    w.alarm('cooldown', -1, { before: () => seen.push('before') });
+    w.alarm('cooldown', -1, { onFire: () => seen.push('fired') });
     await vi.advanceTimersByTimeAsync(0);
-    expect(seen).toEqual(['before', 'woken']);
+    // It did not wake the workers itself: onFire did not ask to.
+    expect(seen).toEqual(['fired']);
+    w.alarm('cooldown', 10, { onFire: () => w.wake() });
+    await vi.advanceTimersByTimeAsync(10);
+    expect(seen).toEqual(['fired', 'woken']);
     const a = idleWorkers(w, 1);
     w.alarm('due', 10);
-    w.alarm('cooldown', 10, { before: () => seen.push('never') });
+    w.alarm('cooldown', 10, { onFire: () => seen.push('never') });
     w.cancelAll();
     await vi.advanceTimersByTimeAsync(1000);
     expect(a.woken()).toBe(0);
-    expect(seen).toEqual(['before', 'woken']);
+    expect(seen).toEqual(['fired', 'woken']);
   });
 });

@@ -6,7 +6,7 @@
 // credentials.ts.
 
 import { parseArgs } from 'node:util';
-import { checkFleetName, DEFAULT_FLEET, FLEET_ROLES } from '../core/fleet/fleet-names';
+import { checkFleetName, checkNatsServers, DEFAULT_FLEET, FLEET_ROLES } from '../core/fleet/fleet-names';
 import { DEFAULT_SETTINGS, INT_BOUNDS, type IntSetting } from '../core/settings/settings-schema';
 import { parseMaxEventAge, parseRetrySchedule } from '../core/delivery/retry-schedule';
 
@@ -83,11 +83,6 @@ export function checkToken(value: string): string | null {
   return TOKEN_CHARS.test(value) ? null : 'may contain only letters, digits and . _ ~ -';
 }
 
-function checkNatsUrls(value: string): string | null {
-  const bad = value.split(',').find((u) => !/^(nats|tls):\/\/[^\s,/]+\/?$/.test(u.trim()));
-  return bad === undefined ? null : `needs nats:// URLs separated by commas, got "${bad}"`;
-}
-
 function checkRole(value: string): string | null {
   return (FLEET_ROLES as readonly string[]).includes(value) ? null : `must be one of ${FLEET_ROLES.join(', ')}, got "${value}"`;
 }
@@ -128,7 +123,7 @@ const FLAG_SPECS: readonly FlagSpec[] = [
   settingFlag('--concurrency', 'concurrency', 'deliveries in flight at once'),
   { flag: '--retry-schedule', kind: 'string', key: 'retrySchedule', check: checkSchedule, usage: '--retry-schedule L', describe: `later attempts after the first ones (durable mode): durations like 500ms,2s,1m,1h, or none (default ${DEFAULT_SETTINGS.retrySchedule})` },
   { flag: '--max-event-age', kind: 'string', key: 'maxEventAge', check: checkAge, usage: '--max-event-age D', describe: `how long an undelivered event keeps being retried (default ${DEFAULT_SETTINGS.maxEventAge})` },
-  { flag: '--nats', kind: 'string', key: 'nats', check: checkNatsUrls, usage: '--nats URLS', describe: 'fleet mode: the NATS JetStream servers, comma-separated (nats://h1:4222,nats://h2:4222)' },
+  { flag: '--nats', kind: 'string', key: 'nats', check: checkNatsServers, usage: '--nats URLS', describe: 'fleet mode: the NATS JetStream servers, comma-separated (nats://h1:4222,nats://h2:4222)' },
   { flag: '--nats-creds', kind: 'string', key: 'natsCreds', usage: '--nats-creds F', describe: 'fleet mode: NATS credentials file (.creds)' },
   { flag: '--fleet', kind: 'string', key: 'fleet', check: checkFleetName, usage: '--fleet NAME', describe: `fleet mode: the fleet's name (default ${DEFAULT_FLEET})` },
   { flag: '--role', kind: 'string', key: 'role', check: checkRole, usage: '--role R', describe: 'fleet mode: ingest, deliver or all (default all)' },

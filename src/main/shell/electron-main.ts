@@ -24,13 +24,13 @@ import {
 import electronLog from 'electron-log/main';
 import ElectronStore from 'electron-store';
 import { maskUrlCredentials } from '../../shared/url-mask';
-import { createController } from '../core/controller';
 import { prepareDataFolder } from '../core/data-folder';
 import { lockDataFolder } from '../core/data-folder-lock';
 import { ResolvingProxyDispatcher } from '../core/egress-proxy';
 import { readDaemonWebhookUrl, resolveSocketPath } from '../core/daemon/socket-discovery';
 import { SettingsService } from '../core/settings/settings';
 import { appFiles } from './app-files';
+import { createCoreController } from './core-controller';
 import { openElectronStore, safeDestinationSecrets, safeSecretStore } from './electron-settings-store';
 import { createLoginItem, startedHidden } from './login-item';
 import { startShell } from './shell';
@@ -95,7 +95,8 @@ async function main(): Promise<void> {
         readFile: readFileOrNull,
         override: settings.get().daemonSocket,
       });
-      return createController({
+      // The embedded core, or fleet mode when the `nats` setting names servers.
+      return createCoreController({
         settings,
         // Header values and destination secrets encrypted with the system keychain, as the secret is.
         destinationSecrets: safeDestinationSecrets(opened.kv, safeStorage),

@@ -524,13 +524,31 @@ export class DeliveryClient {
     this.wakeups.cancel('due');
     const at = this.waiting.nextDueAt();
     if (at === null || this.stop.signal.aborted) return;
-    this.wakeups.alarm('due', at - this.o.now());
+    const wait = at - this.o.now();
+    if (wait <= 0) {
+      this.wake();
+      return;
+    }
+    // Node counts a timer from the event loop's cached time, which lags the clock after a long
+    // turn: it can fire before `at`. Then it waits again (armDueTimer wakes once it is due), or
+    // the workers would look, see nothing due, and sleep with nothing left to wake them.
+    this.wakeups.alarm('due', wait, { onFire: () => this.armDueTimer() });
   }
 
   /** The breaker turns half-open by the clock alone; tell the window, and wake held events to probe. */
   private announceCooldownEnd(): void {
     const endsAt = this.breaker.cooldownEndsAt;
     if (endsAt === null) return;
-    this.wakeups.alarm('cooldown', endsAt - this.o.now(), { before: () => this.events.changed() });
+    this.wakeups.alarm('cooldown', endsAt - this.o.now(), {
+      onFire: () => {
+        // Fired early by the clock (see armDueTimer): the held events would find it still open.
+        if (this.o.now() < endsAt && this.breaker.cooldownEndsAt === endsAt) {
+          this.announceCooldownEnd();
+          return;
+        }
+        this.events.changed();
+        this.wake();
+      },
+    });
   }
 }

@@ -25,21 +25,23 @@ export class WorkerWakeups {
   }
 
   /**
-   * Wakes the workers in `ms` (0 or less: now), after `before` when given. Replaces the alarm of
-   * that kind, unless `keep` and one is set already (the rate gate only ever opens later).
+   * Wakes the workers in `ms` (0 or less: now). `onFire` instead decides what the moment does (it
+   * may find the clock not there yet, and set the alarm again). Replaces the alarm of that kind,
+   * unless `keep` and one is set already (the rate gate only ever opens later).
    */
-  alarm(kind: AlarmKind, ms: number, opts: { keep?: boolean; before?: () => void } = {}): void {
+  alarm(kind: AlarmKind, ms: number, opts: { keep?: boolean; onFire?: () => void } = {}): void {
     if (opts.keep && this.alarms.has(kind)) return;
     this.cancel(kind);
-    if (ms <= 0 && opts.before === undefined) {
+    const onFire = opts.onFire;
+    if (ms <= 0 && onFire === undefined) {
       this.wake();
       return;
     }
     const timer = setTimeout(
       () => {
         this.alarms.delete(kind);
-        opts.before?.();
-        this.wake();
+        if (onFire) onFire();
+        else this.wake();
       },
       Math.min(MAX_TIMER_MS, Math.max(0, ms)),
     );

@@ -84,7 +84,9 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
   const policy = new UrlPolicy({ strict: settings.get().strictEgress });
   if (opts.ownPorts) policy.addOwnPorts(opts.ownPorts);
   const rules = policy.check;
-  const agent = createEgressAgent({ strict: policy.strict, ownPorts: policy.ownPorts });
+  // Through the host's proxy support when it has one (the system's, the environment's), as embedded.
+  const guard = { strict: policy.strict, ownPorts: policy.ownPorts };
+  const agent = opts.egress?.(guard) ?? createEgressAgent(guard);
   // "Send test event" goes straight to the receiver from this process, outside the fleet.
   const tester = new Dispatcher({ url: null, agent, checkUrl: rules, timeoutMs: s.timeoutMs }, new DeliveryLog({ capacity: 1 }));
 
@@ -294,8 +296,9 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
       const check = rules(url);
       if (!check.ok) return fail(check.code, check.message);
       // Its format chosen from the URL's host again, as the embedded app's URL field does.
-      const r = await putPrimary({ url: check.url, format: guessFormat(check.url).format, template: undefined });
-      return r.ok ? { ok: true, value: { url: check.url } } : r;
+      const guess = guessFormat(check.url);
+      const r = await putPrimary({ url: check.url, format: guess.format, template: undefined });
+      return r.ok ? { ok: true, value: { url: check.url, format: guess.format, formatReason: guess.reason } } : r;
     },
     clearUrl: async () => {
       const r = await putPrimary({ url: null });

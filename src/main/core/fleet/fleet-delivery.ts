@@ -41,6 +41,8 @@ export class FleetDelivery {
   private readonly engines = new Map<string, FleetDeliverer>();
   /** counters of destinations removed while this process ran (their waiting events: abandoned here) */
   private readonly retired = emptyStats();
+  /** per destination, the counters of its engines before the last engine-settings change */
+  private readonly carried = new Map<string, Stats>();
   private engine: FleetEngine | null = null;
   private closed = false;
   private pausedByUser = false;
@@ -53,11 +55,12 @@ export class FleetDelivery {
     const first = this.engine === null;
     this.engine = engine;
     if (first) return;
-    // Changed: each engine starts again with the new settings (its counters too). What the old
-    // one held goes back to the stream and comes again with the same webhook-id.
+    // Changed: each engine starts again with the new settings. What the old one held goes back to
+    // the stream and comes again with the same webhook-id; its other counts carry on.
     for (const [id, old] of [...this.engines]) {
       this.engines.delete(id);
       void old.stop().then(() => {
+        this.carry(id, old.stats());
         const dest = current(id);
         if (isDelivered(dest) && !this.engines.has(id) && !this.closed) this.start(dest);
         this.p.changed();
@@ -75,7 +78,8 @@ export class FleetDelivery {
     } else if (existing) {
       this.engines.delete(id);
       void existing.stop().then(() => {
-        if (dest === null) this.retire(existing.stats());
+        if (dest === null) this.retire(id, existing.stats());
+        else this.carry(id, existing.stats());
         this.p.changed();
       });
     } else if (isDelivered(dest)) {
@@ -100,13 +104,17 @@ export class FleetDelivery {
   /** This process's counters over every destination (and those removed while it ran). */
   stats(): Stats {
     const sum = { ...this.retired };
+    for (const c of this.carried.values()) addStats(sum, c);
     for (const d of this.engines.values()) addStats(sum, d.stats());
     return sum;
   }
 
-  /** A destination's own counters here (zero where this process does not deliver it). */
+  /** A destination's own counters here (zero where this process never delivered it). */
   statsOf(id: string): Stats {
-    return this.engines.get(id)?.stats() ?? emptyStats();
+    const sum = { ...(this.carried.get(id) ?? emptyStats()) };
+    const d = this.engines.get(id);
+    if (d) addStats(sum, d.stats());
+    return sum;
   }
 
   breakerOf(id: string): BreakerView {
@@ -183,7 +191,21 @@ export class FleetDelivery {
    * A removed destination's counters stay in the totals. Its events still waiting here are no
    * longer anyone's to deliver there: counted abandoned, so the invariant keeps holding.
    */
-  private retire(s: Stats): void {
-    addStats(this.retired, { ...s, queued: 0, retrying: 0, abandoned: s.abandoned + s.queued });
+  private retire(id: string, s: Stats): void {
+    const all = { ...(this.carried.get(id) ?? emptyStats()) };
+    addStats(all, s);
+    this.carried.delete(id);
+    addStats(this.retired, { ...all, queued: 0, retrying: 0, abandoned: all.abandoned + all.queued });
+  }
+
+  /**
+   * A stopped engine whose destination is still delivered (new settings, or switched off): its
+   * counts carry on. What it still held went back to the stream: not counted here at all, since
+   * whichever engine takes it again counts it then.
+   */
+  private carry(id: string, s: Stats): void {
+    const c = this.carried.get(id) ?? emptyStats();
+    addStats(c, { ...s, received: s.received - s.queued, queued: 0, retrying: 0 });
+    this.carried.set(id, c);
   }
 }

@@ -130,16 +130,17 @@ export class FleetEngineConfig {
    * process's own settings lose to the fleet's (for a warning).
    */
   async start(overrides: Partial<FleetEngine>): Promise<FleetEngineField[]> {
-    const entry = await this.kv.get(ENGINE_KEY);
-    const stored = entry && entry.operation === 'PUT' ? this.read(entry.string()) : null;
     const flags = Object.keys(overrides).length > 0;
+    let stored = await this.stored();
     if (!stored) {
       try {
         await this.kv.create(ENGINE_KEY, JSON.stringify(this.local));
       } catch {
-        // Another process wrote it first: its value is the fleet's.
+        // Another process wrote it first: its value is the fleet's (this one's flags go over it).
+        stored = await this.stored();
       }
-    } else if (flags) {
+    }
+    if (stored && flags) {
       const next = { ...stored, ...overrides };
       const plan = planProblem(next);
       // Each flag was checked alone; with the fleet's other values they must still make a plan.
@@ -175,6 +176,11 @@ export class FleetEngineConfig {
 
   close(): void {
     this.stopWatch?.();
+  }
+
+  private async stored(): Promise<FleetEngine | null> {
+    const entry = await this.kv.get(ENGINE_KEY);
+    return entry && entry.operation === 'PUT' ? this.read(entry.string()) : null;
   }
 
   private read(text: string): FleetEngine {

@@ -26,28 +26,31 @@ export class FleetKeyError extends Error {}
 export const MAKE_KEY_HINT =
   "create one with: node -e \"process.stdout.write(require('crypto').randomBytes(32).toString('base64')+'\\n')\" > fleet.key && chmod 600 fleet.key";
 
-/** Reads and checks --fleet-key-file: owner-only, base64 of exactly 32 bytes (one trailing newline allowed). */
-export function readFleetKeyFile(path: string): Buffer {
+/**
+ * Reads and checks a fleet key file: owner-only, base64 of exactly 32 bytes (one trailing newline
+ * allowed). `label` names where the path came from in every refusal (the flag, or the setting).
+ */
+export function readFleetKeyFile(path: string, label = '--fleet-key-file'): Buffer {
   let mode: number;
   let text: string;
   try {
     mode = statSync(path).mode;
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new FleetKeyError(`--fleet-key-file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); ${MAKE_KEY_HINT}`);
+    throw new FleetKeyError(`${label} ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); ${MAKE_KEY_HINT}`);
   }
   if (process.platform !== 'win32' && (mode & GROUP_OTHER_BITS) !== 0) {
     throw new FleetKeyError(
-      `--fleet-key-file ${path} is readable by other users (mode ${(mode & 0o777).toString(8).padStart(3, '0')}); it unlocks every destination secret of the fleet: chmod 600 ${path}`,
+      `${label} ${path} is readable by other users (mode ${(mode & 0o777).toString(8).padStart(3, '0')}); it unlocks every destination secret of the fleet: chmod 600 ${path}`,
     );
   }
   const b64 = text.replace(/\r?\n$/, '');
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) {
-    throw new FleetKeyError(`--fleet-key-file ${path} must hold the base64 of ${FLEET_KEY_BYTES} random bytes and a newline; ${MAKE_KEY_HINT}`);
+    throw new FleetKeyError(`${label} ${path} must hold the base64 of ${FLEET_KEY_BYTES} random bytes and a newline; ${MAKE_KEY_HINT}`);
   }
   const key = Buffer.from(b64, 'base64');
   if (key.length !== FLEET_KEY_BYTES) {
-    throw new FleetKeyError(`--fleet-key-file ${path} holds ${key.length} bytes, not ${FLEET_KEY_BYTES}; ${MAKE_KEY_HINT}`);
+    throw new FleetKeyError(`${label} ${path} holds ${key.length} bytes, not ${FLEET_KEY_BYTES}; ${MAKE_KEY_HINT}`);
   }
   return key;
 }

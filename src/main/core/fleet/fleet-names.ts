@@ -19,6 +19,20 @@ export function checkFleetName(name: string): string | null {
   return FLEET_NAME.test(name) ? null : 'must be 1-32 letters, digits, _ or - (it becomes part of NATS stream and subject names)';
 }
 
+/** One NATS server URL as a fleet accepts it: nats:// or tls://, a host and a port, nothing else. */
+const NATS_URL = /^(nats|tls):\/\/[^\s,/]+\/?$/;
+
+/** The servers of a comma list (`--nats`, the `nats` setting), trimmed. */
+export function natsServers(list: string): string[] {
+  return list.split(',').map((u) => u.trim());
+}
+
+/** null when the comma list names only usable server URLs, else which one is not. */
+export function checkNatsServers(list: string): string | null {
+  const bad = natsServers(list).find((u) => !NATS_URL.test(u));
+  return bad === undefined ? null : `needs nats:// URLs separated by commas, got "${bad}"`;
+}
+
 export interface FleetNames {
   events: string;
   deliveries: string;

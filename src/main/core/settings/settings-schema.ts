@@ -7,6 +7,7 @@
 // user's URL and everything else, and the bad value is reported and replaced by its default.
 
 import { checkTopicFilters } from '../../../shared/topic-patterns';
+import { checkFleetName, checkNatsServers, DEFAULT_FLEET, FLEET_ROLES, type FleetRole } from '../fleet/fleet-names';
 import { DEFAULT_MAX_EVENT_AGE, DEFAULT_RETRY_SCHEDULE, parseMaxEventAge, parseRetrySchedule } from '../delivery/retry-schedule';
 
 /** Bumped when a stored field changes meaning; migrations in settings.ts bring old files up. */
@@ -45,6 +46,19 @@ export interface Settings {
   retrySchedule: string;
   /** how long an undelivered event keeps being retried (`24h`) */
   maxEventAge: string;
+  /**
+   * Fleet mode (the headless host's --nats): the NATS servers, comma-separated
+   * (`nats://h1:4222,nats://h2:4222`); null = the embedded SQLite outbox, no server needed.
+   */
+  nats: string | null;
+  /** fleet mode: a NATS credentials file (.creds), or null */
+  natsCreds: string | null;
+  /** fleet mode: the fleet's name (its streams and bucket are named after it) */
+  fleet: string;
+  /** fleet mode: what this process does — take the daemon's events, deliver them, or both */
+  fleetRole: FleetRole;
+  /** fleet mode: the fleet key file (base64 of 32 random bytes, mode 0600), the same on every process */
+  fleetKeyFile: string | null;
 }
 
 /** Reference values: identical to the daemon's webhook plugin (docs/architecture.md, "Delivery"). */
@@ -68,6 +82,11 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   historyMaxMB: 100,
   retrySchedule: DEFAULT_RETRY_SCHEDULE,
   maxEventAge: DEFAULT_MAX_EVENT_AGE,
+  nats: null,
+  natsCreds: null,
+  fleet: DEFAULT_FLEET,
+  fleetRole: 'all',
+  fleetKeyFile: null,
 });
 
 export type IntSetting =
@@ -137,6 +156,11 @@ export const FIELD_CHECKS: Readonly<Record<keyof Settings, FieldCheck>> = {
     const r = parseMaxEventAge(v);
     return r.ok ? null : r.message;
   },
+  nats: (v) => (v === null ? null : typeof v === 'string' ? checkNatsServers(v) : 'must be a comma list of nats:// URLs, or null'),
+  natsCreds: nullableString,
+  fleet: (v) => (typeof v === 'string' ? checkFleetName(v) : 'must be a fleet name'),
+  fleetRole: (v) => ((FLEET_ROLES as readonly unknown[]).includes(v) ? null : `must be one of ${FLEET_ROLES.join(', ')}`),
+  fleetKeyFile: nullableString,
 };
 
 export const SETTINGS_KEYS = Object.keys(DEFAULT_SETTINGS) as (keyof Settings)[];
