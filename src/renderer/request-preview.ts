@@ -18,8 +18,8 @@ export const NOT_RECORDED = '(not recorded for this older entry)';
  * every request, signed or not (receivers drop duplicate retries by the id). With a secret set it
  * also signs twice: the daemon's X-Pilot-Signature-256 and Standard Webhooks' webhook-signature
  * (both change per attempt, as the timestamp does). The timestamp is the value the attempt
- * really carried, as the sender recorded it: the headers of one turn's attempts are built once,
- * before the first, so it is not the attempt's start second.
+ * really carried, as the sender recorded it (it is read when the request is built, which may be a
+ * second before the attempt starts), never one worked out here.
  */
 export function sentHeaders(secretSet: boolean, record?: DeliveryRecord, attempt?: AttemptRecord): Header[] {
   const headers: Header[] = [

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { unaccounted, type DeliveryRecord } from '../../src/shared/delivery';
 import type { AcceptedEvent } from '../../src/shared/events';
 import { MASKED_HEADER_VALUE } from '../../src/shared/response-headers';
+import { standardSignature } from '../../src/main/core/delivery/signing';
 import { waitUntil } from '../fixtures/receiver';
 import { useDispatcherHarness } from '../fixtures/dispatcher-harness';
 
@@ -19,7 +20,7 @@ function event(n: number): AcceptedEvent {
 const settled = (rec: DeliveryRecord) => waitUntil(() => rec.outcome !== 'queued', `record ${rec.id} to settle`);
 
 describe('attempt records', () => {
-  it('keep the webhook-timestamp each request really carried, whatever the clock says at the attempt', async () => {
+  it('keep the webhook-timestamp each request really carried: each attempt its own, signed over it', async () => {
     const rx = await receiver();
     rx.replyOnce({ status: 500 }, { status: 500 });
     // A clock that moves 7 s on every reading: an attempt's start second and the second its
@@ -34,6 +35,15 @@ describe('attempt records', () => {
     rec.attempts.forEach((a, i) => {
       expect(a.webhookTimestamp).toBe(String(rx.requests[i]!.headers['webhook-timestamp']));
     });
+    // Each attempt carries its own timestamp (Standard Webhooks), signed over it: every request
+    // verifies, and the id stays the event's.
+    expect(new Set(rec.attempts.map((a) => a.webhookTimestamp)).size).toBe(3);
+    for (const req of rx.requests) {
+      const h = { 'webhook-id': String(req.headers['webhook-id']), 'webhook-timestamp': String(req.headers['webhook-timestamp']), 'webhook-signature': String(req.headers['webhook-signature']) };
+      // The clock is far ahead of the verifier's: only the signature is checked here.
+      expect(h['webhook-signature']).toBe(standardSignature('a-signing-secret', h['webhook-id'], Number(h['webhook-timestamp']), req.body));
+      expect(req.headers['webhook-id']).toBe(rx.requests[0]!.headers['webhook-id']);
+    }
     expect(unaccounted(d.stats())).toBe(0);
   });
 

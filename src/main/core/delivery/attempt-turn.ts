@@ -94,6 +94,7 @@ export class AttemptTurn {
         if (!(await sleep(wait, this.stop))) {
           return { kind: 'aborted', during: null };
         }
+        request = this.signer.restamp(msgId, request);
       }
       out = await sendAttempt({
         url: check.url,

@@ -14,8 +14,9 @@
 //
 // A rate-limited chat destination (digest-turn.ts) sends a backlog as one digest request: the
 // worker loop decides that, so it is here; the request itself is in digest-turn.ts, one attempt
-// in attempt-turn.ts. Over 300 lines because the worker loop, its admission (pause, sleep,
-// breaker, rate) and what follows each turn are one state machine over the same queues.
+// in attempt-turn.ts; how idle workers are woken (events and alarms), in worker-wakeups.ts. Over 300
+// lines because the worker loop, its admission (pause, sleep, breaker, rate) and what follows each
+// turn are one state machine over the same queues.
 
 import type { Dispatcher as UndiciDispatcher } from 'undici';
 import { REFUSAL_STREAK, type BreakerView, type DeliveryRecord, type Refusal } from '../../../shared/delivery';
@@ -27,6 +28,7 @@ import { RetryWaitList } from './retry-wait-list';
 import { sleep } from './abortable-sleep';
 import { AttemptTurn, type TurnEnd } from './attempt-turn';
 import { DigestCounter, runDigest, type RateControl } from './digest-turn';
+import { WorkerWakeups } from './worker-wakeups';
 
 // Defined in shared (the window lists it among the headers sent); re-exported for the tests.
 export { USER_AGENT } from '../../../shared/delivery';
@@ -92,8 +94,6 @@ export interface ClientParts {
   readonly events: ClientEvents;
 }
 
-/** Node's timers hold at most a signed 32-bit number of ms; longer ones fire at once. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 type Next = { rec: DeliveryRecord; from: 'pending' | 'waiting' };
 
@@ -111,14 +111,11 @@ export class DeliveryClient {
   private readonly stop = new AbortController();
   private readonly turn: AttemptTurn;
   private workers: Promise<void>[] = [];
-  private waiters: (() => void)[] = [];
+  private readonly wakeups = new WorkerWakeups();
   private started = false;
   private draining = false;
   private stopReason = 'the dispatcher closed';
   private closing: Promise<number[]> | null = null;
-  private cooldownTimer: NodeJS.Timeout | null = null;
-  private dueTimer: NodeJS.Timeout | null = null;
-  private rateTimer: NodeJS.Timeout | null = null;
   private refusal: Refusal | null = null;
   private resolveClosed!: () => void;
   /** Settles when close() has finished: nothing of this client is queued or in flight any more. */
@@ -198,9 +195,7 @@ export class DeliveryClient {
 
   /** Lets waiting workers look again (new event, resume, probe finished, due time, closing). */
   wake(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const resolve of waiters) resolve();
+    this.wakeups.wake();
   }
 
   /** This destination's view: the breaker's, with what is held and whether it refuses everything. */
@@ -241,9 +236,7 @@ export class DeliveryClient {
         await Promise.all(this.workers);
       }
       const left = this.leftOver(reason);
-      if (this.cooldownTimer) clearTimeout(this.cooldownTimer);
-      if (this.dueTimer) clearTimeout(this.dueTimer);
-      if (this.rateTimer) clearTimeout(this.rateTimer);
+      this.wakeups.cancelAll();
       this.resolveClosed();
       return left;
     })();
@@ -284,7 +277,7 @@ export class DeliveryClient {
   }
 
   private idle(): Promise<void> {
-    return new Promise((resolve) => this.waiters.push(resolve));
+    return this.wakeups.idle();
   }
 
   /** Resolves once no event is in flight (workers wake the waiters when one finishes). */
@@ -329,7 +322,7 @@ export class DeliveryClient {
       const rate = this.parts.rate.current;
       const rateWait = rate?.gate.waitMs() ?? 0;
       if (rateWait > 0) {
-        this.armRateTimer(rateWait);
+        this.wakeups.alarm('rate', rateWait, { keep: true });
         await this.idle();
         continue;
       }
@@ -422,17 +415,6 @@ export class DeliveryClient {
       for (const rec of covered) this.inFlight.delete(rec);
       this.wake();
     }
-  }
-
-  /** Wakes the workers when the rate gate opens again. */
-  private armRateTimer(ms: number): void {
-    if (this.rateTimer) return;
-    this.rateTimer = setTimeout(() => {
-      this.rateTimer = null;
-      this.wake();
-    }, Math.min(MAX_TIMER_MS, ms));
-    // A rate wait must not keep a headless process alive on its own.
-    this.rateTimer.unref();
   }
 
   /** The detail of a record the open breaker kept from being sent. */
@@ -539,8 +521,7 @@ export class DeliveryClient {
    * wakes the workers itself when it ends.
    */
   private armDueTimer(): void {
-    if (this.dueTimer) clearTimeout(this.dueTimer);
-    this.dueTimer = null;
+    this.wakeups.cancel('due');
     const at = this.waiting.nextDueAt();
     if (at === null || this.stop.signal.aborted) return;
     const wait = at - this.o.now();
@@ -548,24 +529,26 @@ export class DeliveryClient {
       this.wake();
       return;
     }
-    this.dueTimer = setTimeout(() => {
-      this.dueTimer = null;
-      this.wake();
-    }, Math.min(MAX_TIMER_MS, wait));
-    // A pending retry must not keep a headless process alive on its own.
-    this.dueTimer.unref();
+    // Node counts a timer from the event loop's cached time, which lags the clock after a long
+    // turn: it can fire before `at`. Then it waits again (armDueTimer wakes once it is due), or
+    // the workers would look, see nothing due, and sleep with nothing left to wake them.
+    this.wakeups.alarm('due', wait, { onFire: () => this.armDueTimer() });
   }
 
   /** The breaker turns half-open by the clock alone; tell the window, and wake held events to probe. */
   private announceCooldownEnd(): void {
     const endsAt = this.breaker.cooldownEndsAt;
     if (endsAt === null) return;
-    if (this.cooldownTimer) clearTimeout(this.cooldownTimer);
-    this.cooldownTimer = setTimeout(() => {
-      this.events.changed();
-      this.wake();
-    }, Math.max(0, endsAt - this.o.now()));
-    // A pending announcement must not keep a headless process alive.
-    this.cooldownTimer.unref();
+    this.wakeups.alarm('cooldown', endsAt - this.o.now(), {
+      onFire: () => {
+        // Fired early by the clock (see armDueTimer): the held events would find it still open.
+        if (this.o.now() < endsAt && this.breaker.cooldownEndsAt === endsAt) {
+          this.announceCooldownEnd();
+          return;
+        }
+        this.events.changed();
+        this.wake();
+      },
+    });
   }
 }

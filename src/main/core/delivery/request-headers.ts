@@ -40,6 +40,18 @@ export class RequestSigner {
     return { body: shaped.body, headers: { ...this.headers(msgId, shaped.body), ...shaped.headers } };
   }
 
+  /**
+   * The same request for another attempt of one turn: the attempt's own webhook-timestamp and the
+   * Standard Webhooks signature over it (Standard Webhooks: the timestamp is the attempt's). The
+   * id, the body and every other header stay as they were.
+   */
+  restamp(msgId: string, request: { body: string; headers: Record<string, string> }): { body: string; headers: Record<string, string> } {
+    const fresh = this.headers(msgId, request.body);
+    const headers: Record<string, string> = { ...request.headers, 'webhook-timestamp': fresh['webhook-timestamp']! };
+    if (fresh['webhook-signature'] !== undefined) headers['webhook-signature'] = fresh['webhook-signature'];
+    return { body: request.body, headers };
+  }
+
   /** Signs from the next attempt on; null or '' stops signing. */
   setSecret(secret: string | null): void {
     this.secretValue = secret || null;
