@@ -154,6 +154,32 @@ test('every destination of the fleet delivered by every deliver process, account
     expect((await list(ingest)).map((d) => d.id)).toEqual([ids.primary, ids.n8n, ids.off]);
     // Its counts stay in the process totals: the invariant still holds.
     for (const d of [d1, d2]) expect(unaccounted((await d.state()).stats)).toBe(0);
+
+    // A chat destination with a rate limit: a burst goes out as digests (each deliver process
+    // keeps its own gate), every covered record saying which digest delivered it.
+    const rxD = await startReceiver();
+    try {
+      const chat = ((await ingest.api('POST', '/api/destinations', { url: rxD.url, name: 'chat', format: 'slack', rateLimit: { perMinute: 60 } })).body as { destination: DestinationSummary }).destination;
+      expect(chat.rateLimit).toEqual({ perMinute: 60 });
+      for (const d of [d1, d2]) await eventually('three engines again', () => d.state(), (st) => st.fleet?.delivering === 3, 20_000);
+      const BURST = 30;
+      await Promise.all(Array.from({ length: BURST }, (_, i) => ingest.post({ event: 'tunnel.established', node_id: 8, data: { tag: `burst${i}` } }).then((st) => expect(st).toBe(204))));
+      const chatLog = await eventually(
+        'the burst delivered',
+        async () => ((await ingest.api('GET', `/api/log?limit=5000&destination=${chat.id}`)).body as { records: DeliveryRecord[] }).records,
+        (r) => r.length === BURST && r.every((x) => x.outcome === 'delivered'),
+        60_000,
+      );
+      expect(chatLog.some((r) => r.digest !== undefined && /digest #\d+/.test(r.detail ?? ''))).toBe(true);
+      expect(rxD.requests.length).toBeLessThan(BURST);
+      expect(rxD.requests.every((r) => typeof (r.json() as { text?: unknown }).text === 'string')).toBe(true);
+      const chatStats = (await Promise.all([d1, d2].map((d) => eventually('chat settled', () => list(d), (ds) => ds.find((x) => x.id === chat.id)?.stats.queued === 0, 20_000))))
+        .map((ds) => ds.find((x) => x.id === chat.id)!.stats);
+      for (const st of chatStats) expect(unaccounted(st)).toBe(0);
+      expect(chatStats.reduce(add, emptyStats())).toMatchObject({ received: BURST, delivered: BURST, failed: 0 });
+    } finally {
+      await rxD.close();
+    }
   } finally {
     await nc.close();
   }

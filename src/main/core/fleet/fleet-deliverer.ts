@@ -19,7 +19,10 @@ import { pullOnce, type Pull } from './pull';
 import type { Dispatcher as UndiciDispatcher } from 'undici';
 import type { DeliveryRecord, Stats } from '../../../shared/delivery';
 import { Dispatcher, type DispatcherOptions } from '../delivery/dispatcher';
-import { bodyShaper, type BodyShaper } from '../destinations/body-shaper';
+import { bodyShaper, digestShaper, type BodyShaper, type ShapeSpec } from '../destinations/body-shaper';
+import { RateGate } from '../destinations/rate-gate';
+import type { RateControl } from '../delivery/digest-turn';
+import { defaultRateLimit } from '../../../shared/destination';
 import { guessFormat } from '../../../shared/formats/format-names';
 import type { UrlCheck } from '../delivery/delivery-client';
 import type { FleetRecordInfo } from '../../../shared/fleet';
@@ -48,8 +51,24 @@ const SHAPE_PROBLEM = 'the format of destination';
  * its extra headers. Throws when a custom template does not compile.
  */
 export function shaperFor(dest: Pick<FleetDestination, 'url' | 'format' | 'template' | 'headers'>): BodyShaper | null {
+  return bodyShaper(shapeSpecOf(dest));
+}
+
+function shapeSpecOf(dest: Pick<FleetDestination, 'url' | 'format' | 'template' | 'headers'>): ShapeSpec {
   const format = dest.format ?? (dest.url === null ? 'pilot' : guessFormat(dest.url).format);
-  return bodyShaper({ format, ...(dest.template !== undefined && { template: dest.template }), headers: dest.headers });
+  return { format, ...(dest.template !== undefined && { template: dest.template }), headers: dest.headers };
+}
+
+/**
+ * A chat destination's rate limit and digests, as in the embedded app: its own limit, or its
+ * format's default when it names none. Each deliver process keeps its own gate: with N deliver
+ * processes a destination may get up to N times its limit (its 429s are still honoured).
+ */
+function rateControlOf(dest: FleetDestination): RateControl | null {
+  const spec = shapeSpecOf(dest);
+  const limit = dest.rateLimit === undefined ? defaultRateLimit(spec.format) : dest.rateLimit;
+  const digest = digestShaper(spec);
+  return limit === null || digest === null ? null : { gate: new RateGate(limit.perMinute), digest };
 }
 
 /** The delivery record as published to the deliveries stream. */
@@ -161,10 +180,12 @@ export class FleetDeliverer {
   private applyShape(dest: FleetDestination): void {
     try {
       this.dispatcher.setShaper(shaperFor(dest));
+      this.dispatcher.setRateLimit(rateControlOf(dest));
       if (this.problem?.startsWith(SHAPE_PROBLEM)) this.problem = null;
     } catch (err) {
       this.problem = `${SHAPE_PROBLEM} ${dest.id}: ${(err as Error).message}; its events go out as the daemon's JSON`;
       this.dispatcher.setShaper(bodyShaper({ format: 'pilot', headers: dest.headers }));
+      this.dispatcher.setRateLimit(null);
     }
   }
 
