@@ -14,11 +14,10 @@
 // from this process: whichever process delivers an event, and however often, it carries the same
 // `msg_<fleet>_<destination>_<seq>`.
 
-import { AckPolicy, DeliverPolicy, type Consumer, type JsMsg } from '@nats-io/jetstream';
+import type { Consumer, JsMsg } from '@nats-io/jetstream';
 import { pullOnce, type Pull } from './pull';
 import type { Dispatcher as UndiciDispatcher } from 'undici';
 import type { DeliveryRecord, Stats } from '../../../shared/delivery';
-import { DeliveryLog } from '../delivery/delivery-log';
 import { Dispatcher, type DispatcherOptions } from '../delivery/dispatcher';
 import { bodyShaper, type BodyShaper } from '../destinations/body-shaper';
 import { guessFormat } from '../../../shared/formats/format-names';
@@ -27,13 +26,10 @@ import type { FleetRecordInfo } from '../../../shared/fleet';
 import type { FleetDestination } from './fleet-config';
 import type { FleetEventMessage } from './fleet-ingest';
 import { consumerName } from './fleet-names';
+import { ensureConsumer } from './fleet-consumer';
+import { SequencedLog } from './sequenced-log';
 import type { JetStreamHandles } from './nats-link';
 
-/**
- * How long JetStream waits for an acknowledgement before it gives the event to another process:
- * a dead process's events go out again within this (plus a fetch), well inside a minute.
- */
-export const ACK_WAIT_MS = 30_000;
 /** In-progress acks while an attempt runs: three chances per ack wait. */
 export const WORKING_INTERVAL_MS = 10_000;
 /** How long one pull waits for events before asking again (also bounds how long stop() waits). */
@@ -44,41 +40,8 @@ const RETRY_PAUSE_MS = 500;
 export const MAX_IN_FLIGHT = 256;
 /** Records the per-destination engine keeps in memory: the fleet-wide log is the history. */
 const ENGINE_LOG_CAPACITY = 2000;
-const NS_PER_MS = 1_000_000;
 /** How a destination's unusable template is named in the state. */
 const SHAPE_PROBLEM = 'the format of destination';
-
-/**
- * The delivery log with ids set from outside: each record's id is its event's stream sequence.
- * Records still queued (in flight, waiting for a later attempt, held by the breaker) are kept
- * however many settled ones come after them: the engine finds a waiting event by id, and its
- * JetStream message is held until that event's outcome is known.
- */
-class SequencedLog extends DeliveryLog {
-  preset: number | null = null;
-  private readonly unsettled = new Map<number, DeliveryRecord>();
-
-  override nextId(): number {
-    if (this.preset === null) return super.nextId();
-    const id = this.preset;
-    this.preset = null;
-    return id;
-  }
-
-  override add(rec: DeliveryRecord): DeliveryRecord {
-    if (rec.outcome === 'queued') this.unsettled.set(rec.id, rec);
-    return super.add(rec);
-  }
-
-  override update(rec: DeliveryRecord): void {
-    if (rec.outcome !== 'queued') this.unsettled.delete(rec.id);
-    super.update(rec);
-  }
-
-  override get(id: number): DeliveryRecord | undefined {
-    return super.get(id) ?? this.unsettled.get(id);
-  }
-}
 
 /**
  * The shaper of a destination's requests: its format (or the one its URL's host calls for) and
@@ -108,31 +71,6 @@ export interface DelivererOptions {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
-}
-
-/** Creates the destination's durable consumer unless it exists: starting with events from its creation. */
-export async function ensureConsumer(h: JetStreamHandles, stream: string, fleet: string, dest: Pick<FleetDestination, 'id' | 'createdAt'>): Promise<void> {
-  const name = consumerName(dest.id);
-  try {
-    await h.jsm.consumers.info(stream, name);
-    return;
-  } catch {
-    // not there yet
-  }
-  try {
-    await h.jsm.consumers.add(stream, {
-      durable_name: name,
-      ack_policy: AckPolicy.Explicit,
-      ack_wait: ACK_WAIT_MS * NS_PER_MS,
-      max_deliver: -1,
-      deliver_policy: DeliverPolicy.StartTime,
-      opt_start_time: new Date(dest.createdAt).toISOString(),
-      filter_subject: `pilot.${fleet}.events.>`,
-      max_ack_pending: 20_000,
-    });
-  } catch (err) {
-    if (!/already (exists|in use)/i.test((err as Error).message)) throw err;
-  }
 }
 
 export class FleetDeliverer {
