@@ -71,14 +71,19 @@ export function destinationOf(r: DeliveryRecord, primaryId: string | null): stri
 
 /**
  * The destination's name shown with a record: when there are several destinations, or when the
- * record's destination is gone (its entries stay in the log); null otherwise.
+ * record's destination was removed while this window watched (its entries stay in the log); null
+ * otherwise.
  */
 export function destinationName(r: DeliveryRecord, dests: DestinationNames): string | null {
   const id = destinationOf(r, dests.primaryId);
   if (id === null) return null;
   const name = dests.names.get(id);
-  if (name === undefined) return `${dests.removed?.get(id) ?? id} (removed)`;
-  return dests.names.size < 2 ? null : name;
+  if (name !== undefined) return dests.names.size < 2 ? null : name;
+  // Gone while this window watched: said so, by the name it had. An id never seen (a test sent
+  // to a URL not saved as a destination, a record older than this window) is not "removed".
+  const gone = dests.removed?.get(id);
+  if (gone !== undefined) return `${gone} (removed)`;
+  return dests.names.size < 2 ? null : id;
 }
 
 function fillRow(row: HTMLElement, r: DeliveryRecord, now: number, startedAt: number | null, dests: DestinationNames): void {

@@ -142,7 +142,9 @@ describe('how a destination reads', () => {
     const two = { names: new Map([['d1', 'Webhook'], ['d2', 'Slack']]), primaryId: 'd1' };
     expect(destinationName(rec, two)).toBe('Slack');
     expect(destinationName(old, two)).toBe('Webhook');
-    expect(destinationName({ id: 3, destinationId: 'gone' } as DeliveryRecord, two)).toBe('gone (removed)');
+    expect(destinationName({ id: 3, destinationId: 'other' } as DeliveryRecord, two)).toBe('other');
+    // A test sent to a URL that is no destination (none saved yet) names none.
+    expect(destinationName({ id: 4, destinationId: 'primary' } as DeliveryRecord, { names: new Map(), primaryId: null })).toBeNull();
     expect(destinationName(rec, { names: new Map([['d2', 'Slack']]), primaryId: 'd2' })).toBeNull();
     // A removed destination's entries keep saying whose they were, by the name the window saw.
     const after = { names: new Map([['d1', 'Webhook']]), primaryId: 'd1', removed: new Map([['d2', 'Slack']]) };
