@@ -7,7 +7,7 @@ import type { AttemptRecord, DeliveryRecord } from '../../../shared/delivery';
 import { sleep } from './abortable-sleep';
 import { backoffDelay, parseRetryAfter } from './backoff';
 import type { BreakerTicket } from './breaker';
-import type { ResolvedOptions } from './delivery-client';
+import type { ResolvedOptions } from './client-parts';
 import { sendAttempt, type AttemptOutcome } from './http-sender';
 import type { ClientEvents } from './record-keeper';
 import type { RequestSigner } from './request-headers';

@@ -9,7 +9,7 @@ import type { DeliveryRecord } from '../../../shared/delivery';
 import type { RateGate } from '../destinations/rate-gate';
 import type { ShapedBody } from '../destinations/body-shaper';
 import { parseRetryAfter } from './backoff';
-import type { ResolvedOptions } from './delivery-client';
+import type { ResolvedOptions } from './client-parts';
 import { sendAttempt } from './http-sender';
 import type { ClientEvents } from './record-keeper';
 import type { RequestSigner } from './request-headers';
@@ -34,6 +34,29 @@ export class DigestCounter {
   next(): number {
     return ++this.n;
   }
+}
+
+/**
+ * Uses the request's token and says which events it stands for: `first` alone, or — when more
+ * wait than the limit lets through in about 2 s — `first` and the queued events after it.
+ * Events retried one by one after a digest (from the wait list) never join another.
+ */
+export function digestCover(
+  first: DeliveryRecord,
+  from: 'pending' | 'waiting',
+  queue: { readonly size: number; shift(): DeliveryRecord | undefined },
+  rate: RateControl,
+): DeliveryRecord[] {
+  const plan = rate.gate.plan(from === 'pending' ? queue.size + 1 : 1);
+  rate.gate.take();
+  const covered = [first];
+  if (plan.kind !== 'digest') return covered;
+  while (covered.length < plan.count) {
+    const rec = queue.shift();
+    if (rec === undefined) break;
+    covered.push(rec);
+  }
+  return covered;
 }
 
 export async function runDigest(
