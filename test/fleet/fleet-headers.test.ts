@@ -14,6 +14,7 @@ import type { FleetDestination } from '../../src/main/core/fleet/fleet-config';
 import { startNatsCluster, type NatsCluster } from '../fixtures/nats-cluster';
 import { startReceiver, type Receiver } from '../fixtures/receiver';
 import { openFleetBucket, type FleetBucket } from './fleet-bucket';
+import { fleetNames } from '../../src/main/core/fleet/fleet-names';
 import { eventually, startFleetHost, stopAllFleetHosts, writeFleetKey } from './fleet-host';
 
 const FLEET = 'hdr';
@@ -47,6 +48,9 @@ test('extra header values reach the receiver from the fleet key, and nowhere els
 
   // Another process of the fleet (a window anywhere) adds the destination with its n8n token.
   bucket = await openFleetBucket(cluster.urls, FLEET, key);
+  // Reads of the configuration go through the stream's leader: a replica behind could answer a
+  // just-stored key check with nothing, and the process would refuse its own fleet key.
+  expect((await bucket.handles.jsm.streams.info(`KV_${fleetNames(FLEET).config}`)).config.allow_direct).toBe(false);
   const token = `n8n-${randomBytes(18).toString('hex')}`;
   const login = `Basic ${Buffer.from(`pilot:${randomBytes(9).toString('hex')}`).toString('base64')}`;
   const dest: FleetDestination = {

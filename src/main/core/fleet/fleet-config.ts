@@ -48,7 +48,10 @@ export type DestinationListener = (id: string, dest: FleetDestination | null) =>
 export async function openConfigBucket(h: JetStreamHandles, bucket: string): Promise<KV> {
   const kvm = new Kvm(h.js);
   try {
-    return await kvm.create(bucket, { replicas: h.replicas, history: KV_HISTORY });
+    // No direct gets: those may be answered by a replica that has not applied the latest write, so
+    // a process reading what it (or another) just stored could find nothing — the key check read
+    // back empty and the process refused its own key. Reads go through the stream's leader.
+    return await kvm.create(bucket, { replicas: h.replicas, history: KV_HISTORY, allow_direct: false });
   } catch (err) {
     // Created by another process with other settings: use it as it is.
     if (/already in use|exists/i.test((err as Error).message)) return kvm.open(bucket);
@@ -74,21 +77,28 @@ export class FleetConfig {
    * process). Throws FleetKeyError, having decrypted nothing, when the key is not the fleet's.
    */
   async verifyKey(): Promise<void> {
-    let entry = await this.kv.get(KEY_CHECK);
-    if (!entry || entry.operation !== 'PUT') {
+    let stored = await this.storedKeyCheck();
+    if (stored === null) {
+      const mine = this.cipher.makeKeyCheck();
       try {
-        await this.kv.create(KEY_CHECK, this.cipher.makeKeyCheck());
+        await this.kv.create(KEY_CHECK, mine);
+        stored = mine;
       } catch {
         // Another process stored it first: check against theirs.
+        stored = await this.storedKeyCheck();
       }
-      entry = await this.kv.get(KEY_CHECK);
     }
-    if (!entry || !this.cipher.opensKeyCheck(entry.string())) {
+    if (stored === null || !this.cipher.opensKeyCheck(stored)) {
       throw new FleetKeyError(
         `the fleet key (--fleet-key-file) is not the one this fleet's configuration was written with (KV bucket ${this.bucket}): ` +
           'no secret was decrypted and this process does not deliver; use the same key file on every process of the fleet',
       );
     }
+  }
+
+  private async storedKeyCheck(): Promise<string | null> {
+    const entry = await this.kv.get(KEY_CHECK);
+    return entry && entry.operation === 'PUT' ? entry.string() : null;
   }
 
   /** Loads every destination, then keeps following changes. Call after verifyKey(). */
