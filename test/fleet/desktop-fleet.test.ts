@@ -4,10 +4,8 @@
 // URL field sets the fleet's primary (a headless process of the same fleet delivers to it too),
 // and what its ingest takes is delivered and shown in the other process's fleet-wide log.
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { openConfStore } from '../../src/main/core/settings/conf-store';
 import { SettingsService } from '../../src/main/core/settings/settings';
 import { appFiles } from '../../src/main/shell/app-files';
@@ -18,35 +16,19 @@ import type { AppState } from '../../src/shared/bridge';
 import { unaccounted, type DeliveryRecord } from '../../src/shared/delivery';
 import { callChannel } from '../../src/shared/ipc-channels';
 import { FakeBrowserWindow, FakeTray, createFakeElectron } from '../fixtures/fake-electron';
-import { startNatsCluster, type NatsCluster } from '../fixtures/nats-cluster';
-import { startReceiver, type Receiver } from '../fixtures/receiver';
-import { eventually, startFleetHost, stopAllFleetHosts, writeFleetKey } from './fleet-host';
+import { eventually, startFleetHost, writeFleetKey } from './fleet-host';
+import { useFleetWorld } from './fleet-world';
 
 const FLEET = 'desk';
 
-let cluster: NatsCluster;
-let rx: Receiver;
-let dir: string;
-
-beforeAll(async () => {
-  cluster = await startNatsCluster();
-  rx = await startReceiver();
-  dir = mkdtempSync(join(tmpdir(), 'pilot-fleet-desktop-'));
-});
-
-afterAll(async () => {
-  await stopAllFleetHosts();
-  await rx?.close();
-  await cluster?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const world = useFleetWorld('desktop');
 
 test('the nats setting makes the desktop app a process of the fleet', async () => {
-  const keyFile = writeFleetKey(dir);
-  const dataDir = join(dir, 'desktop');
+  const keyFile = writeFleetKey(world.dir);
+  const dataDir = join(world.dir, 'desktop');
   const opened = openConfStore(dataDir);
   const settings = new SettingsService(opened.kv, opened.warnings);
-  settings.update({ nats: cluster.urls.join(','), fleet: FLEET, fleetKeyFile: keyFile });
+  settings.update({ nats: world.cluster.urls.join(','), fleet: FLEET, fleetKeyFile: keyFile });
 
   const fake = createFakeElectron();
   const files = appFiles({ appPath: '/app', isPackaged: false, resourcesPath: '/res' });
@@ -71,9 +53,9 @@ test('the nats setting makes the desktop app a process of the fleet', async () =
     expect(tray.tooltip).toMatch(/\(fleet desk\)$/);
 
     // A headless process of the same fleet, deliver role, sees what the desktop window sets.
-    const other = await startFleetHost({ nats: cluster.urls, keyFile, role: 'deliver', fleet: FLEET });
-    expect(await fake.ipcMain.invoke(callChannel('setUrl'), trusted, { url: rx.url })).toMatchObject({ ok: true, value: { url: rx.url, format: 'pilot' } });
-    await eventually('the other process delivers it too', () => other.state(), (s) => s.url === rx.url && s.fleet?.delivering === 1, 20_000);
+    const other = await startFleetHost({ nats: world.cluster.urls, keyFile, role: 'deliver', fleet: FLEET });
+    expect(await fake.ipcMain.invoke(callChannel('setUrl'), trusted, { url: world.rx.url })).toMatchObject({ ok: true, value: { url: world.rx.url, format: 'pilot' } });
+    await eventually('the other process delivers it too', () => other.state(), (s) => s.url === world.rx.url && s.fleet?.delivering === 1, 20_000);
     await eventually('the desktop delivers it', async () => controller.getState().fleet?.delivering, (n) => n === 1, 20_000);
 
     const ingest = controller.getState().ingest.url!;
@@ -82,7 +64,7 @@ test('the nats setting makes the desktop app a process of the fleet', async () =
       const res = await fetch(ingest, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ event_id: n, event: 'tunnel.established', node_id: 11, data: { n } }) });
       expect(res.status).toBe(204);
     }
-    await eventually('every event at the receiver', async () => new Set(rx.requests.map((r) => (r.json() as { data: { n: number } }).data.n)).size, (k) => k === N, 30_000);
+    await eventually('every event at the receiver', async () => new Set(world.rx.requests.map((r) => (r.json() as { data: { n: number } }).data.n)).size, (k) => k === N, 30_000);
     const log = await eventually(
       'the other process shows the desktop\'s events',
       async () => ((await other.api('GET', '/api/log?limit=100')).body as { records: DeliveryRecord[] }).records,

@@ -4,18 +4,16 @@
 // reaches the receiver at least once, every duplicate carries the same webhook-id, and one
 // window's log holds records from both nodes.
 
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import type { DeliveryRecord } from '../../src/shared/delivery';
 import { unaccounted } from '../../src/shared/delivery';
-import { startNatsCluster, type NatsCluster } from '../fixtures/nats-cluster';
-import { startReceiver, type Receiver } from '../fixtures/receiver';
 import { ROOT } from '../e2e/helpers/host';
-import { eventually, startFleetHost, stopAllFleetHosts, writeFleetKey, type FleetHost } from './fleet-host';
+import { eventually, startFleetHost, writeFleetKey, type FleetHost } from './fleet-host';
+import { useFleetWorld } from './fleet-world';
 
 /** Events per ingest node: thousands in all, a few minutes at most on a loaded two-core machine. */
 const PER_NODE = 1500;
@@ -28,22 +26,7 @@ const POST_RETRY_MS = 250;
 const FAULT_AT = 1000;
 const DELIVER_FLAGS = ['--concurrency', '8', '--timeout-ms', '3000', '--retry-backoff-ms', '50'];
 
-let cluster: NatsCluster;
-let rx: Receiver;
-let dir: string;
-
-beforeAll(async () => {
-  cluster = await startNatsCluster();
-  rx = await startReceiver();
-  dir = mkdtempSync(join(tmpdir(), 'pilot-fleet-failover-'));
-});
-
-afterAll(async () => {
-  await stopAllFleetHosts();
-  await rx?.close();
-  await cluster?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const world = useFleetWorld('failover');
 
 interface Posted {
   acknowledged: boolean;
@@ -78,15 +61,15 @@ async function postAll(host: FleetHost, bodies: object[], onAck: () => void): Pr
 }
 
 test('one NATS server and one deliver process killed mid-run: every acknowledged event delivered, duplicates keep their webhook-id', async () => {
-  const key = writeFleetKey(dir);
-  const nats = cluster.urls;
+  const key = writeFleetKey(world.dir);
+  const nats = world.cluster.urls;
   const ingest1 = await startFleetHost({ nats, keyFile: key, role: 'ingest' });
   const ingest2 = await startFleetHost({ nats, keyFile: key, role: 'ingest' });
   const deliver1 = await startFleetHost({ nats, keyFile: key, role: 'deliver', args: DELIVER_FLAGS });
   const deliver2 = await startFleetHost({ nats, keyFile: key, role: 'deliver', args: DELIVER_FLAGS });
 
   await eventually('ingest 1 configured', () => ingest1.state(), (s) => s.fleet?.connected === true && s.fleet.error === null, 30_000);
-  expect((await ingest1.api('PUT', '/api/url', { url: rx.url })).status).toBe(200);
+  expect((await ingest1.api('PUT', '/api/url', { url: world.rx.url })).status).toBe(200);
   for (const d of [deliver1, deliver2]) await eventually('deliver process took the destination', () => d.state(), (s) => s.fleet?.delivering === 1, 30_000);
 
   const bodies = (node: number): object[] =>
@@ -107,7 +90,7 @@ test('one NATS server and one deliver process killed mid-run: every acknowledged
       // One of the three servers, and one of the two deliver processes, gone without a goodbye.
       faults = (async () => {
         killedHad = (await deliver1.state()).stats.delivered;
-        await cluster.kill(1);
+        await world.cluster.kill(1);
         await deliver1.kill();
       })();
     }
@@ -122,8 +105,8 @@ test('one NATS server and one deliver process killed mid-run: every acknowledged
   [r1!, r2!].forEach((rs, k) => rs.forEach((r, n) => r.acknowledged && ackedTags.add(`${k + 1}-${n}`)));
   const retried = [...r1!, ...r2!].filter((r) => r.tries > 1).length;
 
-  const tagOf = (i: number): string => ((rx.requests[i]!.json() as { data: { tag: string } }).data.tag);
-  const received = (): Set<string> => new Set(rx.requests.map((_, i) => tagOf(i)));
+  const tagOf = (i: number): string => ((world.rx.requests[i]!.json() as { data: { tag: string } }).data.tag);
+  const received = (): Set<string> => new Set(world.rx.requests.map((_, i) => tagOf(i)));
   // A killed process's unacknowledged events come back after the 30 s ack wait.
   await eventually(
     'every acknowledged event at the receiver',
@@ -148,14 +131,14 @@ test('one NATS server and one deliver process killed mid-run: every acknowledged
   }
 
   const idsByTag = new Map<string, Set<string>>();
-  rx.requests.forEach((req, i) => {
+  world.rx.requests.forEach((req, i) => {
     const tag = tagOf(i);
     const ids = idsByTag.get(tag) ?? new Set<string>();
     ids.add(String(req.headers['webhook-id']));
     idsByTag.set(tag, ids);
   });
   const delivered = idsByTag.size;
-  const duplicates = rx.requests.length - delivered;
+  const duplicates = world.rx.requests.length - delivered;
   for (const [tag, ids] of idsByTag) expect(ids.size, `webhook-ids of ${tag}`).toBe(1);
 
   // One window (an ingest process's) shows the fleet-wide log, with records from both nodes.
@@ -180,7 +163,7 @@ test('one NATS server and one deliver process killed mid-run: every acknowledged
     retriedByTheDaemon: retried,
     delivered,
     duplicates,
-    receiverRequests: rx.requests.length,
+    receiverRequests: world.rx.requests.length,
     deliveredByTheKilledProcessBeforeItDied: killedHad,
     survivingDeliverer: s2.stats,
   };

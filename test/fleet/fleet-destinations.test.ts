@@ -5,17 +5,14 @@
 // headers masked in every answer; a removed destination's engines and consumer gone.
 
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { emptyStats, unaccounted, type DeliveryRecord, type Stats } from '../../src/shared/delivery';
 import type { DestinationSummary } from '../../src/shared/destination-summary';
-import { startNatsCluster, type NatsCluster } from '../fixtures/nats-cluster';
 import { startReceiver, type Receiver } from '../fixtures/receiver';
-import { eventually, startFleetHost, stopAllFleetHosts, writeFleetKey, type FleetHost } from './fleet-host';
+import { eventually, startFleetHost, writeFleetKey, type FleetHost } from './fleet-host';
+import { useFleetWorld } from './fleet-world';
 
 const FLEET = 'many';
 /** Events posted: a third of them tunnel.established (the topic-filtered destination's share). */
@@ -23,24 +20,7 @@ const EVENTS = 300;
 const PARALLEL = 6;
 const DELIVER_FLAGS = ['--concurrency', '4', '--timeout-ms', '3000', '--retry-backoff-ms', '50'];
 
-let cluster: NatsCluster;
-let rxA: Receiver;
-let rxB: Receiver;
-let rxC: Receiver;
-let dir: string;
-
-beforeAll(async () => {
-  cluster = await startNatsCluster();
-  [rxA, rxB, rxC] = await Promise.all([startReceiver(), startReceiver(), startReceiver()]);
-  dir = mkdtempSync(join(tmpdir(), 'pilot-fleet-many-'));
-});
-
-afterAll(async () => {
-  await stopAllFleetHosts();
-  await Promise.all([rxA?.close(), rxB?.close(), rxC?.close()]);
-  await cluster?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const world = useFleetWorld('many', { receivers: 3 });
 
 const list = async (h: FleetHost): Promise<DestinationSummary[]> => ((await h.api('GET', '/api/destinations')).body as { destinations: DestinationSummary[] }).destinations;
 const tags = (rx: Receiver): Set<string> => new Set(rx.requests.filter((r) => r.headers['webhook-id'] !== undefined && !r.body.includes('webhook.test')).map((r) => (r.json() as { data: { tag: string } }).data.tag));
@@ -51,27 +31,27 @@ function add(into: Stats, s: Stats): Stats {
 }
 
 test('every destination of the fleet delivered by every deliver process, accounted per destination', async () => {
-  const keyFile = writeFleetKey(dir);
-  const ingest = await startFleetHost({ nats: cluster.urls, keyFile, role: 'ingest', fleet: FLEET, args: DELIVER_FLAGS });
+  const keyFile = writeFleetKey(world.dir);
+  const ingest = await startFleetHost({ nats: world.cluster.urls, keyFile, role: 'ingest', fleet: FLEET, args: DELIVER_FLAGS });
   await eventually('ingest ready', () => ingest.state(), (s) => s.fleet?.connected === true && s.fleet.error === null, 30_000);
-  const d1 = await startFleetHost({ nats: cluster.urls, keyFile, role: 'deliver', fleet: FLEET, args: DELIVER_FLAGS });
-  const d2 = await startFleetHost({ nats: cluster.urls, keyFile, role: 'deliver', fleet: FLEET, args: DELIVER_FLAGS });
+  const d1 = await startFleetHost({ nats: world.cluster.urls, keyFile, role: 'deliver', fleet: FLEET, args: DELIVER_FLAGS });
+  const d2 = await startFleetHost({ nats: world.cluster.urls, keyFile, role: 'deliver', fleet: FLEET, args: DELIVER_FLAGS });
 
   // From the ingest's window: the primary (the URL field), an n8n destination with its Header
   // Auth token, one for tunnel events only, and one switched off.
   const token = `n8n-${randomBytes(16).toString('hex')}`;
-  expect((await ingest.api('PUT', '/api/url', { url: rxA.url })).status).toBe(200);
-  const n8n = await ingest.api('POST', '/api/destinations', { url: rxB.url, name: 'n8n', headers: { 'X-N8N-Auth': token } });
+  expect((await ingest.api('PUT', '/api/url', { url: world.receivers[0]!.url })).status).toBe(200);
+  const n8n = await ingest.api('POST', '/api/destinations', { url: world.receivers[1]!.url, name: 'n8n', headers: { 'X-N8N-Auth': token } });
   expect(n8n.status).toBe(200);
   const n8nDest = (n8n.body as { destination: DestinationSummary }).destination;
   expect(n8nDest.headers).toEqual({ 'X-N8N-Auth': `…${token.slice(-4)}` });
-  const peers = (await ingest.api('POST', '/api/destinations', { url: rxC.url, name: 'peers', topics: ['tunnel.*'] })).body as { destination: DestinationSummary };
-  const off = (await ingest.api('POST', '/api/destinations', { url: rxC.url, name: 'off', enabled: false })).body as { destination: DestinationSummary };
+  const peers = (await ingest.api('POST', '/api/destinations', { url: world.receivers[2]!.url, name: 'peers', topics: ['tunnel.*'] })).body as { destination: DestinationSummary };
+  const off = (await ingest.api('POST', '/api/destinations', { url: world.receivers[2]!.url, name: 'off', enabled: false })).body as { destination: DestinationSummary };
   const ids = { primary: 'primary', n8n: n8nDest.id, peers: peers.destination.id, off: off.destination.id };
   expect(new Set(Object.values(ids)).size).toBe(4);
 
   // Refused with the contract's codes, nothing written.
-  const bad = await ingest.api('POST', '/api/destinations', { url: rxB.url, headers: { Host: 'x' } });
+  const bad = await ingest.api('POST', '/api/destinations', { url: world.receivers[1]!.url, headers: { Host: 'x' } });
   expect(bad.status).toBe(400);
   expect(bad.body).toMatchObject({ error: { code: 'bad_header', field: 'headers' } });
   expect((await ingest.api('PATCH', '/api/destinations/nope', { name: 'x' })).status).toBe(404);
@@ -92,9 +72,9 @@ test('every destination of the fleet delivered by every deliver process, account
   await Promise.all(Array.from({ length: PARALLEL }, worker));
   const peerCount = Math.ceil(EVENTS / 3);
 
-  await eventually('every destination has its events', async () => [tags(rxA).size, tags(rxB).size, tags(rxC).size], ([a, b, c]) => a === EVENTS && b === EVENTS && c === peerCount, 60_000);
+  await eventually('every destination has its events', async () => [tags(world.receivers[0]!).size, tags(world.receivers[1]!).size, tags(world.receivers[2]!).size], ([a, b, c]) => a === EVENTS && b === EVENTS && c === peerCount, 60_000);
   // Each destination's durable consumer has nothing left to give or to acknowledge.
-  const nc = await connect({ servers: cluster.urls });
+  const nc = await connect({ servers: world.cluster.urls });
   try {
     const jsm = await jetstreamManager(nc);
     for (const id of [ids.primary, ids.n8n, ids.peers]) {
@@ -102,11 +82,11 @@ test('every destination of the fleet delivered by every deliver process, account
     }
 
     // The n8n token on every request to n8n, and only there.
-    expect(rxB.requests.every((r) => r.headers['x-n8n-auth'] === token)).toBe(true);
-    expect([...rxA.requests, ...rxC.requests].some((r) => r.headers['x-n8n-auth'] !== undefined)).toBe(false);
+    expect(world.receivers[1]!.requests.every((r) => r.headers['x-n8n-auth'] === token)).toBe(true);
+    expect([...world.receivers[0]!.requests, ...world.receivers[2]!.requests].some((r) => r.headers['x-n8n-auth'] !== undefined)).toBe(false);
     // The switched-off destination got nothing: every request at rxC is the peers destination's.
-    expect(rxC.requests.every((r) => String(r.headers['webhook-id']).startsWith(`msg_${FLEET}_${ids.peers}_`))).toBe(true);
-    expect(rxC.requests.every((r) => (r.json() as { event: string }).event === 'tunnel.established')).toBe(true);
+    expect(world.receivers[2]!.requests.every((r) => String(r.headers['webhook-id']).startsWith(`msg_${FLEET}_${ids.peers}_`))).toBe(true);
+    expect(world.receivers[2]!.requests.every((r) => (r.json() as { event: string }).event === 'tunnel.established')).toBe(true);
 
     // Accounting per destination: each process's counters hold the invariant, and summed over the
     // two processes every event routed to a destination is counted there exactly once.
@@ -135,7 +115,7 @@ test('every destination of the fleet delivered by every deliver process, account
     // "Send test event" to n8n: its format, its header, from this window's process.
     const t = await ingest.api('POST', `/api/destinations/${ids.n8n}/test`, {});
     expect(t.body).toMatchObject({ ok: true, status: 200 });
-    const sample = rxB.requests[rxB.requests.length - 1]!;
+    const sample = world.receivers[1]!.requests[world.receivers[1]!.requests.length - 1]!;
     expect(sample.headers['x-n8n-auth']).toBe(token);
     expect((sample.json() as { event: string }).event).toBe('webhook.test');
 
@@ -144,7 +124,7 @@ test('every destination of the fleet delivered by every deliver process, account
     expect((await d2.api('PATCH', `/api/destinations/${ids.n8n}`, { headers: { 'X-N8N-Auth': rotated } })).status).toBe(200);
     await eventually('both engines took the new header', async () => {
       expect(await ingest.post({ event: 'message.received', node_id: 7, data: { tag: 'rot' } })).toBe(204);
-      return rxB.requests[rxB.requests.length - 1]!.headers['x-n8n-auth'];
+      return world.receivers[1]!.requests[world.receivers[1]!.requests.length - 1]!.headers['x-n8n-auth'];
     }, (v) => v === rotated, 20_000);
 
     // Removed: every engine for it stops, and its consumer is gone.

@@ -5,49 +5,36 @@
 // API, not on stderr, not in main.log.
 
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, expect, test } from 'vitest';
 import { unaccounted, type DeliveryRecord } from '../../src/shared/delivery';
 import type { FleetDestination } from '../../src/main/core/fleet/fleet-config';
-import { startNatsCluster, type NatsCluster } from '../fixtures/nats-cluster';
-import { startReceiver, type Receiver } from '../fixtures/receiver';
 import { openFleetBucket, type FleetBucket } from './fleet-bucket';
 import { fleetNames } from '../../src/main/core/fleet/fleet-names';
-import { eventually, startFleetHost, stopAllFleetHosts, writeFleetKey } from './fleet-host';
+import { eventually, startFleetHost, writeFleetKey } from './fleet-host';
+import { useFleetWorld } from './fleet-world';
 
 const FLEET = 'hdr';
 
-let cluster: NatsCluster;
-let rx: Receiver;
-let dir: string;
 let bucket: FleetBucket | undefined;
 
-beforeAll(async () => {
-  cluster = await startNatsCluster();
-  rx = await startReceiver();
-  dir = mkdtempSync(join(tmpdir(), 'pilot-fleet-headers-'));
-});
+const world = useFleetWorld('headers');
 
 afterAll(async () => {
   await bucket?.close();
-  await stopAllFleetHosts();
-  await rx?.close();
-  await cluster?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 const event = (n: number): object => ({ event_id: n, event: 'message.received', node_id: 9, timestamp: new Date().toISOString(), data: { n } });
 
 test('extra header values reach the receiver from the fleet key, and nowhere else', async () => {
   const key = randomBytes(32);
-  const keyFile = writeFleetKey(dir, 'fleet.key', key);
-  const host = await startFleetHost({ nats: cluster.urls, keyFile, role: 'all', fleet: FLEET });
+  const keyFile = writeFleetKey(world.dir, 'fleet.key', key);
+  const host = await startFleetHost({ nats: world.cluster.urls, keyFile, role: 'all', fleet: FLEET });
   await eventually('connected, configuration read', () => host.state(), (s) => s.fleet?.connected === true && s.fleet.error === null, 30_000);
 
   // Another process of the fleet (a window anywhere) adds the destination with its n8n token.
-  bucket = await openFleetBucket(cluster.urls, FLEET, key);
+  bucket = await openFleetBucket(world.cluster.urls, FLEET, key);
   // Reads of the configuration go through the stream's leader: a replica behind could answer a
   // just-stored key check with nothing, and the process would refuse its own fleet key.
   expect((await bucket.handles.jsm.streams.info(`KV_${fleetNames(FLEET).config}`)).config.allow_direct).toBe(false);
@@ -56,7 +43,7 @@ test('extra header values reach the receiver from the fleet key, and nowhere els
   const dest: FleetDestination = {
     id: 'primary',
     name: 'n8n',
-    url: rx.url,
+    url: world.rx.url,
     enabled: true,
     createdAt: Date.now(),
     topics: [],
@@ -64,7 +51,7 @@ test('extra header values reach the receiver from the fleet key, and nowhere els
     headers: { 'X-N8N-Auth': token, Authorization: login },
   };
   await bucket.config.put(dest);
-  await eventually('the deliver engine took it up', () => host.state(), (s) => s.fleet?.delivering === 1 && s.url === rx.url, 20_000);
+  await eventually('the deliver engine took it up', () => host.state(), (s) => s.fleet?.delivering === 1 && s.url === world.rx.url, 20_000);
 
   let posted = 0;
   const post = async (n: number): Promise<void> => {
@@ -72,7 +59,7 @@ test('extra header values reach the receiver from the fleet key, and nowhere els
     posted++;
   };
   for (let n = 1; n <= 10; n++) await post(n);
-  const first = await rx.waitForRequests(10, 20_000);
+  const first = await world.rx.waitForRequests(10, 20_000);
   for (const r of first) {
     expect(r.headers['x-n8n-auth']).toBe(token);
     expect(r.headers.authorization).toBe(login);
@@ -86,9 +73,9 @@ test('extra header values reach the receiver from the fleet key, and nowhere els
   await bucket.config.put({ ...dest, headers: { 'X-N8N-Auth': rotated } });
   await eventually('the rotated header is in use', async () => {
     await post(100);
-    return rx.requests[rx.requests.length - 1]?.headers['x-n8n-auth'];
+    return world.rx.requests[world.rx.requests.length - 1]?.headers['x-n8n-auth'];
   }, (v) => v === rotated, 20_000);
-  const after = rx.requests.filter((r) => r.headers['x-n8n-auth'] === rotated);
+  const after = world.rx.requests.filter((r) => r.headers['x-n8n-auth'] === rotated);
   expect(after.every((r) => r.headers.authorization === undefined)).toBe(true);
 
   // Every event accounted for: delivered, nothing lost or stuck.
