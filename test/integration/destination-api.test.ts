@@ -3,53 +3,32 @@
 // the primary, secrets, delete, test — and every bad input a clear 4xx that leaves the list and
 // the settings file exactly as they were. Header values and secrets are never in an answer.
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createController, type Controller } from '../../src/main/core/controller';
-import { createEgressAgent } from '../../src/main/core/egress-guard';
-import { openConfStore } from '../../src/main/core/settings/conf-store';
-import { SettingsService } from '../../src/main/core/settings/settings';
+import type { Controller } from '../../src/main/core/controller';
 import { startApiServer, type ApiServer } from '../../src/main/headless/api-server';
 import { MAX_DESTINATIONS } from '../../src/shared/destination';
 import type { DestinationSummary } from '../../src/shared/destination-summary';
+import { useCoreController } from '../fixtures/core-controller';
 import { startSlack } from '../fixtures/services/slack';
 
 const TOKEN = 'destination-api-test-token-0123';
-let dir: string;
-let controller: Controller | null;
 let api: ApiServer | null;
-const cleanup: (() => Promise<unknown>)[] = [];
+
+const core = useCoreController('api');
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'pwd-dest-api-'));
-  controller = null;
   api = null;
 });
 
+// Registered after the core's hooks, so it runs first: the API server closes before the controller.
 afterEach(async () => {
   await api?.close();
-  await controller?.close();
-  for (const c of cleanup.splice(0)) await c();
-  rmSync(dir, { recursive: true, force: true });
 });
 
-/** The services' hosts resolve to the loopback stand-ins: nothing else is ever reached. */
-const loopbackLookup = async (host: string) => {
-  if (host === 'hooks.slack.com') return [{ address: '127.0.0.1', family: 4 as const }];
-  throw new Error(`test lookup: ${host} is not a stand-in`);
-};
-
 async function start(): Promise<Controller> {
-  const o = openConfStore(join(dir, 'data'));
-  controller = await createController({
-    settings: new SettingsService(o.kv, o.warnings),
-    daemon: { enabled: false, socketPath: null },
-    runOverrides: { retryBackoffMs: 10, timeoutMs: 2000 },
-    egress: (guard) => createEgressAgent({ ...guard, lookup: loopbackLookup }),
-    pushIntervalMs: 10,
-  });
+  const controller = await core.start();
   api = await startApiServer({ handlers: controller.handlers, subscribe: controller.subscribe, token: TOKEN, staticDir: null });
   return controller;
 }
@@ -68,7 +47,7 @@ async function call(method: string, path: string, body?: unknown): Promise<Reply
   return { status: res.status, body: await res.json() };
 }
 
-const settingsFile = (): string => readFileSync(join(dir, 'data', 'settings.json'), 'utf8');
+const settingsFile = (): string => readFileSync(join(core.dir, 'data', 'settings.json'), 'utf8');
 const list = async (): Promise<DestinationSummary[]> => (await call('GET', '/api/destinations')).body.destinations;
 
 describe('destination calls', () => {
@@ -163,7 +142,7 @@ describe('destination calls', () => {
 
   it('test: the sample in the destination\'s format, with the hint for a known refusal', async () => {
     const slack = await startSlack();
-    cleanup.push(() => slack.close());
+    core.cleanup(() => slack.close());
     await start();
     const url = slack.url.replace('127.0.0.1', 'hooks.slack.com');
     const asSlack = (await call('POST', '/api/destinations', { url })).body.destination.id as string;

@@ -5,57 +5,23 @@
 // two destinations resumes each on its own destination.
 
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createController, type Controller, type ControllerOptions } from '../../src/main/core/controller';
-import { createEgressAgent } from '../../src/main/core/egress-guard';
-import { openConfStore } from '../../src/main/core/settings/conf-store';
-import { SettingsService } from '../../src/main/core/settings/settings';
+import { describe, expect, it } from 'vitest';
+import type { Controller } from '../../src/main/core/controller';
 import { unaccounted, type Stats } from '../../src/shared/delivery';
 import type { DestinationSummary } from '../../src/shared/destination-summary';
+import { useCoreController } from '../fixtures/core-controller';
 import { startReceiver, waitUntil, type Receiver } from '../fixtures/receiver';
 import { RECORDED_DATA } from '../fixtures/sample-events';
 import { startN8n } from '../fixtures/services/n8n';
 import { startSlack } from '../fixtures/services/slack';
 
-let dir: string;
-let controller: Controller | null;
-const cleanup: (() => Promise<unknown>)[] = [];
-
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'pwd-dest-dlv-'));
-  controller = null;
-});
-
-afterEach(async () => {
-  await controller?.close();
-  for (const c of cleanup.splice(0).reverse()) await c();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const loopbackLookup = async (host: string) => {
-  if (host === 'hooks.slack.com') return [{ address: '127.0.0.1', family: 4 as const }];
-  throw new Error(`test lookup: ${host} is not a stand-in`);
-};
-
-async function start(opts: Partial<ControllerOptions> = {}): Promise<Controller> {
-  const o = openConfStore(join(dir, 'data'));
-  controller = await createController({
-    settings: new SettingsService(o.kv, o.warnings),
-    daemon: { enabled: false, socketPath: null },
-    runOverrides: { retryBackoffMs: 10, timeoutMs: 2000 },
-    egress: (guard) => createEgressAgent({ ...guard, lookup: loopbackLookup }),
-    pushIntervalMs: 10,
-    ...opts,
-  });
-  return controller;
-}
+const core = useCoreController('dlv');
+const start = core.start;
 
 async function receiver(): Promise<Receiver> {
   const rx = await startReceiver();
-  cleanup.push(() => rx.close());
+  core.cleanup(() => rx.close());
   return rx;
 }
 
@@ -87,9 +53,9 @@ describe('delivery to every destination', () => {
   it('one record per enabled destination, each in its own format, headers, secret and filter', async () => {
     const plain = await receiver();
     const slack = await startSlack();
-    cleanup.push(() => slack.close());
+    core.cleanup(() => slack.close());
     const n8n = await startN8n({ kind: 'header', name: 'X-N8n-Token', value: 'n8n-header-value-7f3a' });
-    cleanup.push(() => n8n.close());
+    core.cleanup(() => n8n.close());
     const c = await start();
     const h = c.handlers;
 
@@ -146,7 +112,7 @@ describe('delivery to every destination', () => {
 
   it('the primary sends its extra headers too (n8n Header Auth as the only URL)', async () => {
     const n8n = await startN8n({ kind: 'basic', user: 'pilot', password: 'pw-5d1c' });
-    cleanup.push(() => n8n.close());
+    core.cleanup(() => n8n.close());
     const c = await start();
     await ok(c.handlers.setUrl({ url: n8n.url }));
     c.accept({ event: 'conn.fin', node_id: 1, data: RECORDED_DATA['conn.fin'] }, 'api');
@@ -170,17 +136,16 @@ describe('delivery to every destination', () => {
   it('a restart with pending records on two destinations resumes each on its own destination', async () => {
     const a = await receiver();
     const b = await receiver();
-    let c = await start({ dataDir: join(dir, 'data') });
+    let c = await start({ dataDir: join(core.dir, 'data') });
     await ok(c.handlers.setUrl({ url: a.url }));
     const second = await ok(c.handlers.createDestination({ url: b.url, name: 'B' }));
     await ok(c.handlers.pause(undefined));
     for (let i = 0; i < 3; i++) c.accept({ event: 'message.received', node_id: 9, data: { n: i } }, 'api');
     expect(c.getState().destinations.map((d) => d.stats.queued)).toEqual([3, 3]);
-    await c.close();
-    controller = null;
+    await core.stop();
     expect(a.requests.length + b.requests.length).toBe(0);
 
-    c = await start({ dataDir: join(dir, 'data') });
+    c = await start({ dataDir: join(core.dir, 'data') });
     await waitUntil(settled(c), 'resumed events settled');
     const list = c.getState().destinations;
     expect(list.map((d) => [d.id, d.stats.resumed, d.stats.delivered])).toEqual([

@@ -3,50 +3,16 @@
 // records each say which digest delivered them; a digest the receiver refuses falls back to one
 // message per event, nothing lost; a 429's Retry-After is honoured. The invariant holds throughout.
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createController, type Controller } from '../../src/main/core/controller';
-import { createEgressAgent } from '../../src/main/core/egress-guard';
-import { openConfStore } from '../../src/main/core/settings/conf-store';
-import { SettingsService } from '../../src/main/core/settings/settings';
+import { describe, expect, it } from 'vitest';
+import type { Controller } from '../../src/main/core/controller';
 import { unaccounted } from '../../src/shared/delivery';
+import { useCoreController } from '../fixtures/core-controller';
 import { startReceiver, waitUntil } from '../fixtures/receiver';
 import { RECORDED_DATA } from '../fixtures/sample-events';
 import { startSlack } from '../fixtures/services/slack';
 
-let dir: string;
-let controller: Controller | null;
-const cleanup: (() => Promise<unknown>)[] = [];
-
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'pwd-dest-digest-'));
-  controller = null;
-});
-
-afterEach(async () => {
-  await controller?.close();
-  for (const c of cleanup.splice(0)) await c();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const loopbackLookup = async (host: string) => {
-  if (host === 'hooks.slack.com') return [{ address: '127.0.0.1', family: 4 as const }];
-  throw new Error(`test lookup: ${host} is not a stand-in`);
-};
-
-async function start(): Promise<Controller> {
-  const o = openConfStore(join(dir, 'data'));
-  controller = await createController({
-    settings: new SettingsService(o.kv, o.warnings),
-    daemon: { enabled: false, socketPath: null },
-    runOverrides: { retryBackoffMs: 10, timeoutMs: 2000 },
-    egress: (guard) => createEgressAgent({ ...guard, lookup: loopbackLookup }),
-    pushIntervalMs: 10,
-  });
-  return controller;
-}
+const core = useCoreController('digest');
+const start = core.start;
 
 async function ok<T>(p: Promise<{ ok: true; value: T } | { ok: false; error: { message: string } }>): Promise<T> {
   const r = await p;
@@ -65,7 +31,7 @@ function expectAccounted(c: Controller): void {
 describe('rate limit and digests', () => {
   it('a backlog past the limit is one Slack digest; each covered record names it', async () => {
     const slack = await startSlack();
-    cleanup.push(() => slack.close());
+    core.cleanup(() => slack.close());
     const c = await start();
     // Slack's default: 60 a minute, so about 2 go out within 2 s; 12 waiting make a digest.
     const dest = await ok(c.handlers.setUrl({ url: slack.url.replace('127.0.0.1', 'hooks.slack.com') }));
@@ -94,7 +60,7 @@ describe('rate limit and digests', () => {
     [429, { 'retry-after': '1' }],
   ] as const)('a digest answered %i goes out one message per event instead; nothing is lost', async (status, headers) => {
     const rx = await startReceiver();
-    cleanup.push(() => rx.close());
+    core.cleanup(() => rx.close());
     // The first request (the digest) fails; every later one is taken.
     rx.replyOnce({ status, headers: { ...headers }, body: 'digest went wrong' });
     const c = await start();
@@ -120,7 +86,7 @@ describe('rate limit and digests', () => {
   it("a 429's Retry-After is honoured before the next attempt", async () => {
     // Slack's own limit, made strict: one message a second, then 429 with Retry-After.
     const slack = await startSlack({ rateLimit: { max: 1, windowMs: 1000 } });
-    cleanup.push(() => slack.close());
+    core.cleanup(() => slack.close());
     const c = await start();
     await ok(c.handlers.createDestination({ url: slack.url.replace('127.0.0.1', 'hooks.slack.com'), rateLimit: { perMinute: 6000 } }));
     // Two at once: the second reaches Slack within the same second as the first.
