@@ -1,10 +1,12 @@
 // Durable mode, a URL change whose drain runs out: the event the old URL's client was still busy
-// with (in an attempt, or in the backoff between its first attempts) goes to the new URL with the
-// rest instead of ending abandoned — at-least-once, against real receivers on loopback.
+// with (in an attempt, in the backoff between its first attempts, or in a digest request) goes to
+// the new URL with the rest instead of ending abandoned — at-least-once, against real receivers
+// on loopback.
 
 import { describe, expect, it } from 'vitest';
 import type { DispatcherOptions } from '../../src/main/core/delivery/dispatcher';
 import { unaccounted } from '../../src/shared/delivery';
+import { RateGate } from '../../src/main/core/destinations/rate-gate';
 import { useDispatcherHarness } from '../fixtures/dispatcher-harness';
 import { waitUntil } from '../fixtures/receiver';
 
@@ -36,6 +38,28 @@ describe('durable mode: URL change with the drain running out', () => {
     // The one the old receiver may have got says so in its attempts: the cut-off one, then the 200.
     expect(recs[0]!.attempts.map((a) => a.status ?? a.error)).toStrictEqual([expect.any(String), 200]);
     expect(d.stats()).toMatchObject({ received: 3, delivered: 3, abandoned: 0, queued: 0 });
+    expect(unaccounted(d.stats())).toBe(0);
+  });
+
+  it('the events of a digest cut off go to the new URL too, each delivered once there', async () => {
+    const old = await harness.receiver({ reply: { hang: true } });
+    const next = await harness.receiver();
+    const { d } = harness.dispatcher({ url: old.url });
+    // 600 a minute lets about 40 through in the digest horizon: a backlog of 45 is one digest.
+    d.setRateLimit({
+      gate: new RateGate(600),
+      digest: (no, payloads) => ({ body: JSON.stringify({ digest: no, events: payloads.length }), headers: { 'content-type': 'application/json' } }),
+    });
+    const recs = Array.from({ length: 45 }, (_, i) => d.submit(ev(i + 1), 'daemon'));
+    await old.waitForRequests(1);
+    expect(old.requests[0]!.json()).toStrictEqual({ digest: 1, events: 45 });
+    await d.setUrl(next.url);
+    await waitUntil(() => recs.every((r) => r.outcome !== 'queued'), 'all settled', 20_000);
+    expect(recs.filter((r) => r.outcome !== 'delivered' || r.url !== next.url)).toStrictEqual([]);
+    // Still a backlog at the new URL: one digest there stands for all 45, and each record names it.
+    expect(next.requests.map((r) => r.json())).toStrictEqual([{ digest: 2, events: 45 }]);
+    expect(new Set(recs.map((r) => r.digest))).toStrictEqual(new Set([2]));
+    expect(d.stats()).toMatchObject({ received: 45, delivered: 45, abandoned: 0, queued: 0 });
     expect(unaccounted(d.stats())).toBe(0);
   });
 

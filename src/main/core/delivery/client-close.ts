@@ -107,17 +107,18 @@ export class ClientClose {
   /** A turn the stop cut off: during attempt `during`, or (null) while it waited to retry. */
   cutOff(rec: DeliveryRecord, during: number | null): void {
     if (this.keepsPending) this.d.events.keepPending(rec);
-    else if (this.d.o.durable) this.handOn(rec, during);
+    else if (this.d.o.durable) this.handOn(rec, during === null ? 'while it waited to retry' : `during attempt ${during} (the old receiver may have got it)`);
     else {
       const when = during === null ? 'while waiting to retry' : `during attempt ${during}; the receiver may have got it`;
       this.d.events.settle(rec, 'abandoned', `abandoned: ${this.reason} ${when}`);
     }
   }
 
-  /** A digest request the stop cut off: its events are kept pending, or abandoned. */
+  /** A digest request the stop cut off: its events are kept pending, handed on (durable), or abandoned. */
   cutOffDigest(covered: readonly DeliveryRecord[]): void {
     for (const rec of covered) {
       if (this.keepsPending) this.d.events.keepPending(rec);
+      else if (this.d.o.durable) this.handOn(rec, 'during a digest (the old receiver may have got it)');
       else this.d.events.settle(rec, 'abandoned', `abandoned: ${this.reason} during a digest; the receiver may have got it`);
     }
   }
@@ -132,8 +133,7 @@ export class ClientClose {
    * the rest to the next URL (afterDrain() returns the waiting ids), as at-least-once asks: the old
    * receiver may have got it, the new one has not.
    */
-  private handOn(rec: DeliveryRecord, during: number | null): void {
-    const when = during === null ? 'while it waited to retry' : `during attempt ${during} (the old receiver may have got it)`;
+  private handOn(rec: DeliveryRecord, when: string): void {
     this.d.waiting.add(rec.id, this.d.o.now());
     this.d.events.progress(rec, { detail: `queued: ${this.reason} ${when}; it goes to the new URL`, nextAttemptAt: null });
   }
