@@ -3,52 +3,36 @@
 // event must end with one record, delivered, counted once, under the real controller with a tiny
 // queue so nearly everything is parked.
 
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createController, type Controller, type ControllerOptions } from '../../src/main/core/controller';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Controller, ControllerOptions } from '../../src/main/core/controller';
 import { HISTORY_FILE } from '../../src/main/core/outbox/outbox-db';
-import { openConfStore } from '../../src/main/core/settings/conf-store';
-import { SettingsService } from '../../src/main/core/settings/settings';
 import { unaccounted, type DeliveryRecord } from '../../src/shared/delivery';
+import { useCoreController } from '../fixtures/core-controller';
 import { startReceiver, waitUntil, type Receiver } from '../fixtures/receiver';
 
 /** In-memory queue bound: with more events than this, the rest are parked by id. */
 const QUEUE = 2;
 const EVENTS = 12;
 
-let dir: string;
-let dataDir: string;
+const core = useCoreController('parked');
 let receiver: Receiver;
-let controller: Controller | null;
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'pwd-parked-'));
-  dataDir = join(dir, 'data');
-  mkdirSync(dataDir);
   receiver = await startReceiver();
-  controller = null;
-});
-
-afterEach(async () => {
-  await controller?.close();
-  await receiver.close();
-  rmSync(dir, { recursive: true, force: true });
+  core.cleanup(() => receiver.close());
 });
 
 async function start(url = receiver.url): Promise<Controller> {
-  const o = openConfStore(dataDir);
-  controller = await createController({
-    settings: new SettingsService(o.kv, o.warnings),
+  return core.start({
     runOverrides: { url, retryBackoffMs: 20, timeoutMs: 2000, queueSize: QUEUE } satisfies ControllerOptions['runOverrides'],
-    daemon: { enabled: false, socketPath: null },
-    pushIntervalMs: 10,
-    dataDir,
+    dataDir: dataDir(),
   });
-  return controller;
 }
+
+/** The data folder: the settings file and the history live there. */
+const dataDir = (): string => join(core.dir, 'data');
 
 function seqsAt(rx: Receiver): number[] {
   return rx.requests.map((r) => (r.json() as { data: { seq: number } }).data.seq);
@@ -144,7 +128,7 @@ describe('parked events', () => {
     const c = await start();
     await acceptParked(c, 1, 6);
     const gone = records(c)[4]!; // parked: behind the QUEUE in memory
-    const other = new Database(join(dataDir, HISTORY_FILE));
+    const other = new Database(join(dataDir(), HISTORY_FILE));
     try {
       expect(other.prepare('DELETE FROM records WHERE id = ?').run(gone.id).changes).toBe(1);
     } finally {
