@@ -162,9 +162,16 @@ function start(): void {
     if (state) badge.update(state, log.lastFinished());
   });
 
+  /** States pushed so far: a fetched state older than a push must not be shown after it. */
+  let pushedStates = 0;
   const load = async (): Promise<void> => {
     try {
-      states.add([await bridge.getState()]);
+      const pushesBefore = pushedStates;
+      const fetched = await bridge.getState();
+      // A push that arrived while the fetch was under way is at least as new, and every later
+      // change comes as a push too: the fetched state would only put an older one back on screen
+      // (a destination made meanwhile stayed missing from the panel).
+      if (pushedStates === pushesBefore) states.add([fetched]);
       const page = await bridge.getLog({ limit: INITIAL_LOG_LIMIT });
       chart.observe(page.records, (id) => log.get(id));
       log.add(page.records, true);
@@ -187,6 +194,7 @@ function start(): void {
   const reach = new Reachability(() => bridge.getState(), () => void load());
   bridge.on('state', (s) => {
     reach.alive();
+    pushedStates++;
     states.add([s]);
   });
   bridge.on('records', (batch) => records.add(batch));
