@@ -72,7 +72,12 @@ export class DestinationsPanel {
     );
     this.toggleButton.addEventListener('click', () => (this.isOpen ? this.close() : this.open()));
     byId('dest-close', HTMLButtonElement).addEventListener('click', () => this.close());
-    this.addButton.addEventListener('click', () => this.editor.open(null));
+    this.addButton.addEventListener('click', () => {
+      // Nothing saved yet: the first destination becomes the primary, in the run-only one's place.
+      const run = this.current.find((d) => d.runOnly !== undefined && !d.runOnly.saved);
+      if (run !== undefined) this.say(`The destination you add takes the place of ${safeText(run.name)} (this run only)${run.runOnly!.from === 'flag' ? ': save that one first to keep both' : ''}.`);
+      this.editor.open(null);
+    });
   }
 
   get isOpen(): boolean {

@@ -38,6 +38,8 @@ export class StatusBadge {
     const status = statusOf(this.state, Date.now(), this.lastFinished);
     if (this.badge.dataset.kind !== status.kind) this.badge.dataset.kind = status.kind;
     setText(this.label, status.label);
+    // The label may be cut to fit the window: the whole of it on hover.
+    if (this.badge.title !== status.label) this.badge.title = status.label;
     setText(this.detail, status.detail);
     // Another destination's trouble is its own state: a change of whose it is is announced too.
     const said = `${status.kind}:${status.destinationId ?? ''}`;
