@@ -242,7 +242,7 @@ describe('createTray', () => {
       let now = NOW;
       const dest = (id: string, name: string, breaker: DestinationSummary['breaker'], kind: DestinationSummary['status']['kind']): DestinationSummary => ({
         id, name, url: `http://127.0.0.1:9/${id}`, enabled: true, primary: id === 'primary', format: 'pilot', topics: [], rateLimit: null,
-        headers: {}, secret: { set: false, hint: null }, stats: emptyStats(), breaker, client: { dropped: 0, circuitSkips: 0 }, status: { kind, text: '' },
+        headers: {}, secret: { set: false, hint: null }, stats: emptyStats(), breaker, client: { dropped: 0, circuitSkips: 0 }, concurrencyInUse: 1, status: { kind, text: '' },
       });
       const open = { ...CLOSED_BREAKER, state: 'open' as const, openUntil: NOW + 12_000, consecutiveFailures: 5 };
       const state = sampleState({ destinations: [dest('primary', 'Webhook', { ...CLOSED_BREAKER }, 'delivering'), dest('d1', 'Team alerts', open, 'open')] });

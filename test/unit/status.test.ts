@@ -52,7 +52,7 @@ describe('the badge over every destination', () => {
   const dest = (id: string, name: string, breaker: Partial<typeof closed> = {}, primary = false) => ({
     id, name, url: `http://127.0.0.1:9/${id}`, enabled: true, primary, format: 'pilot' as const, topics: [], rateLimit: null,
     headers: {}, secret: { set: false, hint: null }, stats: sampleState().stats, breaker: { ...closed, ...breaker },
-    client: { dropped: 0, circuitSkips: 0 }, status: { kind: 'delivering' as const, text: 'Delivering' },
+    client: { dropped: 0, circuitSkips: 0 }, concurrencyInUse: 1, status: { kind: 'delivering' as const, text: 'Delivering' },
   });
   const primary = dest('primary', 'Webhook', {}, true);
 
