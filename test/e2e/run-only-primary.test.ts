@@ -95,7 +95,7 @@ describe('the destinations as a whole', () => {
     await openPanel();
     const row = item('Webhook (--url)');
     await eventually(() => row.count()).toBe(1);
-    await eventually(async () => await row.innerText()).toContain('3 received · 3 delivered');
+    await eventually(() => row.innerText()).toContain('3 received · 3 delivered');
     const text = await row.innerText();
     expect(text).toContain('Primary');
     expect(text).toContain('This run only');
@@ -126,7 +126,7 @@ describe('the destinations as a whole', () => {
     await item('Webhook (--url)').getByRole('button', { name: 'Save as primary' }).click();
     const row = item('Webhook');
     await eventually(() => page.getByRole('status', { name: 'Destinations status' }).textContent()).toContain("is now the primary's URL, kept at the next start");
-    await eventually(async () => await row.innerText()).not.toContain('This run only');
+    await eventually(() => row.innerText()).not.toContain('This run only');
     expect(await row.getByRole('button', { name: 'Edit', exact: true }).isVisible()).toBe(true);
     const state = await session.host.state();
     expect(state.destinations[0]).toMatchObject({ url: session.receiver.url, primary: true });
