@@ -108,6 +108,7 @@ export function createAppService(p: ServiceParts): AppService {
         maxEventAge: formatDuration(d.retryPlan.maxEventAgeMs),
         suspended: d.suspended,
       },
+      concurrency: d.defaultConcurrency,
       destinations: set.summaries(),
     };
   }
