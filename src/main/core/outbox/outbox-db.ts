@@ -18,6 +18,7 @@ import type { LogQuery } from '../../../shared/bridge';
 import { UNNAMED_DESTINATION, type DeliveryRecord, type Outcome } from '../../../shared/delivery';
 import { touchOwnerOnly } from '../data-folder';
 import { migrate, SCHEMA_VERSION } from './schema';
+import { WalCheckpointer, type WalCheckpointerOptions } from './wal-checkpointer';
 
 /** The file's name inside the data folder. */
 export const HISTORY_FILE = 'history.sqlite3';
@@ -73,6 +74,8 @@ export class OutboxDb {
   private readonly writeMany: (recs: Iterable<{ rec: DeliveryRecord; isNew: boolean }>) => void;
   /** random per database: keeps webhook-ids unique across databases yet stable across restarts */
   readonly instanceId: string;
+  /** WAL checkpoints on a worker thread (checkpointOffThread); null: SQLite's own, in the commit */
+  private checkpointer: WalCheckpointer | null = null;
 
   private constructor(
     readonly path: string,
@@ -179,6 +182,32 @@ export class OutboxDb {
   /** Writes new and changed records in one transaction: one WAL commit for all of them. */
   write(recs: Iterable<{ rec: DeliveryRecord; isNew: boolean }>): void {
     this.writeMany(recs);
+    this.checkpointer?.written();
+  }
+
+  /**
+   * Moves the WAL checkpoints to a worker thread with its own connection (see wal-checkpointer.ts):
+   * no commit of this connection copies the WAL into the file and fsyncs any more.
+   */
+  checkpointOffThread(opts: WalCheckpointerOptions = {}): WalCheckpointer {
+    this.checkpointer ??= new WalCheckpointer(
+      {
+        path: this.path,
+        setAutoCheckpoint: (pages) => {
+          if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${Math.trunc(pages)}`);
+        },
+        checkpointHere: () => {
+          this.db.pragma('wal_checkpoint(PASSIVE)');
+        },
+      },
+      opts,
+    );
+    return this.checkpointer;
+  }
+
+  /** This connection's wal_autocheckpoint (pages; 0 = off). */
+  autoCheckpointPages(): number {
+    return this.db.pragma('wal_autocheckpoint', { simple: true }) as number;
   }
 
   get(id: number): DeliveryRecord | undefined {
@@ -292,6 +321,12 @@ export class OutboxDb {
    * history yet. Returns how many were removed.
    */
   prune(olderThan: number, maxBytes: number): number {
+    const removed = this.pruneMany(olderThan, maxBytes);
+    this.checkpointer?.written();
+    return removed;
+  }
+
+  private pruneMany(olderThan: number, maxBytes: number): number {
     return this.db.transaction(() => {
       let removed = this.stmt("DELETE FROM records WHERE received_at < ? AND outcome != 'queued'").run(olderThan).changes;
       const total = (this.stmt('SELECT coalesce(sum(bytes), 0) AS b FROM records').get() as { b: number }).b;
@@ -327,6 +362,8 @@ export class OutboxDb {
   }
 
   close(): void {
+    // The worker closes its own connection; whichever closes last checkpoints and removes the WAL.
+    this.checkpointer?.close();
     if (this.db.open) this.db.close();
   }
 
