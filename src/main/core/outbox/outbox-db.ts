@@ -43,8 +43,15 @@ interface Row {
   record: string;
 }
 
-function toRow(rec: DeliveryRecord): [number, number, string, string, number | null, number, string] {
-  const json = JSON.stringify(rec);
+/** A record to write: new (inserted) or changed (updated), with its JSON when already made. */
+export interface StagedRow {
+  rec: DeliveryRecord;
+  isNew: boolean;
+  json?: string;
+}
+
+/** The row of a record; `json` when the caller has the record serialised already. */
+function toRow(rec: DeliveryRecord, json: string = JSON.stringify(rec)): [number, number, string, string, number | null, number, string] {
   return [rec.id, rec.receivedAt, rec.event, rec.outcome, rec.resentAs ?? null, json.length, json];
 }
 
@@ -71,7 +78,7 @@ export class OutboxDb {
   private readonly setLastIdStmt: Statement;
   private readonly updateStmt: Statement;
   private readonly getStmt: Statement;
-  private readonly writeMany: (recs: Iterable<{ rec: DeliveryRecord; isNew: boolean }>) => void;
+  private readonly writeMany: (recs: Iterable<StagedRow>) => void;
   /** random per database: keeps webhook-ids unique across databases yet stable across restarts */
   readonly instanceId: string;
   /** WAL checkpoints on a worker thread (checkpointOffThread); null: SQLite's own, in the commit */
@@ -93,10 +100,10 @@ export class OutboxDb {
       'UPDATE records SET received_at = ?, event = ?, outcome = ?, resent_as = ?, bytes = ?, record = ? WHERE id = ?',
     );
     this.getStmt = db.prepare('SELECT record FROM records WHERE id = ?');
-    this.writeMany = db.transaction((recs: Iterable<{ rec: DeliveryRecord; isNew: boolean }>) => {
+    this.writeMany = db.transaction((recs: Iterable<StagedRow>) => {
       let highest = 0;
-      for (const { rec, isNew } of recs) {
-        const row = toRow(rec);
+      for (const { rec, isNew, json } of recs) {
+        const row = toRow(rec, json);
         if (isNew) {
           this.insertStmt.run(...row);
           if (rec.id > highest) highest = rec.id;
@@ -180,7 +187,7 @@ export class OutboxDb {
   }
 
   /** Writes new and changed records in one transaction: one WAL commit for all of them. */
-  write(recs: Iterable<{ rec: DeliveryRecord; isNew: boolean }>): void {
+  write(recs: Iterable<StagedRow>): void {
     this.writeMany(recs);
     this.checkpointer?.written();
   }
