@@ -50,7 +50,7 @@ const T0 = performance.now();
 const step = (what) => process.stderr.write(`bench [${((performance.now() - T0) / 1000).toFixed(0)} s]: ${what}\n`);
 
 async function bundleWorkers() {
-  await bundleForBench(['throughput', 'latency', 'memory', 'ingest-load'].map(workerSource));
+  await bundleForBench(['throughput', 'latency', 'memory', 'ingest-load', 'curve'].map(workerSource));
 }
 
 /** Builds the Go stand-in offline (no third-party modules); null with the reason when it cannot. */
@@ -65,17 +65,19 @@ function buildGo() {
 
 async function throughput(receiverUrl, go) {
   const args = ['--url', receiverUrl, '--n', String(SIZE.events)];
-  const runs = { dispatcher: [], undici: [], dispatch: [], go: [], parallel: [], undiciParallel: [] };
+  const runs = { dispatcher: [], dispatcherCold: [], undici: [], dispatch: [], go: [], parallel: [], undiciParallel: [] };
   /** CPU µs per event of the serial contenders (user + system of the sender's process) */
-  const cpu = { dispatcher: [], undici: [], dispatch: [], go: [] };
+  const cpu = { dispatcher: [], dispatcherCold: [], undici: [], dispatch: [], go: [] };
   const take = (name, r) => {
     runs[name].push(r.eventsPerSec);
     if (cpu[name] && r.cpuUsPerEvent !== undefined) cpu[name].push(r.cpuUsPerEvent);
   };
-  // Alternated a, b, c, parallel, bare parallel, a, b, … so drift and noise hit every contender alike.
+  // Alternated a, a cold, b, c, parallel, bare parallel, a, b, … so drift and noise hit every contender alike.
   for (let round = 1; round <= SIZE.rounds; round++) {
     step(`throughput round ${round}/${SIZE.rounds} (${SIZE.events} events each)`);
     take('dispatcher', await runWorker(OUT, 'throughput', ['--mode', 'dispatcher', ...args]));
+    // The same without the app's start-up warm-up: what a fresh process does before it.
+    take('dispatcherCold', await runWorker(OUT, 'throughput', ['--mode', 'dispatcher', '--app-warm-up', '0', ...args]));
     take('undici', await runWorker(OUT, 'throughput', ['--mode', 'undici', ...args]));
     take('dispatch', await runWorker(OUT, 'throughput', ['--mode', 'dispatch', ...args]));
     if (go.version) take('go', await runJson(GO_BIN, ['-url', receiverUrl, '-n', String(SIZE.events)]));
@@ -89,6 +91,7 @@ async function throughput(receiverUrl, go) {
     events: SIZE.events,
     rounds: SIZE.rounds,
     dispatcher: median(runs.dispatcher),
+    dispatcherCold: median(runs.dispatcherCold),
     undici: median(runs.undici),
     dispatch: median(runs.dispatch),
     go: go.version ? median(runs.go) : null,
@@ -247,6 +250,8 @@ async function main() {
     dispatcherOverUndici: t.dispatcher / t.undici,
     dispatcherOverDispatch: t.dispatcher / t.dispatch,
     dispatcherOverGo: t.go ? t.dispatcher / t.go : null,
+    /** the same without the app's start-up warm-up (a process right after start) */
+    dispatcherColdOverGo: t.go ? t.dispatcherCold / t.go : null,
     parallelOverDispatcher: t.parallel / t.dispatcher,
     undiciParallelOverUndici: t.undiciParallel / t.undici,
     /** below 1: the dispatcher spends less CPU per event than the Go stand-in */

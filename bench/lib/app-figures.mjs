@@ -133,6 +133,8 @@ export async function measureFootprint({ headless, receiverScript, out, fakeDaem
       const deadline = Date.now() + 20_000;
       while (!(await host.state()).daemon.connected && Date.now() < deadline) await sleep(100);
       result.daemonLinked = (await host.state()).daemon.connected;
+      // The start-up warm-up (a second or so of CPU, 2 s after start) is not idle time.
+      result.warmUp = await host.warmedUp();
       // Settle after start-up, then measure the idle process (its pushes and the daemon's polls).
       await sleep(settleS * 1000);
       result.idleRssMB = rssMB(host.pid);

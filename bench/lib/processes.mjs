@@ -1,7 +1,7 @@
 // Child processes of the benchmark: worker scripts (one JSON line out), the receiver and the
 // headless host. Every child is tracked and stopped by its own pid when the run ends.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -125,6 +125,22 @@ export async function startHost(headless, { url, args = [], nodeArgs = [] } = {}
     },
     pageUrl: `${origin}/#token=${token}`,
     state: () => api('/api/state'),
+    /** Resolves with the host log's warm-up line once the start-up warm-up has ended (null: none in time). */
+    warmedUp: async (timeoutMs = READY_TIMEOUT_MS) => {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        let text = '';
+        try {
+          text = readFileSync(join(dataDir, 'main.log'), 'utf8');
+        } catch {
+          // not written yet
+        }
+        const line = /delivery warm-up[^\n]*/.exec(text);
+        if (line) return line[0];
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return null;
+    },
     stop: async () => {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');

@@ -11,6 +11,7 @@ export function printTable(r) {
   const w = r.window ?? {};
   const rows = [
     ['(a) dispatcher, concurrency 1, in order', `${fmt(t.dispatcher)} ev/s`, '', null],
+    ['(a) without the start-up warm-up (cold process)', `${fmt(t.dispatcherCold)} ev/s`, '', null],
     ['(b) bare undici request() loop, one at a time', `${fmt(t.undici)} ev/s`, '', null],
     ["(b') bare undici dispatch() loop, one at a time", `${fmt(t.dispatch)} ev/s`, '', null],
     ['(c) Go reference stand-in*', t.go ? `${fmt(t.go)} ev/s` : 'skipped', '', null],
@@ -18,6 +19,7 @@ export function printTable(r) {
     ['(a)/(b)', fmt(q.dispatcherOverUndici, 2), '>= 0.90', q.dispatcherOverUndici >= 0.9],
     ["(a)/(b')", fmt(q.dispatcherOverDispatch, 2), '', null],
     ['(a)/(c)', q.dispatcherOverGo === null ? 'n/a' : fmt(q.dispatcherOverGo, 2), '>= 1.00', q.dispatcherOverGo === null ? null : q.dispatcherOverGo >= 1],
+    ['(a) cold/(c)', q.dispatcherColdOverGo == null ? 'n/a' : fmt(q.dispatcherColdOverGo, 2), '', null],
     ['CPU per event: dispatcher / Go stand-in', t.cpuUsPerEvent ? `${fmt(t.cpuUsPerEvent.dispatcher, 1)} / ${fmt(t.cpuUsPerEvent.go, 1)} µs` : 'n/a', '', null],
     ['CPU per event, dispatcher/Go (below 1: less CPU)', fmt(q.dispatcherCpuOverGo, 2), '', null],
     [`bare undici loop, ${t.parallelConcurrency} in flight`, `${fmt(t.undiciParallel)} ev/s`, '', null],

@@ -6,12 +6,15 @@
 //                      response stream, no abort signal, no timeout): the floor of any Node sender
 //                      on undici, since the dispatcher itself sends through dispatch()
 // All build each event's JSON body and send the same headers. A warm-up (not timed) runs first
-// so the JIT and the keep-alive connection are in place. Exit 1 on any lost or failed event.
+// so the JIT and the keep-alive connection are in place. The dispatcher runs the app's own
+// start-up warm-up before that (`--app-warm-up 0`: not, a cold process). Exit 1 on any lost or
+// failed event.
 
 import { Agent, request } from 'undici';
 import { toOutgoingBody } from '../../src/shared/events';
 import { unaccounted } from '../../src/shared/delivery';
 import { USER_AGENT } from '../../src/main/core/delivery/delivery-client';
+import { startWarmUp } from '../../src/main/core/delivery/delivery-warm-up';
 import { appDispatcher, fail, flags, report, sampleEvent } from './common';
 
 /** Events in the dispatcher at most (waiting + in flight): below its 1024 queue, so none is dropped. */
@@ -25,8 +28,11 @@ const url = f.str('url');
 const n = f.num('n', 50_000);
 const warmup = f.num('warmup', 1000);
 const concurrency = f.num('concurrency', 1);
+/** 1: the app's own start-up warm-up first, as the hosts run it after start; 0: a cold process. */
+const appWarmUp = f.num('app-warm-up', 1) === 1;
 
 async function viaDispatcher(): Promise<void> {
+  const warmed = appWarmUp ? await startWarmUp().done : null;
   const { d, log, close } = appDispatcher(url, { concurrency });
   let submitted = 0;
   let settled = 0;
@@ -65,7 +71,7 @@ async function viaDispatcher(): Promise<void> {
   if (stats.delivered !== warmup + n || unaccounted(stats) !== 0) {
     fail(`dispatcher accounting: ${JSON.stringify(stats)}, unaccounted ${unaccounted(stats)}`);
   }
-  report({ mode, concurrency, events: n, ms, eventsPerSec: (n / ms) * 1000, cpuUsPerEvent, stats });
+  report({ mode, concurrency, appWarmUp: warmed, events: n, ms, eventsPerSec: (n / ms) * 1000, cpuUsPerEvent, stats });
 }
 
 /** User+system CPU of this process since `from`, per event, in µs (what a loaded machine disturbs least). */

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { maskUrlCredentials } from '../shared/url-mask';
 import { defaultDataDir } from './core/app-paths';
 import { createController, type Controller, type ControllerOptions } from './core/controller';
+import { describeWarmUp, WARM_UP_DELAY_MS } from './core/delivery/delivery-warm-up';
 import { socketActivation } from './headless/socket-activation';
 import { createFleetController, type FleetOptions } from './core/fleet/fleet-controller';
 import { readFleetKeyFile } from './core/fleet/fleet-key';
@@ -184,6 +185,7 @@ async function main(): Promise<void> {
     egress: (guard) => createEnvProxyEgress(guard, process.env),
     dataDir,
     outbox: !args.noOutbox,
+    ...(!args.noWarmUp && { warmUpAfterMs: WARM_UP_DELAY_MS }),
     // No powerMonitor without Electron: a jump of the wall clock says the machine slept.
     watchClock: true,
   }).catch((err: unknown): Controller => {
@@ -216,6 +218,10 @@ async function main(): Promise<void> {
   });
   uiPort = server.port;
 
+  void controller.warmUp.then((outcome) => {
+    const line = describeWarmUp(outcome);
+    if (line) logLine('info', line);
+  });
   process.stdout.write(`listening http://127.0.0.1:${server.port}/\n`);
   logLine('info', `listening http://127.0.0.1:${server.port}/`);
   if (fleet) process.stderr.write(`fleet mode: fleet "${fleet.name}", role ${fleet.role}, NATS ${fleet.servers.join(', ')}\n`);

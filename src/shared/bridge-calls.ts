@@ -147,6 +147,7 @@ const destinationFields = {
   headers: v.optional(v.unknown()),
   enabled: v.optional(v.unknown()),
   rateLimit: v.optional(v.unknown()),
+  concurrency: v.optional(v.unknown()),
 };
 
 const logQuery = fields({

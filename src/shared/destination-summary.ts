@@ -20,6 +20,11 @@ export interface DestinationSummary extends DestinationView {
   breaker: BreakerView;
   /** the reference plugin's per-URL counters of this destination */
   client: { dropped: number; circuitSkips: number };
+  /**
+   * Events in flight at once to it: its own `concurrency`, or the app-wide setting when it has
+   * none. 1: one at a time, in order of acceptance; above 1 events may arrive out of order.
+   */
+  concurrencyInUse: number;
   status: DestinationStatus;
   /** chat formats with a rate limit: events gathered for the next digest, and when it goes out */
   rateLimited?: { waiting: number; nextDigestAt: number | null };

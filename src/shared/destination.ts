@@ -17,6 +17,18 @@ export const MAX_NAME_CHARS = 80;
 /** Rate limit bounds: one a minute up to 100 a second. */
 export const RATE_LIMIT_MIN = 1;
 export const RATE_LIMIT_MAX = 6000;
+/**
+ * Events in flight at once to one destination: 1 (the default) sends one at a time, strictly in
+ * order of acceptance; up to 64 overlap (a slow chat service answers in 100–300 ms). The app-wide
+ * setting and `--concurrency` share these bounds.
+ */
+export const CONCURRENCY_MIN = 1;
+export const CONCURRENCY_MAX = 64;
+
+/** Whether a stored concurrency can be used (absent can: the app-wide setting then). */
+export function isUsableConcurrency(n: unknown): boolean {
+  return n === undefined || (typeof n === 'number' && Number.isInteger(n) && n >= CONCURRENCY_MIN && n <= CONCURRENCY_MAX);
+}
 
 /**
  * Per-format default rate limits, from the services' documented webhook limits: Slack about one
@@ -50,6 +62,8 @@ export interface DestinationConfig {
   template?: string;
   topics: string[];
   rateLimit: RateLimit | null;
+  /** events in flight at once (CONCURRENCY_MIN..MAX); absent: the app-wide setting */
+  concurrency?: number;
 }
 
 /** What answers and the window show: the config plus masked headers and the secret's hint. */
@@ -95,6 +109,15 @@ const rateLimitSchema = v.nullable(
   }, 'rateLimit must be {"perMinute": N} or null'),
 );
 
+const concurrencySchema = v.nullable(
+  v.pipe(
+    v.number('"concurrency" must be a number (events in flight at once), or null for the app-wide setting'),
+    v.integer('"concurrency" must be a whole number'),
+    v.minValue(CONCURRENCY_MIN, `"concurrency" must be at least ${CONCURRENCY_MIN} (one event at a time, in order)`),
+    v.maxValue(CONCURRENCY_MAX, `"concurrency" must be at most ${CONCURRENCY_MAX}`),
+  ),
+);
+
 const fields = {
   url: v.string('"url" must be a string'),
   name: v.pipe(v.string('"name" must be a string'), v.trim(), v.minLength(1, '"name" must not be empty'), v.maxLength(MAX_NAME_CHARS, `"name" is at most ${MAX_NAME_CHARS} characters`)),
@@ -104,6 +127,7 @@ const fields = {
   headers: v.record(v.string(), v.unknown(), '"headers" must be an object such as {"Authorization": "Bearer …"}'),
   enabled: v.boolean('"enabled" must be true or false'),
   rateLimit: rateLimitSchema,
+  concurrency: concurrencySchema,
 };
 
 /** What creating and patching alike may set, each optional (the url differs: required at creation). */
@@ -115,6 +139,7 @@ const optionalSettable = {
   headers: v.optional(fields.headers),
   enabled: v.optional(fields.enabled),
   rateLimit: v.optional(fields.rateLimit),
+  concurrency: v.optional(fields.concurrency),
 };
 
 /** POST /api/destinations: url required, the rest optional. Unknown fields are refused. */
@@ -162,6 +187,8 @@ export interface CheckedFields {
   headers?: Record<string, string>;
   enabled?: boolean;
   rateLimit?: RateLimit | null;
+  /** null: back to the app-wide setting */
+  concurrency?: number | null;
   primary?: true;
 }
 
@@ -224,6 +251,7 @@ export function checkDestinationFields(
   }
   if (inp.enabled !== undefined) out.enabled = inp.enabled;
   if (inp.rateLimit !== undefined) out.rateLimit = inp.rateLimit;
+  if (inp.concurrency !== undefined) out.concurrency = inp.concurrency;
   if (inp.primary !== undefined) out.primary = inp.primary;
   return { ok: true, value: out };
 }
@@ -243,6 +271,7 @@ export function newDestinationConfig(id: string, f: CheckedFields, primary: bool
     rateLimit: f.rateLimit !== undefined ? f.rateLimit : defaultRateLimit(format),
   };
   if (f.template) cfg.template = f.template;
+  if (f.concurrency != null) cfg.concurrency = f.concurrency;
   return cfg;
 }
 
@@ -263,6 +292,8 @@ export function patchedDestinationConfig(cur: DestinationConfig, f: CheckedField
   if (f.topics !== undefined) next.topics = f.topics;
   if (f.enabled !== undefined) next.enabled = f.enabled;
   if (f.rateLimit !== undefined) next.rateLimit = f.rateLimit;
+  if (f.concurrency === null) delete next.concurrency;
+  else if (f.concurrency !== undefined) next.concurrency = f.concurrency;
   if (f.primary) next.primary = true;
   return next;
 }

@@ -177,6 +177,10 @@ describe('bad input: a clear 4xx, nothing half-saved', () => {
     ['a topic pattern that matches no topic', { url: 'http://127.0.0.1:9/x', topics: ['Tunnel.*'] }, 'bad_topic_filter', 'topics'],
     ['a rate limit of zero', { url: 'http://127.0.0.1:9/x', rateLimit: { perMinute: 0 } }, 'bad_field', 'rateLimit'],
     ['a name that is not text', { url: 'http://127.0.0.1:9/x', name: 42 }, 'bad_field', 'name'],
+    ['a concurrency of zero', { url: 'http://127.0.0.1:9/x', concurrency: 0 }, 'bad_field', 'concurrency'],
+    ['a concurrency above 64', { url: 'http://127.0.0.1:9/x', concurrency: 65 }, 'bad_field', 'concurrency'],
+    ['a concurrency that is not whole', { url: 'http://127.0.0.1:9/x', concurrency: 1.5 }, 'bad_field', 'concurrency'],
+    ['a concurrency given as text', { url: 'http://127.0.0.1:9/x', concurrency: '8' }, 'bad_field', 'concurrency'],
   ])('create with %s', async (_what, body, code, field) => {
     await start();
     await call('PUT', '/api/url', { url: 'http://127.0.0.1:9/hook' });
@@ -188,6 +192,21 @@ describe('bad input: a clear 4xx, nothing half-saved', () => {
     expect(JSON.stringify(reply.body)).not.toContain(':pw@');
     expect(settingsFile()).toBe(before);
     expect((await list()).length).toBe(1);
+  });
+
+  it('a bad concurrency in a change: 400 with the field named, the destination and the file as they were', async () => {
+    const c = await start();
+    const id = (await call('POST', '/api/destinations', { url: 'http://127.0.0.1:9/x', concurrency: 4 })).body.destination.id as string;
+    const before = settingsFile();
+    expect(JSON.parse(before).destinations[0]).toMatchObject({ id, concurrency: 4 });
+    for (const concurrency of [0, 65, 2.5, '4', true, { n: 4 }]) {
+      // A valid name beside the bad value: nothing of the change is saved.
+      const reply = await call('PATCH', `/api/destinations/${id}`, { name: 'Renamed', concurrency });
+      expect(reply.status, JSON.stringify(concurrency)).toBe(400);
+      expect(reply.body.error).toMatchObject({ code: 'bad_field', field: 'concurrency', message: expect.stringContaining('"concurrency"') });
+    }
+    expect(settingsFile()).toBe(before);
+    expect(c.getState().destinations[0]).toMatchObject({ name: expect.stringContaining('127.0.0.1:9'), concurrency: 4, concurrencyInUse: 4 });
   });
 
   it('a template error says where it is', async () => {

@@ -39,6 +39,7 @@ function summary(patch: Partial<DestinationSummary> = {}): DestinationSummary {
     stats: emptyStats(),
     breaker: { ...CLOSED_BREAKER },
     client: { dropped: 0, circuitSkips: 0 },
+    concurrencyInUse: 1,
     status: { kind: 'delivering', text: 'Delivering' },
     ...patch,
   };

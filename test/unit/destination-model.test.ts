@@ -86,6 +86,39 @@ describe('bad input: a clear error naming the field', () => {
   });
 });
 
+describe('concurrency: events in flight at once', () => {
+  const cur = newDestinationConfig('d', { url: 'http://127.0.0.1:9/x' }, true);
+
+  it('absent by default (the app-wide setting); set at creation, changed and cleared (null) by a patch', () => {
+    expect('concurrency' in newDestinationConfig('d', ok(checkDestinationFields({ url: 'http://127.0.0.1:9/x' }, 'create', rules)), false)).toBe(false);
+    const eight = newDestinationConfig('d', ok(checkDestinationFields({ url: 'http://127.0.0.1:9/x', concurrency: 8 }, 'create', rules)), false);
+    expect(eight.concurrency).toBe(8);
+    expect(patchedDestinationConfig(eight, ok(checkDestinationFields({ concurrency: 1 }, 'patch', rules, eight))).concurrency).toBe(1);
+    const cleared = patchedDestinationConfig(eight, ok(checkDestinationFields({ concurrency: null }, 'patch', rules, eight)));
+    expect('concurrency' in cleared).toBe(false);
+    // A patch of something else keeps it.
+    expect(patchedDestinationConfig(eight, ok(checkDestinationFields({ name: 'Ops' }, 'patch', rules, eight))).concurrency).toBe(8);
+    expect(destinationView(eight, {}, { set: false, hint: null }).concurrency).toBe(8);
+  });
+
+  it.each([
+    ['zero', 0, /at least 1/],
+    ['65', 65, /at most 64/],
+    ['a fraction', 2.5, /whole number/],
+    ['text', '8', /must be a number/],
+    ['a negative number', -1, /at least 1/],
+  ])('%s is refused with the field named', (_what, value, message) => {
+    for (const [input, mode] of [
+      [{ url: 'http://127.0.0.1:9/x', concurrency: value }, 'create'],
+      [{ concurrency: value }, 'patch'],
+    ] as const) {
+      const r = checkDestinationFields(input, mode, rules, cur);
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.error).toMatchObject({ code: 'bad_field', field: 'concurrency', message: expect.stringMatching(message) });
+    }
+  });
+});
+
 describe('patches', () => {
   it('a format change takes the new default rate limit unless one is given; custom keeps its template', () => {
     const cur = newDestinationConfig('d', { url: 'http://127.0.0.1:9/x' }, true);

@@ -92,6 +92,31 @@ describe('DestinationStore', () => {
       expect.stringMatching(/#5 has a template that no longer compiles/),
     ]);
   });
+
+  it('a saved concurrency is kept; a hand-edited bad one falls back to the app-wide setting, the destination kept', () => {
+    const dir = dataDir();
+    const kv = open(dir);
+    kv.set(DESTINATIONS_KEY, [{ ...cfg('fast'), concurrency: 8 }, { ...cfg('bad'), concurrency: 500 }, { ...cfg('text'), concurrency: 'many' }, cfg('plain')]);
+    const store = new DestinationStore(kv, plainDestinationSecrets(kv), noLegacy);
+    expect(store.all().map((d) => [d.id, d.concurrency])).toEqual([
+      ['fast', 8],
+      ['bad', undefined],
+      ['text', undefined],
+      ['plain', undefined],
+    ]);
+    expect(store.warnings).toEqual([
+      expect.stringMatching(/#2 has a concurrency of 500 .*app-wide setting/),
+      expect.stringMatching(/#3 has a concurrency of "many"/),
+    ]);
+    // A list saved before the field existed reads unchanged, and is written back without it.
+    const kv2 = open(dataDir());
+    kv2.set(DESTINATIONS_KEY, [{ ...cfg('old'), primary: true }]);
+    const before = JSON.stringify(kv2.store[DESTINATIONS_KEY]);
+    const old = new DestinationStore(kv2, plainDestinationSecrets(kv2), noLegacy);
+    expect(old.warnings).toEqual([]);
+    old.update(old.get('old')!);
+    expect(JSON.stringify(kv2.store[DESTINATIONS_KEY])).toBe(before);
+  });
 });
 
 describe('destination secrets in the Electron settings file', () => {

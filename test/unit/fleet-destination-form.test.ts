@@ -38,3 +38,12 @@ test('a patch through the shared rules comes back as the fleet form (custom temp
   expect(back).toMatchObject({ format: 'custom', template: '{"text": text}', headers: base.headers, secret: base.secret });
   expect(fleetDestinationOf({ ...configOf(base), url: '' }, base).url).toBeNull();
 });
+
+test('a destination\'s own concurrency goes both ways; without one the fleet form has none (the engine\'s applies)', () => {
+  const fast: FleetDestination = { ...base, concurrency: 8 };
+  expect(configOf(fast).concurrency).toBe(8);
+  expect(fleetDestinationOf(configOf(fast), fast)).toEqual(fast);
+  const cleared = patchedDestinationConfig(configOf(fast), { concurrency: null });
+  expect('concurrency' in fleetDestinationOf(cleared, fast)).toBe(false);
+  expect('concurrency' in configOf(base)).toBe(false);
+});

@@ -17,6 +17,7 @@ describe('parseHeadlessArgs: accepted', () => {
     ['--secret whsec', ['--secret', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'], { secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }],
     ['--daemon-socket', ['--daemon-socket', '/tmp/pilot.sock'], { daemonSocket: '/tmp/pilot.sock' }],
     ['--no-daemon --demo', ['--no-daemon', '--demo'], { noDaemon: true, demo: true }],
+    ['--no-warm-up', ['--no-warm-up'], { noWarmUp: true }],
     [
       'tuning flags',
       ['--timeout-ms', '200', '--retry-backoff-ms=0', '--circuit-cooldown-ms', '50', '--queue-size', '1', '--concurrency', '4'],

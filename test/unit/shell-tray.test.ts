@@ -110,7 +110,7 @@ describe('buildTrayMenu (pure)', () => {
   it('several destinations: one line each with its state, opening the Destinations panel; the tooltip counts the troubled', () => {
     const dest = (id: string, name: string, kind: DestinationSummary['status']['kind'], text: string): DestinationSummary => ({
       id, name, url: `http://127.0.0.1:9/${id}`, enabled: kind !== 'off', primary: id === 'a', format: 'pilot', topics: [], rateLimit: null,
-      headers: {}, secret: { set: false, hint: null }, stats: emptyStats(), breaker: { ...CLOSED_BREAKER }, client: { dropped: 0, circuitSkips: 0 }, status: { kind, text },
+      headers: {}, secret: { set: false, hint: null }, stats: emptyStats(), breaker: { ...CLOSED_BREAKER }, client: { dropped: 0, circuitSkips: 0 }, concurrencyInUse: 1, status: { kind, text },
     });
     const { actions, log } = recordingActions();
     const state = sampleState({

@@ -18,7 +18,7 @@ describe('status badge', () => {
     const other = {
       id: 'd1', name: 'Ops', url: 'http://127.0.0.1:9/ops', enabled: true, primary: false, format: 'pilot' as const, topics: [], rateLimit: null,
       headers: {}, secret: { set: false, hint: null }, stats: sampleState().stats, breaker: sampleState().breaker,
-      client: { dropped: 0, circuitSkips: 0 }, status: { kind: 'delivering' as const, text: 'Delivering' },
+      client: { dropped: 0, circuitSkips: 0 }, concurrencyInUse: 1, status: { kind: 'delivering' as const, text: 'Delivering' },
     };
     expect(statusOf(sampleState({ url: null, destinations: [other] }), NOW)).toMatchObject({ kind: 'delivering', detail: expect.stringContaining('primary is off') });
     expect(statusOf(sampleState({ url: null, destinations: [{ ...other, enabled: false }] }), NOW).kind).toBe('no_url');

@@ -18,6 +18,7 @@ import { startDemo, type Demo } from './demo/demo-wiring';
 import { DeliveryLog, type RecordLog } from './delivery/delivery-log';
 import { Dispatcher, type DispatcherOptions } from './delivery/dispatcher';
 import { engineTuning } from './delivery/dispatcher-options';
+import { scheduleWarmUp, type WarmUpOutcome } from './delivery/delivery-warm-up';
 import {
   checkRetryPlan,
   DEFAULT_MAX_EVENT_AGE_MS,
@@ -95,6 +96,11 @@ export interface ControllerOptions {
    * sleep and offline itself, through setSuspended.
    */
   watchClock?: boolean;
+  /**
+   * Warm the delivery path up this long after start (core/delivery/delivery-warm-up.ts): the
+   * headless host and the shell do; absent, no warm-up (tests, which start many controllers).
+   */
+  warmUpAfterMs?: number;
   /** the host's log file (headless: main.log in the data folder), for the openLogFile call */
   logFile?: string;
   /**
@@ -128,6 +134,8 @@ export interface Controller {
   readonly urlPolicy: UrlPolicy;
   /** the machine sleeps or is offline (true) or is back: delivery attempts wait meanwhile */
   setSuspended(suspended: boolean): void;
+  /** how the start-up warm-up ended, for the host's log (null: none was asked for) */
+  readonly warmUp: Promise<WarmUpOutcome | null>;
   /** drains the dispatcher (bounded) and hands the daemon its URL back */
   close(): Promise<void>;
 }
@@ -200,6 +208,12 @@ export async function createController(opts: ControllerOptions): Promise<Control
       ),
   });
   warnings.push(...set.warnings);
+  const warmUp = opts.warmUpAfterMs !== undefined ? scheduleWarmUp(opts.warmUpAfterMs) : null;
+  // The first real event ends the warm-up: from then on real events warm the path.
+  const submit = (ev: AcceptedEvent, source: DeliveryRecord['source']): DeliveryRecord => {
+    warmUp?.stop('event');
+    return set.submit(ev, source);
+  };
 
   let rejected = 0;
   const recordRejection = (r: IngestRejection): void => {
@@ -225,7 +239,7 @@ export async function createController(opts: ControllerOptions): Promise<Control
       // With the outbox, the answer waits for the event to be durable (one journal write, now):
       // an acknowledged event is on disk. Throws (-> 500, the daemon retries) when it could not be.
       onEvent: (ev) => {
-        set.submit(ev, 'daemon');
+        submit(ev, 'daemon');
         history?.log.commitNow();
       },
       onReject: recordRejection,
@@ -305,7 +319,7 @@ export async function createController(opts: ControllerOptions): Promise<Control
   ];
   if (link) unsubs.push(link.onChange(() => batcher.stateChanged()));
 
-  demo?.startEvents((ev) => set.submit(ev, 'demo'));
+  demo?.startEvents((ev) => submit(ev, 'demo'));
   link?.start();
   const stopClockWatch = opts.watchClock ? watchClockJumps((suspended) => set.setSuspended(suspended)) : null;
 
@@ -315,7 +329,8 @@ export async function createController(opts: ControllerOptions): Promise<Control
     subscribe: batcher.subscribe,
     getState: service.getState,
     getSecret: service.getSecret,
-    accept: (ev, source) => set.submit(ev, source),
+    accept: submit,
+    warmUp: warmUp?.done ?? Promise.resolve(null),
     setSuspended: (suspended) => set.setSuspended(suspended),
     ingestUrl: ingest.url,
     urlPolicy: policy,
@@ -341,6 +356,8 @@ export async function createController(opts: ControllerOptions): Promise<Control
       (closing ??= (async () => {
         demo?.stopEvents();
         stopClockWatch?.();
+        warmUp?.stop('close');
+        await warmUp?.done;
         // Hand delivery back to the daemon first, so it stops posting to an ingest about to close.
         await link?.stop();
         await ingest.close();

@@ -25,6 +25,8 @@ export interface HeadlessArgs {
   noDaemon: boolean;
   /** keep the history in memory only: no history.sqlite3 in the data folder (absent = false) */
   noOutbox?: boolean;
+  /** skip the delivery path's warm-up at start (absent = false) */
+  noWarmUp?: boolean;
   demo: boolean;
   timeoutMs?: number;
   retryBackoffMs?: number;
@@ -62,7 +64,7 @@ type StringKey =
   | 'retrySchedule'
   | 'maxEventAge';
 type RunSetting = Extract<IntSetting, 'timeoutMs' | 'retryBackoffMs' | 'circuitCooldownMs' | 'queueSize' | 'concurrency'>;
-type BoolKey = 'noDaemon' | 'noOutbox' | 'demo' | 'help';
+type BoolKey = 'noDaemon' | 'noOutbox' | 'noWarmUp' | 'demo' | 'help';
 
 type FlagSpec = { flag: string; usage: string; describe: string } & (
   | { kind: 'string'; key: StringKey; check?: (value: string) => string | null }
@@ -115,6 +117,7 @@ const FLAG_SPECS: readonly FlagSpec[] = [
   { flag: '--daemon-socket', kind: 'string', key: 'daemonSocket', usage: '--daemon-socket P', describe: "the Pilot daemon's socket path" },
   { flag: '--no-daemon', kind: 'bool', key: 'noDaemon', usage: '--no-daemon', describe: 'run without a daemon link' },
   { flag: '--no-outbox', kind: 'bool', key: 'noOutbox', usage: '--no-outbox', describe: 'keep the history in memory only (no history.sqlite3; pending events are lost on exit)' },
+  { flag: '--no-warm-up', kind: 'bool', key: 'noWarmUp', usage: '--no-warm-up', describe: 'skip the warm-up at start (synthetic deliveries to an own loopback sink, so the first burst is delivered at full speed)' },
   { flag: '--demo', kind: 'bool', key: 'demo', usage: '--demo', describe: 'synthetic events; with no URL, a built-in local receiver as target; no daemon link unless --daemon-socket is given' },
   settingFlag('--timeout-ms', 'timeoutMs', 'per-attempt timeout in ms'),
   settingFlag('--retry-backoff-ms', 'retryBackoffMs', 'first wait between attempts in ms, then doubling'),

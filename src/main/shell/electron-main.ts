@@ -31,6 +31,7 @@ import { readDaemonWebhookUrl, resolveSocketPath } from '../core/daemon/socket-d
 import { SettingsService } from '../core/settings/settings';
 import { appFiles } from './app-files';
 import { createCoreController } from './core-controller';
+import { describeWarmUp, WARM_UP_DELAY_MS } from '../core/delivery/delivery-warm-up';
 import { openElectronStore, safeDestinationSecrets, safeSecretStore } from './electron-settings-store';
 import { createLoginItem, startedHidden } from './login-item';
 import { startShell } from './shell';
@@ -96,7 +97,7 @@ async function main(): Promise<void> {
         override: settings.get().daemonSocket,
       });
       // The embedded core, or fleet mode when the `nats` setting names servers.
-      return createCoreController({
+      const controller = await createCoreController({
         settings,
         // Header values and destination secrets encrypted with the system keychain, as the secret is.
         destinationSecrets: safeDestinationSecrets(opened.kv, safeStorage),
@@ -112,7 +113,13 @@ async function main(): Promise<void> {
           source: discovery.source,
           daemonWebhookUrl: readDaemonWebhookUrl({ env, homedir: homedir(), readFile: readFileOrNull }),
         },
+        warmUpAfterMs: WARM_UP_DELAY_MS,
       });
+      void controller.warmUp.then((outcome) => {
+        const line = describeWarmUp(outcome);
+        if (line) log(line);
+      });
+      return controller;
     },
   });
   if (running === null) log('already running: showing the other instance');

@@ -129,7 +129,9 @@ export async function startHost(opts: HostOptions = {}): Promise<Host> {
   const dataDir = mkdtempSync(join(tmpdir(), 'pilot-e2e-'));
   const token = `e2e-${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
   const daemon = opts.daemonSocket === undefined ? ['--no-daemon'] : ['--daemon-socket', opts.daemonSocket];
-  const args = [HEADLESS, ...daemon, '--port', '0', '--data-dir', dataDir, '--token', token];
+  // No start-up warm-up: it changes nothing a page can see (test/integration/delivery-warm-up.test.ts
+  // covers it) and would spend a second of CPU per host beside Chromium on this 2-core machine.
+  const args = [HEADLESS, ...daemon, '--port', '0', '--data-dir', dataDir, '--token', token, '--no-warm-up'];
   if (opts.url !== undefined) args.push('--url', opts.url);
   args.push(...(opts.args ?? []));
   const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -23,6 +23,7 @@ export interface ResolvedOptions {
   maxRetryAfterMs: number;
   circuitThreshold: number;
   circuitCooldownMs: number;
+  /** the one option that changes while clients run (Dispatcher.setConcurrency): read it live */
   concurrency: number;
   /**
    * a durable outbox holds every event: a full queue parks the newcomer in the log (to be loaded

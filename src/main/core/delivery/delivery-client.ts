@@ -10,7 +10,9 @@
 //
 // Ordering: with concurrency 1 (the reference) one event is in flight at a time, in acceptance
 // order. With concurrency N, up to N events are in flight; they START in acceptance order but may
-// finish out of order, and one event's retries do not hold up the others.
+// finish out of order, and one event's retries do not hold up the others. N may change while the
+// client runs (a destination's own setting edited): more workers start at once; when it is
+// lowered, the extra workers end after the event they are on, so nothing in flight is cut off.
 //
 // This file is the client's face and its worker loop; the loop's parts are beside it, over the
 // same queues (pending-queue.ts, retry-wait-list.ts): what goes next and whether it may
@@ -61,6 +63,8 @@ export class DeliveryClient {
   private readonly admission: TurnAdmission;
   private readonly aftermath: TurnAftermath;
   private started = false;
+  /** workers running now: fitWorkers() brings it to the concurrency, extra ones end on their own */
+  private running = 0;
   /** Settles when close() has finished: nothing of this client is queued or in flight any more. */
   readonly closed: Promise<void>;
 
@@ -140,7 +144,22 @@ export class DeliveryClient {
   start(): void {
     if (this.started) return;
     this.started = true;
-    for (let i = 0; i < this.o.concurrency; i++) this.workers.push(this.work());
+    this.fitWorkers();
+  }
+
+  /**
+   * The concurrency changed (or the client starts): workers up to it start now; above it, the
+   * extra ones end once the event they are on is done (they look at the top of every turn). A
+   * closing client keeps the workers it has: its drain waits for exactly those.
+   */
+  fitWorkers(): void {
+    if (this.started && !this.closer.draining) {
+      while (this.running < this.o.concurrency) {
+        this.running++;
+        this.workers.push(this.work());
+      }
+    }
+    this.wake();
   }
 
   /** Lets waiting workers look again (new event, resume, probe finished, due time, closing). */
@@ -191,38 +210,45 @@ export class DeliveryClient {
   }
 
   private async work(): Promise<void> {
-    while (!this.stop.signal.aborted) {
-      const step = this.admission.next();
-      switch (step.kind) {
-        case 'again':
-          continue;
-        case 'done':
-          return;
-        case 'idle':
-          await this.idle();
-          continue;
-        case 'skip':
-          this.circuitSkips++;
-          this.parts.events.settle(step.rec, 'circuit_skipped', this.skipDetail());
-          continue;
-        case 'go':
-          break;
-      }
-      const { next, admission, rate } = step;
-      if (rate) {
-        const covered = digestCover(next.rec, next.from, this.pending, rate);
-        if (covered.length > 1) {
-          await this.sendDigest(covered, rate, this.breaker.ticket(admission));
-          continue;
+    try {
+      while (!this.stop.signal.aborted) {
+        // One worker too many since the concurrency was lowered: this one ends. The finally below
+        // counts it in the same tick, so exactly the surplus ends.
+        if (this.running > this.o.concurrency) return;
+        const step = this.admission.next();
+        switch (step.kind) {
+          case 'again':
+            continue;
+          case 'done':
+            return;
+          case 'idle':
+            await this.idle();
+            continue;
+          case 'skip':
+            this.circuitSkips++;
+            this.parts.events.settle(step.rec, 'circuit_skipped', this.skipDetail());
+            continue;
+          case 'go':
+            break;
+        }
+        const { next, admission, rate } = step;
+        if (rate) {
+          const covered = digestCover(next.rec, next.from, this.pending, rate);
+          if (covered.length > 1) {
+            await this.sendDigest(covered, rate, this.breaker.ticket(admission));
+            continue;
+          }
+        }
+        this.inFlight.add(next.rec);
+        try {
+          await this.deliver(next.rec, this.breaker.ticket(admission));
+        } finally {
+          this.inFlight.delete(next.rec);
+          this.wake();
         }
       }
-      this.inFlight.add(next.rec);
-      try {
-        await this.deliver(next.rec, this.breaker.ticket(admission));
-      } finally {
-        this.inFlight.delete(next.rec);
-        this.wake();
-      }
+    } finally {
+      this.running--;
     }
   }
 

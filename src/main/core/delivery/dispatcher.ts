@@ -48,6 +48,8 @@ export class Dispatcher {
   /** how long close() and a URL change wait for queued events: the drain part of the quit budget */
   readonly drainMs: number;
   private readonly options: ResolvedOptions;
+  /** the concurrency it was built with (the engine's, app-wide): what setConcurrency(null) goes back to */
+  private readonly baseConcurrency: number;
   private readonly ownAgent: Agent | null;
   private readonly keeper: RecordKeeper;
   private readonly signer: RequestSigner;
@@ -72,6 +74,7 @@ export class Dispatcher {
     this.ownAgent = opts.agent ? null : new Agent();
     this.options = resolveOptions(opts, opts.agent ?? this.ownAgent!);
     this.drainMs = resolveDrainMs(opts);
+    this.baseConcurrency = this.options.concurrency;
     // Random per run unless given: in-memory event ids restart with the app, webhook-ids must not repeat.
     this.signer = new RequestSigner(opts.messageIdPrefix ?? randomBytes(6).toString('hex'), opts.secret ?? null, this.options.now);
     this.parts = { options: this.options, gate: this.gate, records: log, signer: this.signer, events: this.keeper, rate: { current: null, digests: new DigestCounter() } };
@@ -254,6 +257,26 @@ export class Dispatcher {
     if (rate === null) return null;
     const ms = rate.gate.waitMs();
     return { waiting: this.stats().queued, nextDigestAt: ms > 0 ? this.options.now() + ms : null };
+  }
+
+  /**
+   * Events in flight at once from now on (a destination's own setting; null: the one it was built
+   * with). Raised, more start at once; lowered, those in flight finish and the surplus workers
+   * end: nothing is cut off, dropped or sent twice. Every client follows, one still draining after
+   * a URL change too (they share the options).
+   */
+  setConcurrency(n: number | null): void {
+    const next = n ?? this.baseConcurrency;
+    if (!Number.isInteger(next) || next < 1) throw new RangeError(`concurrency must be an integer >= 1, got ${next}`);
+    if (next === this.options.concurrency) return;
+    this.options.concurrency = next;
+    for (const client of this.live) client.fitWorkers();
+    this.keeper.changed();
+  }
+
+  /** Events in flight at once, at most. */
+  get concurrency(): number {
+    return this.options.concurrency;
   }
 
   /** Events stay queued (and overflow into dropped) until resume(); those in flight finish. */

@@ -122,7 +122,9 @@ export class DestinationSet {
 
   /**
    * Gives a destination's dispatcher the body shaper of its format, template and extra headers,
-   * and — a chat format with a rate limit — its rate gate and digest writer.
+   * — a chat format with a rate limit — its rate gate and digest writer, and its own concurrency
+   * (none set: the app-wide one the dispatcher was built with). Changed live, in place: what is
+   * in flight finishes, nothing is re-queued.
    */
   private applyShape(id: string): void {
     const d = this.dispatchers.get(id);
@@ -133,6 +135,7 @@ export class DestinationSet {
     const limit = f?.rateLimit ?? null;
     const digest = spec === null ? null : digestShaper(spec);
     d.setRateLimit(limit === null || digest === null ? null : { gate: new RateGate(limit.perMinute, this.opts.now), digest });
+    d.setConcurrency(this.store.get(id)?.concurrency ?? null);
   }
 
   /**
@@ -335,6 +338,7 @@ export class DestinationSet {
         d.setTopicFilters([]);
         d.setShaper(null);
         d.setRateLimit(null);
+        d.setConcurrency(null);
         await d.setUrl(null);
         this.changed();
         return;

@@ -4,6 +4,9 @@
 // both the file and the running app as they were ("nothing half-saved").
 
 import {
+  CONCURRENCY_MAX,
+  CONCURRENCY_MIN,
+  isUsableConcurrency,
   MAX_DESTINATIONS,
   migrateLegacySettings,
   type DestinationConfig,
@@ -79,7 +82,12 @@ export class DestinationStore {
         this.warnings.push(`Saved destination #${i + 1} ${problem}; it was skipped.`);
         return;
       }
-      const d = entry as DestinationConfig;
+      const d = { ...(entry as DestinationConfig) };
+      // A bad concurrency alone does not lose the destination: it takes the app-wide setting.
+      if (!isUsableConcurrency(d.concurrency)) {
+        this.warnings.push(`Saved destination #${i + 1} has a concurrency of ${JSON.stringify(d.concurrency)} (a whole number from ${CONCURRENCY_MIN} to ${CONCURRENCY_MAX} is needed); it uses the app-wide setting.`);
+        delete d.concurrency;
+      }
       seen.add(d.id);
       this.list.push(copy({ ...d, primary: d.primary && !this.list.some((x) => x.primary) }));
     });

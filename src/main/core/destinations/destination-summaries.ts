@@ -5,7 +5,7 @@
 import { CLOSED_BREAKER, emptyStats } from '../../../shared/delivery';
 import { destinationView, type DestinationConfig } from '../../../shared/destination';
 import { destinationStatus, type DestinationSummary } from '../../../shared/destination-summary';
-import type { Dispatcher } from '../delivery/dispatcher';
+import { DEFAULT_CONCURRENCY, type Dispatcher } from '../delivery/dispatcher';
 import { secretHint } from '../delivery/signing';
 
 export function summarize(
@@ -28,6 +28,7 @@ export function summarize(
     stats,
     breaker,
     client: d?.client() ?? { dropped: 0, circuitSkips: 0 },
+    concurrencyInUse: d?.concurrency ?? cfg.concurrency ?? DEFAULT_CONCURRENCY,
     status: destinationStatus({ url: shown.url, enabled: cfg.enabled, waiting, breaker, stats }, now),
     ...(rate !== null && { rateLimited: rate }),
   };

@@ -7,7 +7,7 @@
 
 import { Kvm, type KV } from '@nats-io/kv';
 import { isFormatName, type FormatName } from '../../../shared/formats/format-names';
-import type { RateLimit } from '../../../shared/destination';
+import { isUsableConcurrency, type RateLimit } from '../../../shared/destination';
 import type { JetStreamHandles } from './nats-link';
 import { FleetCipher, FleetKeyError } from './fleet-key';
 
@@ -34,6 +34,8 @@ export interface FleetDestination {
   template?: string;
   /** kept with the destination for every window; not yet applied by the fleet's engines */
   rateLimit?: RateLimit | null;
+  /** events in flight at once per deliver process; absent: the fleet's engine setting */
+  concurrency?: number;
 }
 
 /** What is stored: the same, with secret and header values sealed. */
@@ -163,8 +165,11 @@ export class FleetConfig {
   private open(id: string, s: StoredDestination): FleetDestination {
     const key = `${DEST_PREFIX}${id}`;
     if (s.format !== undefined && !isFormatName(s.format)) throw new Error(`unknown format ${JSON.stringify(s.format)}`);
+    // A hand-written concurrency that cannot be used: the fleet's engine setting applies instead.
+    const { concurrency, ...rest } = s;
     return {
-      ...s,
+      ...rest,
+      ...(isUsableConcurrency(concurrency) && concurrency !== undefined && { concurrency }),
       id,
       secret: s.secret === null ? null : this.cipher.decrypt(s.secret, `${key}/secret`),
       headers: Object.fromEntries(Object.entries(s.headers ?? {}).map(([n, v]) => [n, this.cipher.decrypt(v, `${key}/header/${n.toLowerCase()}`)])),

@@ -234,6 +234,8 @@ export async function createFleetController(opts: ControllerOptions & { fleet: F
       return counts;
     },
     applyRetention: () => 0,
+    // Not warmed up: a deliver process of a fleet runs for long and takes its events from a stream.
+    warmUp: Promise.resolve(null),
     urlPolicy: policy,
     setSuspended: (value) => delivery.setSuspended(value),
     closeBudgetMs: DaemonLink.stopBudgetMs + DRAIN_MS + CLOSE_MARGIN_MS,

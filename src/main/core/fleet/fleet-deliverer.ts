@@ -125,6 +125,8 @@ export class FleetDeliverer {
       this.log,
     );
     this.applyShape(dest);
+    // Its own concurrency over the fleet's engine setting (the one it was built with).
+    this.dispatcher.setConcurrency(dest.concurrency ?? null);
     // Within the engine's queue: an event this process took must never be dropped for lack of room.
     this.limit = Math.max(1, Math.min(MAX_IN_FLIGHT, opts.engine.queueSize ?? MAX_IN_FLIGHT));
     this.log.onRecord((rec) => {
@@ -149,10 +151,11 @@ export class FleetDeliverer {
     this.running ??= this.run();
   }
 
-  /** A changed destination: later events use the new URL, secret and topics. */
+  /** A changed destination: later events use the new URL, secret, topics and concurrency. */
   async update(dest: FleetDestination): Promise<void> {
     this.dest = dest;
     this.applyShape(dest);
+    this.dispatcher.setConcurrency(dest.concurrency ?? null);
     this.dispatcher.setSecret(dest.secret);
     this.dispatcher.setTopicFilters(dest.topics);
     await this.dispatcher.setUrl(dest.url);

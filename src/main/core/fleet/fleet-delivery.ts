@@ -8,6 +8,7 @@
 import { CLOSED_BREAKER, emptyStats, type BreakerView, type Stats } from '../../../shared/delivery';
 import type { Dispatcher as UndiciDispatcher } from 'undici';
 import type { UrlCheck } from '../delivery/delivery-client';
+import { DEFAULT_CONCURRENCY } from '../delivery/dispatcher-options';
 import type { FleetDestination } from './fleet-config';
 import { FleetDeliverer } from './fleet-deliverer';
 import { engineOptions, type FleetEngine } from './fleet-engine';
@@ -91,6 +92,11 @@ export class FleetDelivery {
   /** The engine of a destination in this process, if it delivers it. */
   get(id: string): FleetDeliverer | undefined {
     return this.engines.get(id);
+  }
+
+  /** The fleet's engine concurrency: what a destination without its own uses. */
+  get concurrency(): number {
+    return this.engine?.concurrency ?? DEFAULT_CONCURRENCY;
   }
 
   get size(): number {

@@ -56,6 +56,7 @@ export function configOf(d: FleetDestination): DestinationConfig {
   const format = d.format ?? (url === '' ? 'pilot' : guessFormat(url).format);
   const cfg: DestinationConfig = { id: d.id, name: d.name, url, enabled: d.enabled, primary: d.id === PRIMARY_ID, format, topics: [...d.topics], rateLimit: d.rateLimit ?? null };
   if (d.template !== undefined) cfg.template = d.template;
+  if (d.concurrency !== undefined) cfg.concurrency = d.concurrency;
   return cfg;
 }
 
@@ -74,6 +75,7 @@ export function fleetDestinationOf(cfg: DestinationConfig, keep: Pick<FleetDesti
     rateLimit: cfg.rateLimit,
   };
   if (cfg.template !== undefined) d.template = cfg.template;
+  if (cfg.concurrency !== undefined) d.concurrency = cfg.concurrency;
   return d;
 }
 
@@ -101,6 +103,7 @@ export function fleetDestinationHandlers(p: FleetDestinationParts): Pick<BridgeH
       stats,
       breaker,
       client: engine?.client() ?? { dropped: 0, circuitSkips: 0 },
+      concurrencyInUse: engine?.concurrency ?? cfg.concurrency ?? p.delivery.concurrency,
       status: destinationStatus({ url: cfg.url, enabled: cfg.enabled, waiting: p.waiting(), breaker, stats }, now),
     };
   };

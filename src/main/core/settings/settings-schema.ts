@@ -6,6 +6,7 @@
 // Validation is per field, not all-or-nothing: a hand-edited file with one bad value keeps the
 // user's URL and everything else, and the bad value is reported and replaced by its default.
 
+import { CONCURRENCY_MAX, CONCURRENCY_MIN } from '../../../shared/destination';
 import { checkTopicFilters } from '../../../shared/topic-patterns';
 import { checkFleetName, checkNatsServers, DEFAULT_FLEET, FLEET_ROLES, type FleetRole } from '../fleet/fleet-names';
 import { DEFAULT_MAX_EVENT_AGE, DEFAULT_RETRY_SCHEDULE, parseMaxEventAge, parseRetrySchedule } from '../delivery/retry-schedule';
@@ -111,7 +112,8 @@ export const INT_BOUNDS: Readonly<Record<IntSetting, readonly [min: number, max:
   queueSize: [1, 1_000_000],
   maxAttempts: [1, 20],
   circuitThreshold: [1, 1000],
-  concurrency: [1, 64],
+  // The same bounds as a destination's own concurrency.
+  concurrency: [CONCURRENCY_MIN, CONCURRENCY_MAX],
   // A day at least (less is a cache, not a history); ten years at most.
   historyDays: [1, 3650],
   // 1 MB holds a few thousand records; 100 GB is past any sensible desktop history.

@@ -1,0 +1,50 @@
+// Warm-up curve worker: a fresh process's dispatcher delivers `--slices` slices of `--size` events
+// to the receiver, one in flight, and reports CPU µs per event and events/s of each slice: how the
+// cost falls as the engine optimises the delivery path. `--warm N` runs the app's start-up warm-up
+// with N events first (0: none). Not part of `npm run bench`; run by hand:
+//   node .cache/bench/curve.js --url http://127.0.0.1:PORT/hook --slices 20 --size 1000 --warm 5000
+
+import { startWarmUp } from '../../src/main/core/delivery/delivery-warm-up';
+import { appDispatcher, flags, report, sampleEvent } from './common';
+
+/** Events in the dispatcher at most, below its 1,024 queue (as the throughput worker). */
+const HIGH_WATER = 1000;
+
+const f = flags(process.argv.slice(2));
+const url = f.str('url');
+const slices = f.num('slices', 20);
+const size = f.num('size', 1000);
+const warm = f.num('warm', 0);
+
+const warmUp = warm > 0 ? await startWarmUp(warm).done : null;
+const { d, log, close } = appDispatcher(url);
+let submitted = 0;
+let settled = 0;
+let target = 0;
+let sliceDone: () => void = () => {};
+const feed = (): void => {
+  while (submitted < target && submitted - settled < HIGH_WATER) d.submit(sampleEvent(++submitted), 'daemon');
+};
+log.onRecord((rec) => {
+  if (rec.outcome === 'queued') return;
+  settled++;
+  if (settled === target) sliceDone();
+  else if (submitted < target && submitted - settled <= HIGH_WATER / 2) setImmediate(feed);
+});
+
+const cpuUsPerEvent: number[] = [];
+const eventsPerSec: number[] = [];
+for (let i = 0; i < slices; i++) {
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await new Promise<void>((resolve) => {
+    target += size;
+    sliceDone = resolve;
+    feed();
+  });
+  const cpu = process.cpuUsage(cpu0);
+  cpuUsPerEvent.push(Math.round((cpu.user + cpu.system) / size));
+  eventsPerSec.push(Math.round((size / (performance.now() - t0)) * 1000));
+}
+await close();
+report({ warmUp, size, cpuUsPerEvent, eventsPerSec });
