@@ -15,6 +15,7 @@ const url = f.str('url');
 const slices = f.num('slices', 20);
 const size = f.num('size', 1000);
 const warm = f.num('warm', 0);
+if (f.num('tune', 0) === 1) (await import('node:v8')).setFlagsFromString(process.env.TUNE_FLAGS ?? '');
 
 const warmUp = warm > 0 ? await startWarmUp(warm).done : null;
 const { d, log, close } = appDispatcher(url);

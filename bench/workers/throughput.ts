@@ -15,6 +15,7 @@ import { toOutgoingBody } from '../../src/shared/events';
 import { unaccounted } from '../../src/shared/delivery';
 import { USER_AGENT } from '../../src/main/core/delivery/delivery-client';
 import { startWarmUp } from '../../src/main/core/delivery/delivery-warm-up';
+import { tuneTiering } from '../../src/main/core/v8-tiering';
 import { appDispatcher, fail, flags, report, sampleEvent } from './common';
 
 /** Events in the dispatcher at most (waiting + in flight): below its 1024 queue, so none is dropped. */
@@ -28,10 +29,12 @@ const url = f.str('url');
 const n = f.num('n', 50_000);
 const warmup = f.num('warmup', 1000);
 const concurrency = f.num('concurrency', 1);
-/** 1: the app's own start-up warm-up first, as the hosts run it after start; 0: a cold process. */
+/** 1: the app's start-up (V8's thresholds, then the warm-up) first, as the hosts do; 0: a cold process. */
 const appWarmUp = f.num('app-warm-up', 1) === 1;
 
 async function viaDispatcher(): Promise<void> {
+  // As the hosts start: V8's thresholds for this process, then the warm-up.
+  if (appWarmUp) tuneTiering();
   const warmed = appWarmUp ? await startWarmUp().done : null;
   const { d, log, close } = appDispatcher(url, { concurrency });
   let submitted = 0;

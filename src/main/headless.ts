@@ -12,6 +12,7 @@ import { maskUrlCredentials } from '../shared/url-mask';
 import { defaultDataDir } from './core/app-paths';
 import { createController, type Controller, type ControllerOptions } from './core/controller';
 import { describeWarmUp, WARM_UP_DELAY_MS } from './core/delivery/delivery-warm-up';
+import { tuneTiering } from './core/v8-tiering';
 import { socketActivation } from './headless/socket-activation';
 import { createFleetController, type FleetOptions } from './core/fleet/fleet-controller';
 import { readFleetKeyFile } from './core/fleet/fleet-key';
@@ -65,6 +66,7 @@ function readFileOrNull(path: string): string | null {
 }
 
 async function main(): Promise<void> {
+  tuneTiering();
   const parsed = parseHeadlessArgs(process.argv.slice(2));
   if (!parsed.ok) {
     process.stderr.write(`${parsed.message}\n\n${HEADLESS_USAGE}\n`);

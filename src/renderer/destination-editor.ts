@@ -1,6 +1,6 @@
 // The add/edit form of the Destinations panel: URL, name, format (with "chosen from the URL" and
 // why), a JSONata template for the custom format, topics, extra headers (write-only values),
-// rate limit and enabled, with a live preview of the body the chosen format would send. Every
+// rate limit, events in flight at once and enabled, with a live preview of the body the chosen format would send. Every
 // refusal is shown next to the field the app names (`error.field`), as an alert.
 
 import type { ApiError, Bridge } from '../shared/bridge';
@@ -13,6 +13,7 @@ import {
   effectiveFormat,
   emptyPatch,
   formatWhy,
+  concurrencyHint,
   patchArg,
   rateLimitHint,
   valuesOf,
@@ -37,6 +38,7 @@ const FIELD_INPUTS: Readonly<Record<string, string>> = {
   topics: 'dest-topics',
   headers: 'dest-header-add',
   rateLimit: 'dest-rate',
+  concurrency: 'dest-concurrency',
 };
 
 export class DestinationEditor {
@@ -56,6 +58,10 @@ export class DestinationEditor {
   private readonly replace = byId('dest-header-replace', HTMLButtonElement);
   private readonly rate = byId('dest-rate', HTMLInputElement);
   private readonly rateHint = byId('dest-rate-hint', HTMLElement);
+  private readonly concurrency = byId('dest-concurrency', HTMLInputElement);
+  private readonly concurrencyHint = byId('dest-concurrency-hint', HTMLElement);
+  /** what an empty "In flight at once" means: the app-wide setting, once the state has said it */
+  private appWideConcurrency: number | undefined;
   private readonly enabled = byId('dest-enabled', HTMLInputElement);
   private readonly preview = byId('dest-preview', HTMLElement);
   private readonly previewType = byId('dest-preview-type', HTMLElement);
@@ -99,6 +105,14 @@ export class DestinationEditor {
     return !this.root.hidden;
   }
 
+  /** The app-wide concurrency (from the state): the placeholder and hint of an empty field. */
+  setAppWideConcurrency(n: number | undefined): void {
+    if (n === this.appWideConcurrency && this.concurrencyHint.textContent !== '') return;
+    this.appWideConcurrency = n;
+    setText(this.concurrencyHint, concurrencyHint(n));
+    this.concurrency.placeholder = n === undefined ? 'app-wide setting' : `app-wide: ${n}`;
+  }
+
   get editingId(): string | null {
     return this.editing?.id ?? null;
   }
@@ -110,7 +124,7 @@ export class DestinationEditor {
     this.rows.replaceChildren();
     this.rowCount = 0;
     const v: FormValues = d === null
-      ? { url: '', name: '', format: '', template: '', topics: '', headers: [], rateLimit: '', enabled: true }
+      ? { url: '', name: '', format: '', template: '', topics: '', headers: [], rateLimit: '', concurrency: '', enabled: true }
       : valuesOf(d);
     this.url.value = v.url;
     this.name.value = v.name;
@@ -118,6 +132,8 @@ export class DestinationEditor {
     this.template.value = v.template;
     this.topics.value = v.topics;
     this.rate.value = d !== null && d.rateLimit === null ? '0' : v.rateLimit;
+    this.concurrency.value = v.concurrency;
+    this.setAppWideConcurrency(this.appWideConcurrency);
     this.enabled.checked = v.enabled;
     const kept = d === null ? [] : Object.entries(d.headers);
     this.headersTyped = kept.length === 0;
@@ -152,6 +168,7 @@ export class DestinationEditor {
       topics: this.topics.value,
       headers: this.headersTyped ? headers : null,
       rateLimit: this.rate.value,
+      concurrency: this.concurrency.value,
       enabled: this.enabled.checked,
     };
   }

@@ -1,11 +1,11 @@
 // The Destinations panel's pure part: how a destination reads in the list (name, masked URL,
-// counters, rate limit) and how the add/edit form's fields become the createDestination and
+// counters, rate limit, events in flight at once) and how the add/edit form's fields become the createDestination and
 // updateDestination arguments. Header values are write-only: the window is only ever given their
 // masked hints, so an edit sends `headers` only when the user typed a new set (the API replaces
 // the whole set), never the hints back. No DOM here.
 
 import type { DestinationSummary } from '../shared/destination-summary';
-import { DEFAULT_RATE_LIMITS, RATE_LIMIT_MAX, RATE_LIMIT_MIN } from '../shared/destination';
+import { CONCURRENCY_MAX, CONCURRENCY_MIN, DEFAULT_RATE_LIMITS, RATE_LIMIT_MAX, RATE_LIMIT_MIN } from '../shared/destination';
 import { FORMAT_LABELS, guessFormat, type FormatName } from '../shared/formats/format-names';
 import { safeText } from '../shared/safe-text';
 import { parseTopicList } from '../shared/topic-patterns';
@@ -33,6 +33,8 @@ export interface FormValues {
   headers: HeaderRow[] | null;
   /** messages a minute as typed; '' = the format's default, '0' = no limit */
   rateLimit: string;
+  /** events in flight at once as typed; '' = the app-wide setting */
+  concurrency: string;
   enabled: boolean;
 }
 
@@ -52,6 +54,8 @@ export interface CreateArg {
   topics?: string[];
   headers?: Record<string, string>;
   rateLimit?: { perMinute: number } | null;
+  /** null (a patch): back to the app-wide setting */
+  concurrency?: number | null;
   enabled?: boolean;
 }
 
@@ -113,6 +117,21 @@ export function rateLimitHint(format: FormatName): string {
   return `Messages a minute; more are gathered into one digest message. Empty: the format's default (${empty}). 0: no limit.`;
 }
 
+/**
+ * "Up to 8 events in flight at once: they may arrive out of order", or null at 1 (one at a time,
+ * in order: nothing to say).
+ */
+export function concurrencyLine(d: Pick<DestinationSummary, 'concurrencyInUse'>): string | null {
+  if (d.concurrencyInUse <= 1) return null;
+  return `Up to ${formatCount(d.concurrencyInUse)} events in flight at once: they may arrive out of order`;
+}
+
+/** The "In flight at once" field's hint: what 1 and more mean, and what empty means. */
+export function concurrencyHint(appWide: number | undefined): string {
+  const empty = appWide === undefined ? 'the app-wide setting' : `the app-wide setting (${formatCount(appWide)})`;
+  return `Events sent here at the same time. 1: one at a time, strictly in the order they arrived. More: faster with a slow receiver, but events may arrive out of order. Empty: ${empty}.`;
+}
+
 /** The form's values for an existing destination (headers kept unless the user replaces them). */
 export function valuesOf(d: DestinationSummary): FormValues {
   return {
@@ -123,8 +142,20 @@ export function valuesOf(d: DestinationSummary): FormValues {
     topics: d.topics.join(', '),
     headers: null,
     rateLimit: d.rateLimit === null ? '0' : String(d.rateLimit.perMinute),
+    concurrency: d.concurrency === undefined ? '' : String(d.concurrency),
     enabled: d.enabled,
   };
+}
+
+/** The typed concurrency: a number, or null for empty (the app-wide setting). */
+function concurrencyOf(text: string): Built<number | null> {
+  const t = text.trim();
+  if (t === '') return { ok: true, arg: null };
+  const n = /^\d+$/.test(t) ? Number(t) : NaN;
+  if (!(n >= CONCURRENCY_MIN && n <= CONCURRENCY_MAX)) {
+    return { ok: false, problem: { field: 'concurrency', message: `Enter a whole number from ${CONCURRENCY_MIN} (one at a time, in order) to ${CONCURRENCY_MAX}, or leave it empty for the app-wide setting.` } };
+  }
+  return { ok: true, arg: n };
 }
 
 function rateLimitOf(text: string): Built<{ perMinute: number } | null | undefined> {
@@ -165,6 +196,9 @@ export function createArg(v: FormValues): Built<CreateArg> {
   const limit = rateLimitOf(v.rateLimit);
   if (!limit.ok) return limit;
   if (limit.arg !== undefined) arg.rateLimit = limit.arg;
+  const concurrency = concurrencyOf(v.concurrency);
+  if (!concurrency.ok) return concurrency;
+  if (concurrency.arg !== null) arg.concurrency = concurrency.arg;
   if (!v.enabled) arg.enabled = false;
   return { ok: true, arg };
 }
@@ -193,6 +227,9 @@ export function patchArg(d: DestinationSummary, v: FormValues): Built<PatchArg> 
   const before = d.rateLimit === null ? null : d.rateLimit.perMinute;
   const after = limit.arg === undefined ? undefined : limit.arg === null ? null : limit.arg.perMinute;
   if (after !== undefined && after !== before) arg.rateLimit = limit.arg ?? null;
+  const concurrency = concurrencyOf(v.concurrency);
+  if (!concurrency.ok) return concurrency;
+  if (concurrency.arg !== (d.concurrency ?? null)) arg.concurrency = concurrency.arg;
   if (v.enabled !== d.enabled) arg.enabled = v.enabled;
   return { ok: true, arg };
 }

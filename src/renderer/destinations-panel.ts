@@ -1,5 +1,5 @@
 // The Destinations panel: every destination with its name, format, masked URL, status line and
-// counters, and per destination Edit, Enable/Disable, "Send test event" (its answer shown in
+// counters (and, above one, how many events are in flight at once), and per destination Edit, Enable/Disable, "Send test event" (its answer shown in
 // place: status, the first bytes, a hint), "Make primary", "Show in log" and Delete (after a
 // confirmation that says what it does). It shares the log's side with the details and Setup, one
 // at a time. Rows are built once per destination and updated in place: state pushes arrive many
@@ -8,7 +8,7 @@
 import type { AppState, Bridge, TestResult } from '../shared/bridge';
 import type { DestinationSummary } from '../shared/destination-summary';
 import { safeText } from '../shared/safe-text';
-import { countsLine, formatShort, rateLimitLine, shownUrl } from './destination-form';
+import { concurrencyLine, countsLine, formatShort, rateLimitLine, shownUrl } from './destination-form';
 import { DestinationEditor } from './destination-editor';
 import { confirmAction } from './dialogs';
 import { byId, el, setAttr, setHidden, setText } from './dom';
@@ -25,6 +25,8 @@ interface Row {
   status: HTMLElement;
   counts: HTMLElement;
   rate: HTMLElement;
+  /** "Up to 8 events in flight at once…", shown only above one */
+  inFlight: HTMLElement;
   toggle: HTMLButtonElement;
   makePrimary: HTMLButtonElement;
   test: HTMLButtonElement;
@@ -97,6 +99,7 @@ export class DestinationsPanel {
   update(state: AppState): void {
     const list = state.destinations ?? [];
     this.current = list;
+    this.editor.setAppWideConcurrency(state.concurrency);
     const seen = new Set<string>();
     list.forEach((d, i) => {
       seen.add(d.id);
@@ -143,6 +146,7 @@ export class DestinationsPanel {
     const status = el('p', { class: 'dest-status' });
     const counts = el('p', { class: 'hint dest-counts' });
     const rate = el('p', { class: 'hint' });
+    const inFlight = el('p', { class: 'hint dest-inflight' });
     const button = (act: string, text: string, cls = 'btn small'): HTMLButtonElement => {
       const b = el('button', { type: 'button', class: cls, 'data-act': act, 'aria-describedby': headId }, [text]);
       b.addEventListener('click', () => void this.act(act, id));
@@ -158,10 +162,11 @@ export class DestinationsPanel {
       status,
       counts,
       rate,
+      inFlight,
       el('div', { class: 'actions' }, [button('edit', 'Edit'), toggle, test, makePrimary, button('log', 'Show in log'), button('delete', 'Delete')]),
       result,
     ]);
-    return { li, name, primary, format, url, status, counts, rate, toggle, makePrimary, test, result, testedUrl: null };
+    return { li, name, primary, format, url, status, counts, rate, inFlight, toggle, makePrimary, test, result, testedUrl: null };
   }
 
   private fillRow(row: Row, d: DestinationSummary): void {
@@ -178,6 +183,9 @@ export class DestinationsPanel {
     const rate = rateLimitLine(d);
     setHidden(row.rate, rate === null);
     setText(row.rate, rate ?? '');
+    const inFlight = concurrencyLine(d);
+    setHidden(row.inFlight, inFlight === null);
+    setText(row.inFlight, inFlight ?? '');
     setText(row.toggle, d.enabled ? 'Disable' : 'Enable');
     setHidden(row.makePrimary, d.primary);
     if (row.testedUrl !== null && row.testedUrl !== d.url) {

@@ -134,6 +134,11 @@ export interface AppState {
   retry?: RetryPlanView;
   /** present in fleet mode only (--nats): the fleet, this process's role and the cluster's reach */
   fleet?: FleetView;
+  /**
+   * events in flight at once to a destination that sets no `concurrency` of its own: the app-wide
+   * setting (`--concurrency`), in fleet mode the fleet's engine setting
+   */
+  concurrency?: number;
   /** every destination with its own counters, breaker and status line, the primary first */
   destinations: DestinationSummary[];
 }

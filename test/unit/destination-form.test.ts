@@ -7,6 +7,8 @@ import { CLOSED_BREAKER } from '../../src/shared/delivery';
 import type { DestinationSummary } from '../../src/shared/destination-summary';
 import {
   chosenFromUrl,
+  concurrencyHint,
+  concurrencyLine,
   countsLine,
   createArg,
   effectiveFormat,
@@ -22,7 +24,7 @@ import {
 import { destinationName } from '../../src/renderer/log-panel';
 import type { DeliveryRecord } from '../../src/shared/delivery';
 
-const blank: FormValues = { url: '', name: '', format: '', template: '', topics: '', headers: [], rateLimit: '', enabled: true };
+const blank: FormValues = { url: '', name: '', format: '', template: '', topics: '', headers: [], rateLimit: '', concurrency: '', enabled: true };
 
 function summary(patch: Partial<DestinationSummary> = {}): DestinationSummary {
   return {
@@ -108,6 +110,33 @@ describe('patchArg', () => {
     const v = { ...valuesOf(d), format: '' as const, url: 'https://discord.com/api/webhooks/1/abc' };
     expect(patchArg(d, v)).toEqual({ ok: true, arg: { id: 'd1', url: 'https://discord.com/api/webhooks/1/abc', format: 'discord' } });
     expect(patchArg(d, { ...valuesOf(d), name: '  ' })).toMatchObject({ ok: false, problem: { field: 'name' } });
+  });
+});
+
+describe('in flight at once (concurrency)', () => {
+  it('empty leaves the app-wide setting; a number is sent; a patch sends null to go back to the app-wide one', () => {
+    const created = createArg({ ...blank, url: 'http://127.0.0.1:9/x' });
+    expect(created.ok && 'concurrency' in created.arg).toBe(false);
+    expect(createArg({ ...blank, url: 'http://127.0.0.1:9/x', concurrency: ' 8 ' })).toMatchObject({ ok: true, arg: { concurrency: 8 } });
+    const eight = summary({ concurrency: 8, concurrencyInUse: 8 });
+    expect(valuesOf(eight).concurrency).toBe('8');
+    expect(valuesOf(summary()).concurrency).toBe('');
+    expect(patchArg(eight, valuesOf(eight))).toEqual({ ok: true, arg: { id: 'd1' } });
+    expect(patchArg(eight, { ...valuesOf(eight), concurrency: '' })).toEqual({ ok: true, arg: { id: 'd1', concurrency: null } });
+    expect(patchArg(summary(), { ...valuesOf(summary()), concurrency: '1' })).toEqual({ ok: true, arg: { id: 'd1', concurrency: 1 } });
+  });
+
+  it.each(['0', '65', '2.5', 'many', '-3'])('%s is named as a concurrency problem before asking the app', (typed) => {
+    for (const built of [createArg({ ...blank, url: 'http://127.0.0.1:9/x', concurrency: typed }), patchArg(summary(), { ...valuesOf(summary()), concurrency: typed })]) {
+      expect(built).toMatchObject({ ok: false, problem: { field: 'concurrency', message: expect.stringMatching(/whole number from 1 .* to 64/) } });
+    }
+  });
+
+  it('a row says it only above one, with what that changes; the hint says what 1 and more mean', () => {
+    expect(concurrencyLine({ concurrencyInUse: 1 })).toBeNull();
+    expect(concurrencyLine({ concurrencyInUse: 8 })).toBe('Up to 8 events in flight at once: they may arrive out of order');
+    expect(concurrencyHint(1)).toMatch(/1: one at a time, strictly in the order.*out of order.*Empty: the app-wide setting \(1\)/);
+    expect(concurrencyHint(undefined)).toMatch(/Empty: the app-wide setting\.$/);
   });
 });
 

@@ -32,6 +32,7 @@ import { SettingsService } from '../core/settings/settings';
 import { appFiles } from './app-files';
 import { createCoreController } from './core-controller';
 import { describeWarmUp, WARM_UP_DELAY_MS } from '../core/delivery/delivery-warm-up';
+import { tuneTiering } from '../core/v8-tiering';
 import { openElectronStore, safeDestinationSecrets, safeSecretStore } from './electron-settings-store';
 import { createLoginItem, startedHidden } from './login-item';
 import { startShell } from './shell';
@@ -61,6 +62,8 @@ const log = (message: string): void => {
 };
 
 async function main(): Promise<void> {
+  // The main process's V8 only: the window's renderer keeps Chromium's own thresholds.
+  tuneTiering();
   const electron = { app, BrowserWindow, Tray, Menu, ipcMain, Notification, clipboard, dialog, shell, safeStorage, nativeImage, protocol, powerMonitor, net };
   const env = process.env;
   const running = await startShell({

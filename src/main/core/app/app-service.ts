@@ -107,6 +107,7 @@ export function createAppService(p: ServiceParts): AppService {
         maxEventAge: formatDuration(d.retryPlan.maxEventAgeMs),
         suspended: d.suspended,
       },
+      concurrency: d.defaultConcurrency,
       destinations: set.summaries(),
     };
   }

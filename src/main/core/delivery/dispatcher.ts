@@ -279,6 +279,11 @@ export class Dispatcher {
     return this.options.concurrency;
   }
 
+  /** The concurrency it was built with (the app-wide setting): a destination without its own uses it. */
+  get defaultConcurrency(): number {
+    return this.baseConcurrency;
+  }
+
   /** Events stay queued (and overflow into dropped) until resume(); those in flight finish. */
   pause(): void {
     if (this.gate.paused) return;

@@ -79,6 +79,7 @@ export function fleetState(p: FleetStateParts): AppState {
     topicFilters: [...(primary?.topics ?? [])],
     history: { durable: false, path: null, days: s.historyDays, maxMB: s.historyMaxMB, retentionRemoved: 0, records: p.fleetLog.size() },
     fleet: fleetView(p),
+    concurrency: p.delivery.concurrency,
     destinations: p.destinations(),
   };
 }
