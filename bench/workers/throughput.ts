@@ -59,6 +59,8 @@ async function viaDispatcher(): Promise<void> {
   });
   const phase = (count: number): Promise<number> =>
     new Promise((resolve) => {
+      // No event, no record to wait for (`--warmup 0`).
+      if (count === 0) return resolve(0);
       const t0 = performance.now();
       target += count;
       cpu0 = process.cpuUsage();
