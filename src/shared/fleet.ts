@@ -14,7 +14,7 @@ export interface FleetEngineView {
   retrySchedule: string;
   /** how long an undelivered event keeps being retried, from its acceptance at an ingest */
   maxEventAge: string;
-  /** attempts in flight per destination and deliver process */
+  /** attempts in flight per destination and deliver process, for a destination that sets none of its own */
   concurrency: number;
   circuitCooldownMs: number;
 }
@@ -66,5 +66,5 @@ export function fleetSummary(f: FleetView): string {
 /** One line on the engine settings every deliver process of the fleet uses. */
 export function fleetEngineLine(e: FleetEngineView): string {
   const retries = e.retrySchedule.trim().toLowerCase() === 'none' ? 'no later retries' : `later retries ${e.retrySchedule}`;
-  return `Every deliver process: ${e.timeoutMs} ms per attempt, ${retries}, for up to ${e.maxEventAge}; ${e.concurrency} in flight per destination; breaker cool-down ${e.circuitCooldownMs} ms`;
+  return `Every deliver process: ${e.timeoutMs} ms per attempt, ${retries}, for up to ${e.maxEventAge}; ${e.concurrency} in flight per destination (unless it sets its own); breaker cool-down ${e.circuitCooldownMs} ms`;
 }

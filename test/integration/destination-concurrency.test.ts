@@ -5,107 +5,21 @@
 // nothing, in reference and in durable (outbox) mode; the accounting invariant per destination.
 // Nothing here measures speed: it counts what is open at the receiver.
 
-import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Controller } from '../../src/main/core/controller';
 import { unaccounted } from '../../src/shared/delivery';
 import { useCoreController } from '../fixtures/core-controller';
 import { waitUntil } from '../fixtures/receiver';
+import { SLOW_ANSWER_MS, startSlowReceiver, type SlowAnswer, type SlowReceiver } from '../fixtures/slow-receiver';
 
 const core = useCoreController('conc');
 
-/** A chat service's answer time: what makes one request at a time a few events a second. */
-const SLOW_ANSWER_MS = 100;
-/** A held request is answered after this at the latest, so a wrong count fails instead of hanging. */
-const HOLD_LIMIT_MS = 5000;
-
-interface SlowReceiver {
-  url: string;
-  /** the event numbers (data.n) in the order their requests arrived */
-  readonly order: number[];
-  /** requests open now, and the most open at once (since the last resetPeak) */
-  readonly open: number;
-  readonly peak: number;
-  /** of the requests arriving from now on, the most open at once */
-  resetPeak(): void;
-  /** answers every held request now and every later one after `afterMs` */
-  release(afterMs: number): void;
-}
-
-/**
- * A receiver that is slow on purpose. `answer`: each request after SLOW_ANSWER_MS; or hold each
- * until `releaseAt` are open (or `total` have come: the last, smaller batch), or until release().
- */
-async function slowReceiver(answer: { after: number } | { releaseAt: number; total: number } | 'hold'): Promise<SlowReceiver> {
-  const order: number[] = [];
-  const held: (() => void)[] = [];
-  const sockets = new Set<Socket>();
-  let open = 0;
-  let peak = 0;
-  let releasedAfter: number | null = null;
-  const finish = (res: ServerResponse, timer: NodeJS.Timeout): void => {
-    clearTimeout(timer);
-    if (res.writableEnded) return;
-    open--;
-    res.writeHead(200).end('ok');
-  };
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { data: { n: number } };
-      order.push(body.data.n);
-      open++;
-      peak = Math.max(peak, open);
-      const timer = setTimeout(() => finish(res, timer), HOLD_LIMIT_MS);
-      const done = (): void => finish(res, timer);
-      if (releasedAfter !== null) {
-        clearTimeout(timer);
-        setTimeout(done, releasedAfter);
-      } else if (answer === 'hold') {
-        held.push(done);
-      } else if ('after' in answer) {
-        clearTimeout(timer);
-        setTimeout(done, answer.after);
-      } else {
-        held.push(done);
-        if (open >= answer.releaseAt || order.length === answer.total) for (const h of held.splice(0)) h();
-      }
-    });
-  });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  core.cleanup(
-    () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const s of sockets) s.destroy();
-      }),
-  );
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}/hook`,
-    order,
-    get open() {
-      return open;
-    },
-    get peak() {
-      return peak;
-    },
-    resetPeak() {
-      peak = open;
-    },
-    release(afterMs) {
-      releasedAfter = afterMs;
-      for (const h of held.splice(0)) h();
-    },
-  };
-}
+const slowReceiver = async (answer: SlowAnswer): Promise<SlowReceiver> => {
+  const rx = await startSlowReceiver(answer);
+  core.cleanup(() => rx.close());
+  return rx;
+};
 
 /** Calls a handler and answers its value (a refusal fails the test with its message). */
 async function ok<T>(p: Promise<{ ok: true; value: T } | { ok: false; error: { message: string } }>): Promise<T> {

@@ -7,6 +7,7 @@ import { TEST_EVENT_TOPIC } from '../../src/main/core/delivery/dispatcher';
 import { generateSecret, pilotSignature } from '../../src/main/core/delivery/signing';
 import { refusedUrl, waitUntil } from '../fixtures/receiver';
 import { useDispatcherHarness } from '../fixtures/dispatcher-harness';
+import { startSlowReceiver } from '../fixtures/slow-receiver';
 
 // Generous per-attempt and drain limits (a loaded machine must not turn a 200 into a timeout);
 // the tests about timeouts and drains set their own small ones.
@@ -228,6 +229,58 @@ describe('connections and concurrency', () => {
     await allSettled([slow]);
     expect(slow.outcome).toBe('failed');
     expect(unaccounted(d.stats())).toBe(0);
+  });
+});
+
+describe('concurrency changed while running (setConcurrency)', () => {
+  const n = (r: { json(): unknown }): number => (r.json() as { data: { n: number } }).data.n;
+
+  it('raised while paused: nothing starts until resume, then up to the new number at once; null goes back to the built-in one', async () => {
+    const rx = await startSlowReceiver({ releaseAt: 4, total: 8 });
+    cleanup.push(() => rx.close());
+    const { d } = dispatcher({ url: rx.url });
+    d.pause();
+    const recs = Array.from({ length: 8 }, (_, i) => d.submit({ ...ev(i) }, 'daemon'));
+    d.setConcurrency(4);
+    expect(d.concurrency).toBe(4);
+    await sleep(50);
+    expect(rx.order).toEqual([]);
+    d.resume();
+    await allSettled(recs);
+    // Held until 4 were open: all delivered means they were.
+    expect(rx.peak).toBe(4);
+    expect(recs.every((r) => r.outcome === 'delivered')).toBe(true);
+    d.setConcurrency(null);
+    expect(d.concurrency).toBe(1);
+    expect(d.defaultConcurrency).toBe(1);
+    expect(unaccounted(d.stats())).toBe(0);
+  });
+
+  it('lowered while a URL change drains: the old URL\'s surplus workers end, one drains the rest; nothing lost or sent twice', async () => {
+    const old = await startSlowReceiver('hold');
+    const next = await receiver({ reply: { status: 200, delayMs: 10 } });
+    cleanup.push(() => old.close());
+    const { d } = dispatcher({ url: old.url, concurrency: 3 });
+    const recs = Array.from({ length: 6 }, (_, i) => d.submit(ev(i), 'daemon'));
+    await waitUntil(() => old.open === 3, '3 open at the old URL');
+    const swap = d.setUrl(next.url);
+    d.setConcurrency(1);
+    old.release(0);
+    await swap;
+    await allSettled(recs);
+    // The old URL got what was in flight and (its drain) the rest of its queue; nothing twice.
+    const seen = [...old.order, ...next.requests.map(n)].sort((a, b) => a - b);
+    expect(seen).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(next.maxConcurrent).toBeLessThanOrEqual(1);
+    expect(d.stats()).toMatchObject({ received: 6, delivered: 6, abandoned: 0 });
+    expect(recs.every((r) => r.outcome === 'delivered')).toBe(true);
+    expect(unaccounted(d.stats())).toBe(0);
+  });
+
+  it('refuses a value below one', () => {
+    const { d } = dispatcher({ url: null });
+    expect(() => d.setConcurrency(0)).toThrow(RangeError);
+    expect(d.concurrency).toBe(1);
   });
 });
 

@@ -123,7 +123,7 @@ const FLAG_SPECS: readonly FlagSpec[] = [
   settingFlag('--retry-backoff-ms', 'retryBackoffMs', 'first wait between attempts in ms, then doubling'),
   settingFlag('--circuit-cooldown-ms', 'circuitCooldownMs', 'circuit breaker cool-down in ms'),
   settingFlag('--queue-size', 'queueSize', 'events that may wait, the one in flight not counted'),
-  settingFlag('--concurrency', 'concurrency', 'deliveries in flight at once'),
+  settingFlag('--concurrency', 'concurrency', 'deliveries in flight at once per destination, for those that set no concurrency of their own'),
   { flag: '--retry-schedule', kind: 'string', key: 'retrySchedule', check: checkSchedule, usage: '--retry-schedule L', describe: `later attempts after the first ones (durable mode): durations like 500ms,2s,1m,1h, or none (default ${DEFAULT_SETTINGS.retrySchedule})` },
   { flag: '--max-event-age', kind: 'string', key: 'maxEventAge', check: checkAge, usage: '--max-event-age D', describe: `how long an undelivered event keeps being retried (default ${DEFAULT_SETTINGS.maxEventAge})` },
   { flag: '--nats', kind: 'string', key: 'nats', check: checkNatsServers, usage: '--nats URLS', describe: 'fleet mode: the NATS JetStream servers, comma-separated (nats://h1:4222,nats://h2:4222)' },
