@@ -2,13 +2,17 @@
 // sent again) and every other counter behind a disclosure. Each value is a <dd> labelled by its
 // <dt>, so "Delivered" names its number for screen readers and tests alike.
 //
+// "Received" is the events the app received, each once. The other counters add the destinations
+// up (AppState.stats): one event sent to three destinations is three deliveries. With several
+// destinations "Deliveries" stands beside "Received" and the line under the row says so.
+//
 // They count since the app started; the line beside them says so, and says when the log below
 // also holds earlier runs' history — after a restart, old failures in the log are not left next
 // to zero counters without a word.
 
 import type { AppState } from '../shared/bridge';
 import type { Stats } from '../shared/delivery';
-import { byId, setAttr, setText } from './dom';
+import { byId, setAttr, setHidden, setText } from './dom';
 import { formatClock, formatCount } from './format';
 
 /** The row's derived figures, beside the plain counters. */
@@ -33,6 +37,9 @@ export class Counters {
   private readonly client: [keyof AppState['client'], HTMLElement][] = [];
   private readonly history: HTMLElement | null;
   private readonly scope = byId('counters-scope', HTMLElement);
+  private readonly events = byId('received-events', HTMLElement);
+  private readonly receivedBox = byId('counter-received', HTMLElement);
+  private readonly deliveriesBox = byId('counter-deliveries', HTMLElement);
 
   constructor(root: ParentNode = document) {
     for (const dd of root.querySelectorAll<HTMLElement>('[data-stat]')) {
@@ -48,15 +55,20 @@ export class Counters {
   update(state: AppState, earlier: number): void {
     const shown = shownStats(state.stats);
     for (const [key, dd] of this.stats) setText(dd, formatCount(shown[key] ?? 0));
+    const dests = state.destinations?.length ?? 0;
+    // Absent where this process receives nothing itself (a fleet deliver process): deliveries only.
+    const events = state.eventsReceived;
+    setText(this.events, formatCount(events ?? 0));
+    setHidden(this.receivedBox, events === undefined);
+    setHidden(this.deliveriesBox, events !== undefined && dests < 2);
     for (const [key, dd] of this.client) setText(dd, formatCount(state.client[key] ?? 0));
     if (this.history) setText(this.history, state.history.durable ? formatCount(state.history.records) : 'not kept');
     const now = Date.now();
     const since = state.startedAt === undefined ? 'Since the app started' : `Since start at ${formatClock(state.startedAt, now)}`;
     let text = since;
-    const dests = state.destinations?.length ?? 0;
-    // The counters add the destinations up: one event sent to two destinations counts twice
-    // (the Destinations panel has each one's own).
-    if (dests > 1) text += ` · sum of ${dests} destinations`;
+    // The counters after "Received" add the destinations up (the Destinations panel has each one's own).
+    if (dests > 1) text += ` · Received counts each event once, the rest once per destination (${dests})`;
+    else if (events === undefined) text += ' · deliveries this process made';
     if (earlier > 0) {
       text += ` · the log also shows ${formatCount(earlier)} ${earlier === 1 ? 'entry' : 'entries'} from earlier runs (times in italics), not counted here`;
     }

@@ -103,6 +103,16 @@ export function countsLine(d: Pick<DestinationSummary, 'stats'>): string {
   return parts.join(' · ');
 }
 
+/** Why the run-only primary's row cannot be edited, switched off or deleted, and what to do instead. */
+export function runOnlyNote(run: NonNullable<DestinationSummary['runOnly']>): string {
+  const replaced = run.saved ? '' : ' The first destination you add, or a URL saved in Setup, takes its place.';
+  if (run.from === 'demo') {
+    return `The demo's built-in receiver, for this run only: it stops with the app, so it cannot be saved, edited, switched off or deleted.${replaced || ' A URL saved in Setup takes its place.'}`;
+  }
+  const instead = run.savedUrl === null ? '' : ` It stands in for the saved URL ${shownUrl(run.savedUrl)}, which comes back at the next start without --url.`;
+  return `Given with --url for this run only and not saved, so it cannot be edited, switched off or deleted: save it to change it.${instead}${replaced}`;
+}
+
 /** "at most 60 a minute (5 waiting for the next digest)", or null without a limit. */
 export function rateLimitLine(d: Pick<DestinationSummary, 'rateLimit' | 'rateLimited'>): string | null {
   if (d.rateLimit === null) return null;

@@ -8,7 +8,7 @@
 import type { AppState, Bridge, TestResult } from '../shared/bridge';
 import type { DestinationSummary } from '../shared/destination-summary';
 import { safeText } from '../shared/safe-text';
-import { concurrencyLine, countsLine, formatShort, rateLimitLine, shownUrl } from './destination-form';
+import { concurrencyLine, countsLine, formatShort, rateLimitLine, runOnlyNote, shownUrl } from './destination-form';
 import { DestinationEditor } from './destination-editor';
 import { confirmAction } from './dialogs';
 import { byId, el, setAttr, setHidden, setText } from './dom';
@@ -20,6 +20,10 @@ interface Row {
   li: HTMLLIElement;
   name: HTMLElement;
   primary: HTMLElement;
+  /** "This run only": the primary on --url or the demo receiver, not saved */
+  runTag: HTMLElement;
+  /** why a run-only row cannot be changed, and what to do instead */
+  note: HTMLElement;
   format: HTMLElement;
   url: HTMLElement;
   status: HTMLElement;
@@ -29,6 +33,9 @@ interface Row {
   inFlight: HTMLElement;
   toggle: HTMLButtonElement;
   makePrimary: HTMLButtonElement;
+  /** the buttons that change a saved destination: hidden on a run-only one */
+  changing: HTMLButtonElement[];
+  save: HTMLButtonElement;
   test: HTMLButtonElement;
   result: HTMLElement;
   /** the URL the shown test result is about: a result clears when the URL changes */
@@ -67,7 +74,12 @@ export class DestinationsPanel {
     );
     this.toggleButton.addEventListener('click', () => (this.isOpen ? this.close() : this.open()));
     byId('dest-close', HTMLButtonElement).addEventListener('click', () => this.close());
-    this.addButton.addEventListener('click', () => this.editor.open(null));
+    this.addButton.addEventListener('click', () => {
+      // Nothing saved yet: the first destination becomes the primary, in the run-only one's place.
+      const run = this.current.find((d) => d.runOnly !== undefined && !d.runOnly.saved);
+      if (run !== undefined) this.say(`The destination you add takes the place of ${safeText(run.name)} (this run only)${run.runOnly!.from === 'flag' ? ': save that one first to keep both' : ''}.`);
+      this.editor.open(null);
+    });
   }
 
   get isOpen(): boolean {
@@ -141,6 +153,9 @@ export class DestinationsPanel {
     const headId = `dest-name-${id}`;
     const name = el('h3', { class: 'dest-name outside', id: headId, tabindex: -1 });
     const primary = el('span', { class: 'tag' }, ['Primary']);
+    const runTag = el('span', { class: 'tag run-only' }, ['This run only']);
+    const noteId = `dest-note-${id}`;
+    const note = el('p', { class: 'hint dest-note', id: noteId });
     const format = el('span', { class: 'tag fmt' });
     const url = el('p', { class: 'dest-url outside' });
     const status = el('p', { class: 'dest-status' });
@@ -155,18 +170,23 @@ export class DestinationsPanel {
     const toggle = button('toggle', 'Disable');
     const makePrimary = button('primary', 'Make primary');
     const test = button('test', 'Send test event');
+    const edit = button('edit', 'Edit');
+    const remove = button('delete', 'Delete');
+    const save = button('save', 'Save as primary');
+    save.setAttribute('aria-describedby', `${headId} ${noteId}`);
     const result = el('div', { class: 'test-result', role: 'status', 'aria-label': 'Destination test result' });
     const li = el('li', { class: 'dest card', 'aria-labelledby': headId }, [
-      el('div', { class: 'dest-head' }, [name, primary, format]),
+      el('div', { class: 'dest-head' }, [name, primary, runTag, format]),
       url,
       status,
       counts,
       rate,
       inFlight,
-      el('div', { class: 'actions' }, [button('edit', 'Edit'), toggle, test, makePrimary, button('log', 'Show in log'), button('delete', 'Delete')]),
+      note,
+      el('div', { class: 'actions' }, [edit, toggle, save, test, makePrimary, button('log', 'Show in log'), remove]),
       result,
     ]);
-    return { li, name, primary, format, url, status, counts, rate, inFlight, toggle, makePrimary, test, result, testedUrl: null };
+    return { li, name, primary, runTag, note, format, url, status, counts, rate, inFlight, toggle, makePrimary, changing: [edit, toggle, remove], save, test, result, testedUrl: null };
   }
 
   private fillRow(row: Row, d: DestinationSummary): void {
@@ -188,6 +208,13 @@ export class DestinationsPanel {
     setText(row.inFlight, inFlight ?? '');
     setText(row.toggle, d.enabled ? 'Disable' : 'Enable');
     setHidden(row.makePrimary, d.primary);
+    const run = d.runOnly ?? null;
+    setHidden(row.runTag, run === null);
+    setAttr(row.runTag, 'title', run === null ? '' : run.from === 'demo' ? 'The demo receiver: not saved' : 'Given with --url: not saved');
+    for (const b of row.changing) setHidden(b, run !== null);
+    setHidden(row.save, run === null || run.from === 'demo');
+    setHidden(row.note, run === null);
+    setText(row.note, run === null ? '' : runOnlyNote(run));
     if (row.testedUrl !== null && row.testedUrl !== d.url) {
       row.result.replaceChildren();
       delete row.result.dataset.ok;
@@ -210,6 +237,13 @@ export class DestinationsPanel {
       case 'toggle': {
         const r = await this.bridge.updateDestination({ id, enabled: !d.enabled });
         this.say(r.ok ? `${safeText(d.name)} ${d.enabled ? 'disabled: events are no longer sent there' : 'enabled'}.` : `Not changed: ${r.error.message}`);
+        return;
+      }
+      case 'save': {
+        // As Setup's URL field: saved as the primary's URL, its format chosen from the host again.
+        const r = await this.bridge.setUrl({ url: d.url });
+        this.say(r.ok ? `Saved: ${shownUrl(d.url)} is now the primary's URL, kept at the next start. It can be edited now.` : `Not saved: ${r.error.message}`);
+        if (r.ok) this.rows.get(id)?.li.querySelector<HTMLElement>('.dest-name')?.focus();
         return;
       }
       case 'primary': {

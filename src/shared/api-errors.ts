@@ -74,6 +74,8 @@ export const ERROR_CODES = {
   too_many: 'state',
   no_url: 'state',
   no_secret: 'state',
+  /** the primary's URL is for this run only (--url, the demo receiver): not saved, so not changed */
+  run_only: 'state',
   /** the daemon link is not connected (or off) */
   daemon_unavailable: 'state',
   /** fleet mode: the cluster or its configuration cannot be reached (or the fleet key is wrong) */

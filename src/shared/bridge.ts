@@ -111,8 +111,18 @@ export interface AppState {
   url: string | null;
   paused: boolean;
   breaker: BreakerView;
-  /** summed over the destinations (with one destination: its counts) */
+  /**
+   * summed over the destinations (with one destination: its counts), so one event sent to three
+   * destinations is 3 in `stats.received`: these count deliveries, one per event and destination
+   */
   stats: Stats;
+  /**
+   * events this process received (from the daemon, the demo, the API), each counted once however
+   * many destinations it went to; not resends, nor events taken up again after a restart
+   * (`stats.resent`, `stats.resumed`). Absent where the process receives none itself (a fleet
+   * deliver process): its window then shows the deliveries only.
+   */
+  eventsReceived?: number;
   /** the reference plugin's per-URL counters, reset when the URL changes */
   client: { dropped: number; circuitSkips: number };
   daemon: DaemonView;

@@ -4,7 +4,6 @@
 
 import type { DestinationView } from './destination';
 import type { BreakerView, Stats } from './delivery';
-import { destinationLabel, secondsUntil } from './status';
 
 export type DestinationStatusKind = 'off' | 'delivering' | 'failing' | 'open' | 'held' | 'refusing' | 'no-url';
 
@@ -28,6 +27,26 @@ export interface DestinationSummary extends DestinationView {
   status: DestinationStatus;
   /** chat formats with a rate limit: events gathered for the next digest, and when it goes out */
   rateLimited?: { waiting: number; nextDigestAt: number | null };
+  /** present on the primary while it delivers to a URL for this run only, not saved */
+  runOnly?: RunOnly;
+}
+
+/**
+ * Where the primary's URL comes from while it is for this run only: the `--url` flag (without
+ * that URL being saved), or demo mode's built-in receiver. Such a primary is delivered to, counted
+ * and shown like any other, but it cannot be edited, switched off or deleted: it is not saved, so
+ * there is nothing to change (a flag's URL can be saved as the primary's URL; the demo receiver
+ * dies with the app, so it cannot).
+ */
+export interface RunOnly {
+  from: 'flag' | 'demo';
+  /** the URL the primary has saved, which it delivers to again at a start without `--url`; null: none */
+  savedUrl: string | null;
+  /**
+   * false: nothing of the primary is saved, so the first destination added takes its place (as a
+   * URL saved in Setup always does); true: a saved primary comes back at the next start
+   */
+  saved: boolean;
 }
 
 /** What a destination's status line is read from. */
@@ -40,28 +59,6 @@ export interface StatusInputs {
   stats: Stats;
 }
 
-/** Events waiting beyond the one in flight: past this a destination is "Catching up". */
-const CATCHING_UP_FROM = 2;
-
-/**
- * The one line for a destination. The order is what the user must act on first: a destination
- * switched off or without a URL, then events held (pause, sleep, an open breaker), then refusals,
- * then failures; otherwise it delivers.
- */
-export function destinationStatus(d: StatusInputs, now: number): DestinationStatus {
-  if (!d.enabled) return { kind: 'off', text: 'Off: events are not sent here' };
-  if (d.url === '') return { kind: 'no-url', text: 'No URL' };
-  const waiting = d.stats.queued;
-  if (d.waiting === 'paused') return { kind: 'held', text: `Paused — ${waiting} waiting` };
-  if (d.waiting === 'suspended') return { kind: 'held', text: `Waiting for the network — ${waiting} waiting` };
-  const b = d.breaker;
-  if (b.state === 'open') {
-    const held = b.held > 0 ? `, ${b.held} held` : '';
-    return { kind: 'open', text: b.openUntil === null ? `Circuit open${held}` : `Circuit open${held}, retrying in ${secondsUntil(b.openUntil, now)} s` };
-  }
-  if (b.state === 'half-open') return { kind: 'open', text: b.probing ? 'Circuit open, probing' : 'Circuit half-open, waiting for an event to probe' };
-  if (b.refusing) return { kind: 'refusing', text: `${destinationLabel(d.url)} refuses every event: ${b.refusing.reason}` };
-  if (b.consecutiveFailures > 0) return { kind: 'failing', text: 'Failing' };
-  if (d.stats.retrying > 0 || waiting >= CATCHING_UP_FROM) return { kind: 'delivering', text: `Catching up — ${waiting} waiting` };
-  return { kind: 'delivering', text: 'Delivering' };
-}
+// The status line's rule lives with the app's status (shared/status.ts), which reads every
+// destination's: one definition for both.
+export { destinationStatus } from './status';

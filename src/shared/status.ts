@@ -1,8 +1,12 @@
-// The one-glance delivery status: which badge the window shows (and the tray's icon and tooltip).
-// One pure function so the window and the tray can never disagree about what state the app is in.
+// The one-glance delivery status: which badge the window shows (and the tray's icon and tooltip),
+// and each destination's own status line. One pure function so the window and the tray can never
+// disagree about what state the app is in: the primary's state, or — when another destination is
+// in worse trouble (breaker open, refusing, failing) — that destination's, named.
 
 import type { AppState } from './bridge';
 import type { Outcome } from './delivery';
+import type { DestinationStatus, DestinationStatusKind, DestinationSummary, StatusInputs } from './destination-summary';
+import { safeText } from './safe-text';
 
 /** The states that have an icon of their own (build/tray/tray-<kind>.png). */
 export type IconKind = 'delivering' | 'failing' | 'circuit_open' | 'paused' | 'no_url' | 'daemon_disconnected';
@@ -34,6 +38,8 @@ export interface Status {
   label: string;
   /** one sentence saying what it means and what to do */
   detail: string;
+  /** the destination (not the primary) whose trouble this is, when it is one's */
+  destinationId?: string;
 }
 
 /**
@@ -53,7 +59,7 @@ function plural(n: number, one: string, many: string): string {
 }
 
 /**
- * Picks the badge. The order is the order of what the user must act on first: their own pause,
+ * The primary's badge (statusOf adds the other destinations). The order is the order of what the user must act on first: their own pause,
  * then a missing URL (nothing can be delivered), then the breaker (deliveries are being skipped),
  * then the daemon link (nothing arrives), then receiver failures; otherwise all is well.
  *
@@ -61,7 +67,7 @@ function plural(n: number, one: string, many: string): string {
  * it (the window does, from its log): the breaker only counts 5xx and network failures, so a
  * receiver answering 404 to every event would otherwise still read "Delivering".
  */
-export function statusOf(state: AppState, now: number, lastFinished?: Outcome | null): Status {
+function primaryStatus(state: AppState, now: number, lastFinished?: Outcome | null): Status {
   if (state.paused) {
     return {
       kind: 'paused',
@@ -165,4 +171,106 @@ export function statusOf(state: AppState, now: number, lastFinished?: Outcome | 
   }
   const where = state.url ?? 'the enabled destinations (the primary is off)';
   return { kind: 'delivering', label: 'Delivering', detail: `Events go to ${where}` };
+}
+
+/**
+ * The one line for a destination. The order is what the user must act on first: a destination
+ * switched off or without a URL, then events held (pause, sleep, an open breaker), then refusals,
+ * then failures; otherwise it delivers.
+ */
+export function destinationStatus(d: StatusInputs, now: number): DestinationStatus {
+  if (!d.enabled) return { kind: 'off', text: 'Off: events are not sent here' };
+  if (d.url === '') return { kind: 'no-url', text: 'No URL' };
+  const waiting = d.stats.queued;
+  if (d.waiting === 'paused') return { kind: 'held', text: `Paused — ${waiting} waiting` };
+  if (d.waiting === 'suspended') return { kind: 'held', text: `Waiting for the network — ${waiting} waiting` };
+  const b = d.breaker;
+  if (b.state === 'open') {
+    const held = b.held > 0 ? `, ${b.held} held` : '';
+    return { kind: 'open', text: b.openUntil === null ? `Circuit open${held}` : `Circuit open${held}, retrying in ${secondsUntil(b.openUntil, now)} s` };
+  }
+  if (b.state === 'half-open') return { kind: 'open', text: b.probing ? 'Circuit open, probing' : 'Circuit half-open, waiting for an event to probe' };
+  if (b.refusing) return { kind: 'refusing', text: `${destinationLabel(d.url)} refuses every event: ${b.refusing.reason}` };
+  if (b.consecutiveFailures > 0) return { kind: 'failing', text: 'Failing' };
+  if (d.stats.retrying > 0 || waiting >= CATCHING_UP_FROM) return { kind: 'delivering', text: `Catching up — ${waiting} waiting` };
+  return { kind: 'delivering', text: 'Delivering' };
+}
+
+/**
+ * How much a state needs the user, to compare the primary's with another destination's trouble.
+ * A named failing destination outranks the app catching up: its waiting events are in that count.
+ */
+const ATTENTION: Readonly<Record<StatusKind, number>> = {
+  delivering: 0,
+  catching_up: 1,
+  failing: 2,
+  refusing: 3,
+  daemon_disconnected: 4,
+  circuit_open: 5,
+  no_url: 6,
+  paused: 7,
+};
+
+/** A destination's status that is trouble, as the app's status kind; the others (off, held, delivering) are not. */
+const TROUBLE: Readonly<Partial<Record<DestinationStatusKind, StatusKind>>> = { open: 'circuit_open', refusing: 'refusing', failing: 'failing' };
+
+/** The destination other than the primary in the worst trouble, with its status now (the countdown moves), or null. */
+export function worstDestination(state: AppState, now: number): { destination: DestinationSummary; kind: StatusKind; status: DestinationStatus } | null {
+  const waiting = state.paused ? 'paused' : state.retry?.suspended ? 'suspended' : null;
+  let worst: { destination: DestinationSummary; kind: StatusKind; status: DestinationStatus } | null = null;
+  for (const d of state.destinations ?? []) {
+    if (d.primary) continue;
+    const status = destinationStatus({ url: d.url, enabled: d.enabled, waiting, breaker: d.breaker, stats: d.stats }, now);
+    const kind = TROUBLE[status.kind];
+    if (kind !== undefined && (worst === null || ATTENTION[kind] > ATTENTION[worst.kind])) worst = { destination: d, kind, status };
+  }
+  return worst;
+}
+
+/** The badge for another destination's trouble: its name first, then what it means for its events. */
+function destinationTrouble(state: AppState, w: NonNullable<ReturnType<typeof worstDestination>>): Status {
+  const name = safeText(w.destination.name);
+  const b = w.destination.breaker;
+  const id = w.destination.id;
+  if (w.kind === 'circuit_open') {
+    const held = state.retry?.mode === 'durable'
+      ? 'its events are held, in order, until a probe after the cool-down succeeds'
+      : 'its events are skipped until the cool-down ends (they stay in the log and can be sent again)';
+    return { kind: w.kind, label: `${name}: ${w.status.text}`, detail: `${name} failed again and again, so ${held}. The other destinations deliver as usual.`, destinationId: id };
+  }
+  if (w.kind === 'refusing' && b.refusing) {
+    return {
+      kind: w.kind,
+      label: `${name} refuses every event: ${b.refusing.reason}`,
+      detail: `${name} answered HTTP ${b.refusing.status} to the last ${b.refusing.count} events. They are not retried: fix that destination (format, token, URL) in Destinations, then send them again.`,
+      destinationId: id,
+    };
+  }
+  return {
+    kind: w.kind,
+    label: `${name}: Failing`,
+    detail: `${plural(b.consecutiveFailures, 'event', 'events')} in a row used up every attempt at ${name}. Show its entries in the log to see why.`,
+    destinationId: id,
+  };
+}
+
+/**
+ * Picks the badge: the primary's state (see primaryStatus for the order), unless another
+ * destination needs the user more — its breaker open, refusing every event, or failing — then
+ * that one's, with its name, so a failing second destination is never hidden behind "Delivering".
+ */
+export function statusOf(state: AppState, now: number, lastFinished?: Outcome | null): Status {
+  const own = primaryStatus(state, now, lastFinished);
+  const worst = worstDestination(state, now);
+  return worst === null || ATTENTION[worst.kind] <= ATTENTION[own.kind] ? own : destinationTrouble(state, worst);
+}
+
+/**
+ * Whether a status shown now counts down (a breaker open with a known end, the primary's or
+ * another destination's): the badge and the tray redraw it while it does.
+ */
+export function countsDown(state: AppState): boolean {
+  if (state.paused) return false;
+  const open = (b: AppState['breaker']): boolean => b.state === 'open' && b.openUntil !== null;
+  return open(state.breaker) || (state.destinations ?? []).some((d) => !d.primary && open(d.breaker));
 }

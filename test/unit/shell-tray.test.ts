@@ -235,6 +235,39 @@ describe('createTray', () => {
     }
   });
 
+  it('another destination in trouble while the primary delivers: its icon, its name in the tooltip and status line, counting down', () => {
+    vi.useFakeTimers();
+    try {
+      const { electron } = createFakeElectron();
+      let now = NOW;
+      const dest = (id: string, name: string, breaker: DestinationSummary['breaker'], kind: DestinationSummary['status']['kind']): DestinationSummary => ({
+        id, name, url: `http://127.0.0.1:9/${id}`, enabled: true, primary: id === 'primary', format: 'pilot', topics: [], rateLimit: null,
+        headers: {}, secret: { set: false, hint: null }, stats: emptyStats(), breaker, client: { dropped: 0, circuitSkips: 0 }, concurrencyInUse: 1, status: { kind, text: '' },
+      });
+      const open = { ...CLOSED_BREAKER, state: 'open' as const, openUntil: NOW + 12_000, consecutiveFailures: 5 };
+      const state = sampleState({ destinations: [dest('primary', 'Webhook', { ...CLOSED_BREAKER }, 'delivering'), dest('d1', 'Team alerts', open, 'open')] });
+      const handle = createTray(electron, { iconDir, actions: recordingActions().actions, isLoginItemEnabled: () => false, now: () => now, initialState: state })!;
+      const tray = FakeTray.instances[0]!;
+      expect(tray.image).toStrictEqual({ path: '/res/tray/tray-circuit_open.png' });
+      expect(tray.tooltip).toBe('Pilot Webhook: Team alerts: Circuit open, retrying in 12 s · 1 of 2 destinations failing');
+      expect(tray.menu!.template[0]!.label).toBe('Team alerts: Circuit open, retrying in 12 s');
+      now += 1_000;
+      vi.advanceTimersByTime(1_000);
+      expect(tray.tooltip).toBe('Pilot Webhook: Team alerts: Circuit open, retrying in 11 s · 1 of 2 destinations failing');
+      // A failing one (breaker still closed) shows the failing icon, named.
+      handle.update(sampleState({ destinations: [state.destinations[0]!, dest('d1', 'Team alerts', { ...CLOSED_BREAKER, consecutiveFailures: 1 }, 'failing')] }), null);
+      expect(tray.image).toStrictEqual({ path: '/res/tray/tray-failing.png' });
+      expect(tray.tooltip).toBe('Pilot Webhook: Team alerts: Failing · 1 of 2 destinations failing');
+      // All well again: back to the primary's state.
+      handle.update(sampleState({ destinations: [state.destinations[0]!, dest('d1', 'Team alerts', { ...CLOSED_BREAKER }, 'delivering')] }), null);
+      expect(tray.image).toStrictEqual({ path: '/res/tray/tray-delivering.png' });
+      expect(tray.tooltip).toBe('Pilot Webhook: Delivering');
+      handle.destroy();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('macOS gets template images (black and alpha, tinted by the menu bar)', () => {
     expect(trayIconPath(iconDir, 'failing', 'darwin')).toBe('/res/tray/tray-failingTemplate.png');
     const { electron } = createFakeElectron();

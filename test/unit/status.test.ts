@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { secondsUntil, statusOf } from '../../src/shared/status';
+import { countsDown, secondsUntil, statusOf } from '../../src/shared/status';
 import { sampleState } from '../fixtures/sample-state';
 
 const NOW = 1_800_000_000_000;
@@ -44,5 +44,49 @@ describe('status badge', () => {
     expect(statusOf(failing, NOW)).toMatchObject({ kind: 'failing', detail: expect.stringMatching(/^2 events in a row/) });
     expect(statusOf(sampleState(), NOW, 'client_error').kind).toBe('failing');
     expect(statusOf(sampleState(), NOW, 'dropped').kind).toBe('delivering');
+  });
+});
+
+describe('the badge over every destination', () => {
+  const closed = sampleState().breaker;
+  const dest = (id: string, name: string, breaker: Partial<typeof closed> = {}, primary = false) => ({
+    id, name, url: `http://127.0.0.1:9/${id}`, enabled: true, primary, format: 'pilot' as const, topics: [], rateLimit: null,
+    headers: {}, secret: { set: false, hint: null }, stats: sampleState().stats, breaker: { ...closed, ...breaker },
+    client: { dropped: 0, circuitSkips: 0 }, concurrencyInUse: 1, status: { kind: 'delivering' as const, text: 'Delivering' },
+  });
+  const primary = dest('primary', 'Webhook', {}, true);
+
+  it('names another destination whose breaker is open while the primary delivers, counting down', () => {
+    const s = sampleState({ destinations: [primary, dest('d1', 'Team alerts', { state: 'open', openUntil: NOW + 12_001, consecutiveFailures: 5, held: 3 })] });
+    expect(statusOf(s, NOW)).toMatchObject({ kind: 'circuit_open', label: 'Team alerts: Circuit open, 3 held, retrying in 13 s', destinationId: 'd1' });
+    expect(statusOf(s, NOW + 12_000).label).toBe('Team alerts: Circuit open, 3 held, retrying in 1 s');
+    expect(statusOf(s, NOW).detail).toMatch(/^Team alerts failed again and again.*other destinations deliver as usual/);
+    expect(countsDown(s)).toBe(true);
+    expect(countsDown({ ...s, paused: true })).toBe(false);
+  });
+
+  it('names a failing or refusing destination, the worst one first', () => {
+    const failing = dest('d1', 'Ops', { consecutiveFailures: 2 });
+    const refusing = dest('d2', 'Slack', { refusing: { status: 404, reason: 'no_service', count: 3 } });
+    expect(statusOf(sampleState({ destinations: [primary, failing] }), NOW)).toMatchObject({ kind: 'failing', label: 'Ops: Failing', destinationId: 'd1', detail: expect.stringMatching(/^2 events in a row used up every attempt at Ops/) });
+    expect(statusOf(sampleState({ destinations: [primary, failing, refusing] }), NOW)).toMatchObject({ kind: 'refusing', label: 'Slack refuses every event: no_service', destinationId: 'd2' });
+  });
+
+  it('a destination failing outranks the app catching up (its waiting events are in that count)', () => {
+    const s = sampleState({ destinations: [primary, dest('d1', 'Ops', { consecutiveFailures: 1 })] });
+    s.stats = { ...s.stats, queued: 9 };
+    expect(statusOf(s, NOW)).toMatchObject({ kind: 'failing', label: 'Ops: Failing' });
+  });
+
+  it("keeps the primary's own state when it is as bad or worse, and the user's pause over everything", () => {
+    const open = { state: 'open' as const, openUntil: NOW + 5_000, consecutiveFailures: 5, held: 0, probing: false, refusing: null };
+    const other = dest('d1', 'Ops', { consecutiveFailures: 2 });
+    const s = sampleState({ breaker: open, destinations: [{ ...primary, breaker: open }, other] });
+    expect(statusOf(s, NOW)).toMatchObject({ kind: 'circuit_open', label: 'Circuit open, retrying in 5 s' });
+    expect(statusOf(s, NOW).destinationId).toBeUndefined();
+    expect(statusOf({ ...s, paused: true }, NOW).kind).toBe('paused');
+    // A destination switched off or delivering is no trouble.
+    expect(statusOf(sampleState({ destinations: [primary, { ...other, enabled: false }] }), NOW).kind).toBe('delivering');
+    expect(statusOf(sampleState({ destinations: [primary, dest('d2', 'Fine')] }), NOW).kind).toBe('delivering');
   });
 });

@@ -188,7 +188,7 @@ export async function createController(opts: ControllerOptions): Promise<Control
     store,
     settings,
     log,
-    run: { url, secret: s.secret },
+    run: { url, secret: s.secret, demo: demo?.receiverUrl != null && url === demo.receiverUrl },
     newDispatcher: (init) =>
       new Dispatcher(
         {

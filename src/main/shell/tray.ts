@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { MenuItemConstructorOptions, NativeImage, Tray } from 'electron';
 import type { AppState } from '../../shared/bridge';
 import type { Outcome } from '../../shared/delivery';
-import { iconOf, type IconKind } from '../../shared/status';
+import { countsDown, iconOf, type IconKind } from '../../shared/status';
 import type { ShellElectron } from './electron-api';
 import { buildTrayMenu, type TrayActions } from './tray-menu';
 
@@ -91,7 +91,7 @@ export function createTray(
       tray.setImage(imageFor(icon));
       shownKind = icon;
     }
-    const counting = state.breaker.state === 'open' && state.breaker.openUntil !== null && !state.paused;
+    const counting = countsDown(state);
     if (counting && ticker === null) {
       ticker = setInterval(() => render(last.state, last.lastFinished), COUNTDOWN_TICK_MS);
       ticker.unref();

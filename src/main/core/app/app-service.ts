@@ -84,6 +84,7 @@ export function createAppService(p: ServiceParts): AppService {
       paused: d.paused,
       breaker: d.breaker(),
       stats,
+      eventsReceived: set.received,
       client: d.client(),
       daemon: p.link ? p.link.view() : daemonOffView(),
       ingest: { url: p.ingestUrl },

@@ -59,6 +59,15 @@ function unknownId<T>(id: string): Result<T> {
   return fail('not_found', `There is no destination ${id}: list them with GET /api/destinations.`, 'id');
 }
 
+/** The run-only primary is not saved: there is nothing to change, and the answer says what to do instead. */
+function runOnly<T>(): Result<T> {
+  return fail(
+    'run_only',
+    'This destination is the URL given for this run only (--url, or the demo receiver): it is not saved, so it cannot be changed, switched off or deleted. Save its URL as the primary (PUT /api/url), or start without --url.',
+    'id',
+  );
+}
+
 /** A failure to save (a read-only or full data folder) is the host's trouble, said plainly. */
 function saveFailed<T>(err: unknown): Result<T> {
   return fail('internal', `The destination could not be saved: ${err instanceof Error ? err.message : String(err)}. Nothing was changed.`);
@@ -89,6 +98,7 @@ export function destinationHandlers(p: DestinationCallParts): Pick<BridgeHandler
     },
 
     updateDestination: async ({ id, ...rest }) => {
+      if (set.isRunOnly(id)) return runOnly();
       const cur = store.get(id);
       if (cur === null) return unknownId(id);
       const checked = checkDestinationFields(rest, 'patch', p.checkUrl, cur);
@@ -105,6 +115,7 @@ export function destinationHandlers(p: DestinationCallParts): Pick<BridgeHandler
     },
 
     deleteDestination: async ({ id }) => {
+      if (set.isRunOnly(id)) return runOnly();
       if (store.get(id) === null) return unknownId(id);
       try {
         await set.remove(id);
@@ -116,6 +127,7 @@ export function destinationHandlers(p: DestinationCallParts): Pick<BridgeHandler
     },
 
     setDestinationSecret: async ({ id, secret }) => {
+      if (set.isRunOnly(id)) return runOnly();
       if (store.get(id) === null) return unknownId(id);
       const trimmed = secret.trim();
       if (trimmed === '') return fail('empty', 'The secret is empty: type one.', 'secret');
@@ -129,6 +141,7 @@ export function destinationHandlers(p: DestinationCallParts): Pick<BridgeHandler
     },
 
     clearDestinationSecret: async ({ id }) => {
+      if (set.isRunOnly(id)) return runOnly();
       if (store.get(id) === null) return unknownId(id);
       try {
         set.setSecret(id, null);
@@ -142,10 +155,11 @@ export function destinationHandlers(p: DestinationCallParts): Pick<BridgeHandler
     // The sample in the destination's own format, headers and signature, recorded in the log as a
     // test; a hint for the known refusals (Slack's no_text, …).
     testDestination: async ({ id }): Promise<TestResult> => {
-      const cfg = store.get(id);
+      // The summary's URL and format are the ones in use (the run-only primary's too).
+      const cfg = set.summary(id);
       const d = set.dispatcherOf(id);
       if (cfg === null || d === null) throw new CallRefusal({ code: 'not_found', message: `There is no destination ${id}: list them with GET /api/destinations.`, field: 'id' });
-      const url = cfg.primary ? (set.primary.url ?? cfg.url) : cfg.url;
+      const url = cfg.url;
       if (url === '') return { ok: false, durationMs: 0, error: 'This destination has no URL yet.' };
       const result = await d.sendTest(url);
       const hint = refusalHint({ format: cfg.format, url, status: result.status, snippet: result.responseSnippet });

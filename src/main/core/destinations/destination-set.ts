@@ -12,7 +12,7 @@
 
 import { destinationOfRecord, emptyStats, type DeliveryRecord, type Stats } from '../../../shared/delivery';
 import { defaultRateLimit, type DestinationConfig, type RateLimit } from '../../../shared/destination';
-import type { DestinationSummary } from '../../../shared/destination-summary';
+import type { DestinationSummary, RunOnly } from '../../../shared/destination-summary';
 import type { AcceptedEvent } from '../../../shared/events';
 import { FORMAT_LABELS, guessFormat, type FormatGuess, type FormatName } from '../../../shared/formats/format-names';
 import type { RecordLog } from '../delivery/delivery-log';
@@ -37,9 +37,9 @@ export interface DestinationSetOptions {
   now?: () => number;
   /**
    * The primary's URL and secret for this run (settings, or `--url`/`--secret`/the demo receiver,
-   * not saved). Its saved URL is the settings' `url`.
+   * not saved). Its saved URL is the settings' `url`. `demo`: the URL is demo mode's receiver.
    */
-  run: { url: string | null; secret: string | null };
+  run: { url: string | null; secret: string | null; demo?: boolean };
 }
 
 function addStats(into: Stats, s: Stats): void {
@@ -59,6 +59,10 @@ export class DestinationSet {
   private readonly mirror: PrimarySettings;
   /** the primary's URL is this run's only (--url, the demo receiver): never written back */
   private runUrl: string | null;
+  /** where a run-only URL came from */
+  private readonly runFrom: RunOnly['from'];
+  /** events submitted this run, each once however many destinations it went to */
+  private eventsReceived = 0;
   private paused = false;
   private suspended = false;
   /** what could not be done at start (a read-only settings file), for the window's warnings */
@@ -76,6 +80,7 @@ export class DestinationSet {
     this.primaryId = stored?.id ?? PRIMARY_DESTINATION_ID;
     const saved = this.mirror.url;
     this.runUrl = opts.run.url !== saved ? opts.run.url : null;
+    this.runFrom = opts.run.demo === true ? 'demo' : 'flag';
     // A primary switched off keeps its saved URL, but delivers nowhere (a run-only --url still does).
     const url = stored !== null && !stored.enabled && this.runUrl === null ? null : opts.run.url;
     this.attach(this.primaryId, opts.newDispatcher({ id: this.primaryId, url, secret: opts.run.secret, topics: this.mirror.topics }));
@@ -179,6 +184,7 @@ export class DestinationSet {
    * app did. Answers the primary's record when it got one, else the first.
    */
   submit(ev: AcceptedEvent, source: DeliveryRecord['source']): DeliveryRecord {
+    this.eventsReceived++;
     // A dispatcher has a URL exactly while its destination is on and has one (or, the primary,
     // a URL for this run).
     const targets = [...this.dispatchers.entries()].filter(([, d]) => d.url !== null);
@@ -278,7 +284,9 @@ export class DestinationSet {
     const wasEmpty = this.store.primary() === null;
     const saved = this.store.add(wasEmpty ? { ...cfg, id: this.primaryId } : cfg, bundle);
     if (saved.primary) {
-      // The first destination: it takes over the primary's dispatcher (which recorded "no URL").
+      // The first destination: it takes over the primary's dispatcher (which recorded "no URL", or
+      // delivered to a URL for this run only: a saved destination replaces that, as a saved URL does).
+      this.runUrl = null;
       this.mirror.follow(saved);
       this.primary.setSecret(bundle.secret);
       this.primary.setTopicFilters(saved.topics);
@@ -381,22 +389,53 @@ export class DestinationSet {
     return sum;
   }
 
-  /** Each destination with its own counters and status line, the primary first. */
+  /** Events received this run, each counted once (the destinations' `received` count each copy). */
+  get received(): number {
+    return this.eventsReceived;
+  }
+
+  /**
+   * Whether a destination is the primary on a URL for this run only (--url not saved, the demo
+   * receiver): listed and delivered to like any other, but not saved, so it cannot be changed.
+   */
+  isRunOnly(id: string): boolean {
+    return id === this.primaryId && this.runUrl !== null;
+  }
+
+  /**
+   * Each destination with its own counters and status line, the primary first — the run-only
+   * primary too, though nothing saved lists it: the window shows what events are delivered to.
+   */
   summaries(now = Date.now()): DestinationSummary[] {
     const list = this.store.all().sort((a, b) => Number(b.primary) - Number(a.primary));
+    if (this.runUrl !== null && !list.some((cfg) => cfg.id === this.primaryId)) list.unshift(this.runOnlyConfig());
     return list.map((cfg) => this.summaryOf(cfg, now));
   }
 
   summary(id: string, now = Date.now()): DestinationSummary | null {
-    const cfg = this.store.get(id);
+    const cfg = this.store.get(id) ?? (this.isRunOnly(id) ? this.runOnlyConfig() : null);
     return cfg === null ? null : this.summaryOf(cfg, now);
+  }
+
+  /** The run-only primary when nothing is saved: named after where it comes from, in its host's format. */
+  private runOnlyConfig(): DestinationConfig {
+    const name = this.runFrom === 'demo' ? 'Demo receiver' : 'Webhook (--url)';
+    return { id: this.primaryId, name, url: this.runUrl ?? '', enabled: true, primary: true, format: 'pilot', topics: [...this.mirror.topics], rateLimit: null };
   }
 
   private summaryOf(cfg: DestinationConfig, now: number): DestinationSummary {
     const bundle = this.store.secretsOf(cfg.id);
     // The primary signs with the secret in use (a run's --secret too).
     const secret = cfg.primary ? this.primary.signingSecret : bundle.secret;
-    return summarize(cfg, this.dispatchers.get(cfg.id) ?? null, { headers: bundle.headers, secret }, now);
+    const d = this.dispatchers.get(cfg.id) ?? null;
+    if (!this.isRunOnly(cfg.id)) return summarize(cfg, d, { headers: bundle.headers, secret }, now);
+    // What this run delivers with: the run's URL, switched on, in the format formatOf gives it.
+    const f = this.formatOf(cfg.id)!;
+    const inUse: DestinationConfig = { ...cfg, url: this.runUrl ?? '', enabled: true, format: f.format, rateLimit: f.rateLimit };
+    delete inUse.template;
+    const stored = this.store.get(cfg.id);
+    const runOnly: RunOnly = { from: this.runFrom, savedUrl: stored === null || stored.url === '' ? null : stored.url, saved: stored !== null };
+    return { ...summarize(inUse, d, { headers: bundle.headers, secret }, now), runOnly };
   }
 
   onChange(listener: () => void): () => void {

@@ -70,6 +70,8 @@ export function fleetState(p: FleetStateParts): AppState {
     paused: p.delivery.paused,
     breaker: engine?.breaker() ?? { ...CLOSED_BREAKER },
     stats: p.delivery.stats(),
+    // What this process's ingest took from the daemon, once each (a deliver process has none).
+    ...(p.ingest !== null && { eventsReceived: p.ingest.published }),
     client: engine?.client() ?? { dropped: 0, circuitSkips: 0 },
     daemon: p.daemon(),
     ingest: { url: p.ingestUrl() },
