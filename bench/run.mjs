@@ -26,8 +26,8 @@ const only = onlyArg > 0 ? new Set(process.argv[onlyArg + 1].split(',')) : null;
 
 /** Sizes per mode: quick is CI's smoke run (well under 2 minutes), full is the reported one. */
 const SIZE = quick
-  ? { events: 5_000, rounds: 3, latencyS: 3, ingestS: 2, memoryEvents: 100_000, startups: 3, windowS: 3, hopS: 1, hopSteps: 2, hopProbe: 2_000, hopDrainMs: 5_000,
-      slowEvents: 10, slowRounds: 1, e2eS: 1, e2eWarmup: 500, idleS: 0, footprintEvents: 0, bigEvents: 8, settleS: 1 }
+  ? { events: 5_000, rounds: 3, latencyS: 3, ingestS: 2, memoryEvents: 100_000, startups: 3, windowS: 3, hopS: 1, hopSteps: 4, hopProbe: 2_000, hopDrainMs: 5_000,
+      slowEvents: 10, slowRounds: 1, e2eS: 3, e2eWarmup: 500, idleS: 0, footprintEvents: 0, bigEvents: 8, settleS: 1 }
   : { events: 50_000, rounds: 3, latencyS: 10, ingestS: 5, memoryEvents: 1_000_000, startups: 5, windowS: 10, hopS: 10, hopSteps: 5, hopProbe: 20_000, hopDrainMs: 30_000,
       slowEvents: 50, slowRounds: 2, e2eS: 10, e2eWarmup: 3_000, idleS: 60, footprintEvents: 100_000, bigEvents: 128, settleS: 2 };
 /** Events in flight for the parallel run (the dispatcher's `concurrency` option). */

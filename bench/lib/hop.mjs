@@ -6,9 +6,11 @@
 //
 // Search: a fast probe (the stand-in as fast as answers come) gives each target's capacity C;
 // then a bisection between a rate known to pass and one known to fail, starting around C. The
-// trials alternate (a), (b), (a), (b)… so the shared machine's drift hits both alike. Between
-// trials the host is given time to deliver what it accepted (its outbox may hold a backlog), so
-// every trial of (b) starts from an idle app.
+// trials alternate (a), (b), (a), (b)… so the shared machine's drift hits both alike. Before
+// EVERY trial, of either target, the host is given time to deliver what it accepted (its outbox
+// may hold a backlog): a trial of (b) starts from an idle app, and a trial of (a) is not slowed by
+// the host still posting the last trial's backlog to the same receiver on the same cores (it was:
+// that made (a) look worse and the ratio better than it is).
 
 /** Lowest rate tried at all: below this the answer is "the app cannot keep up with anything". */
 const FLOOR_RATE = 100;
@@ -16,15 +18,13 @@ const FLOOR_RATE = 100;
 /** `drainMs`: how long the host may take to deliver its backlog between trials. */
 export async function measureHop({ goBin, receiverUrl, host, runJson, seconds, steps, probeEvents, drainMs, log }) {
   const ingestUrl = (await host.state()).ingest.url;
+  const idleHost = async () => {
+    const deadline = Date.now() + drainMs;
+    while ((await host.state()).stats.queued > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  };
   const targets = {
-    bare: { url: receiverUrl, settle: async () => {} },
-    outbox: {
-      url: ingestUrl,
-      settle: async () => {
-        const deadline = Date.now() + drainMs;
-        while ((await host.state()).stats.queued > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      },
-    },
+    bare: { url: receiverUrl, settle: idleHost },
+    outbox: { url: ingestUrl, settle: idleHost },
   };
   const trials = [];
   const paced = async (name, rate) => {

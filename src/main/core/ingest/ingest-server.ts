@@ -3,7 +3,7 @@
 // socket) can post. Bodies are checked against the daemon's event shape and answered at once:
 // the daemon waits for each answer before sending the next event.
 
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { checkEventBody, type AcceptedEvent } from '../../../shared/events';
@@ -288,5 +288,6 @@ function reply(res: http.ServerResponse, status: number, code: string, message: 
 }
 
 function digest(s: string): Buffer {
-  return createHash('sha256').update(s).digest();
+  // The one-shot form: no Hash object per request.
+  return hash('sha256', s, 'buffer');
 }

@@ -28,6 +28,8 @@ export function openHistory(dataDir: string, warnings: string[]): History | null
   const opened = OutboxDb.open(join(dataDir, HISTORY_FILE));
   warnings.push(...opened.warnings);
   if (!opened.ok) return null;
+  // Checkpoints off the event loop: no commit of the ingest's thread stalls on one.
+  opened.db.checkpointOffThread();
   const journal = AckJournal.open(opened.db.path + JOURNAL_SUFFIX);
   if (typeof journal === 'string') {
     warnings.push(`The outbox journal could not be opened (${journal}); every accepted event is committed to the history database before it is acknowledged instead (slower).`);

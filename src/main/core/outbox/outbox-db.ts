@@ -18,6 +18,7 @@ import type { LogQuery } from '../../../shared/bridge';
 import { UNNAMED_DESTINATION, type DeliveryRecord, type Outcome } from '../../../shared/delivery';
 import { touchOwnerOnly } from '../data-folder';
 import { migrate, SCHEMA_VERSION } from './schema';
+import { WalCheckpointer, type WalCheckpointerOptions } from './wal-checkpointer';
 
 /** The file's name inside the data folder. */
 export const HISTORY_FILE = 'history.sqlite3';
@@ -42,8 +43,15 @@ interface Row {
   record: string;
 }
 
-function toRow(rec: DeliveryRecord): [number, number, string, string, number | null, number, string] {
-  const json = JSON.stringify(rec);
+/** A record to write: new (inserted) or changed (updated), with its JSON when already made. */
+export interface StagedRow {
+  rec: DeliveryRecord;
+  isNew: boolean;
+  json?: string;
+}
+
+/** The row of a record; `json` when the caller has the record serialised already. */
+function toRow(rec: DeliveryRecord, json: string = JSON.stringify(rec)): [number, number, string, string, number | null, number, string] {
   return [rec.id, rec.receivedAt, rec.event, rec.outcome, rec.resentAs ?? null, json.length, json];
 }
 
@@ -70,9 +78,11 @@ export class OutboxDb {
   private readonly setLastIdStmt: Statement;
   private readonly updateStmt: Statement;
   private readonly getStmt: Statement;
-  private readonly writeMany: (recs: Iterable<{ rec: DeliveryRecord; isNew: boolean }>) => void;
+  private readonly writeMany: (recs: Iterable<StagedRow>) => void;
   /** random per database: keeps webhook-ids unique across databases yet stable across restarts */
   readonly instanceId: string;
+  /** WAL checkpoints on a worker thread (checkpointOffThread); null: SQLite's own, in the commit */
+  private checkpointer: WalCheckpointer | null = null;
 
   private constructor(
     readonly path: string,
@@ -90,10 +100,10 @@ export class OutboxDb {
       'UPDATE records SET received_at = ?, event = ?, outcome = ?, resent_as = ?, bytes = ?, record = ? WHERE id = ?',
     );
     this.getStmt = db.prepare('SELECT record FROM records WHERE id = ?');
-    this.writeMany = db.transaction((recs: Iterable<{ rec: DeliveryRecord; isNew: boolean }>) => {
+    this.writeMany = db.transaction((recs: Iterable<StagedRow>) => {
       let highest = 0;
-      for (const { rec, isNew } of recs) {
-        const row = toRow(rec);
+      for (const { rec, isNew, json } of recs) {
+        const row = toRow(rec, json);
         if (isNew) {
           this.insertStmt.run(...row);
           if (rec.id > highest) highest = rec.id;
@@ -177,8 +187,34 @@ export class OutboxDb {
   }
 
   /** Writes new and changed records in one transaction: one WAL commit for all of them. */
-  write(recs: Iterable<{ rec: DeliveryRecord; isNew: boolean }>): void {
+  write(recs: Iterable<StagedRow>): void {
     this.writeMany(recs);
+    this.checkpointer?.written();
+  }
+
+  /**
+   * Moves the WAL checkpoints to a worker thread with its own connection (see wal-checkpointer.ts):
+   * no commit of this connection copies the WAL into the file and fsyncs any more.
+   */
+  checkpointOffThread(opts: WalCheckpointerOptions = {}): WalCheckpointer {
+    this.checkpointer ??= new WalCheckpointer(
+      {
+        path: this.path,
+        setAutoCheckpoint: (pages) => {
+          if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${Math.trunc(pages)}`);
+        },
+        checkpointHere: () => {
+          this.db.pragma('wal_checkpoint(PASSIVE)');
+        },
+      },
+      opts,
+    );
+    return this.checkpointer;
+  }
+
+  /** This connection's wal_autocheckpoint (pages; 0 = off). */
+  autoCheckpointPages(): number {
+    return this.db.pragma('wal_autocheckpoint', { simple: true }) as number;
   }
 
   get(id: number): DeliveryRecord | undefined {
@@ -292,6 +328,12 @@ export class OutboxDb {
    * history yet. Returns how many were removed.
    */
   prune(olderThan: number, maxBytes: number): number {
+    const removed = this.pruneMany(olderThan, maxBytes);
+    this.checkpointer?.written();
+    return removed;
+  }
+
+  private pruneMany(olderThan: number, maxBytes: number): number {
     return this.db.transaction(() => {
       let removed = this.stmt("DELETE FROM records WHERE received_at < ? AND outcome != 'queued'").run(olderThan).changes;
       const total = (this.stmt('SELECT coalesce(sum(bytes), 0) AS b FROM records').get() as { b: number }).b;
@@ -327,6 +369,8 @@ export class OutboxDb {
   }
 
   close(): void {
+    // The worker closes its own connection; whichever closes last checkpoints and removes the WAL.
+    this.checkpointer?.close();
     if (this.db.open) this.db.close();
   }
 

@@ -43,6 +43,11 @@ interface Staged {
   rec: DeliveryRecord;
   /** not in the database yet: inserted, not updated */
   isNew: boolean;
+  /**
+   * The record as JSON, once this version was journaled: the database write reuses it instead of
+   * serialising the record again (every change goes through update(), which stages a new version).
+   */
+  json?: string;
 }
 
 interface Batch {
@@ -261,7 +266,12 @@ export class OutboxLog implements RecordLog {
       return;
     }
     let text = '';
-    for (const rec of this.unjournaled.values()) text += `${JSON.stringify(rec)}\n`;
+    for (const rec of this.unjournaled.values()) {
+      const json = JSON.stringify(rec);
+      text += `${json}\n`;
+      const st = this.staged.get(rec.id);
+      if (st?.rec === rec) st.json = json;
+    }
     try {
       this.journal.append(text);
       this.unjournaled.clear();
