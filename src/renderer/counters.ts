@@ -67,8 +67,8 @@ export class Counters {
     const since = state.startedAt === undefined ? 'Since the app started' : `Since start at ${formatClock(state.startedAt, now)}`;
     let text = since;
     // The counters after "Received" add the destinations up (the Destinations panel has each one's own).
-    if (dests > 1) text += ` · Received counts each event once, the rest once per destination (${dests})`;
-    else if (events === undefined) text += ' · deliveries this process made';
+    if (events === undefined) text += ` · deliveries this process made${dests > 1 ? `, one per event and destination (${dests})` : ''}`;
+    else if (dests > 1) text += ` · Received counts each event once, the rest once per destination (${dests})`;
     if (earlier > 0) {
       text += ` · the log also shows ${formatCount(earlier)} ${earlier === 1 ? 'entry' : 'entries'} from earlier runs (times in italics), not counted here`;
     }

@@ -228,15 +228,17 @@ export function worstDestination(state: AppState, now: number): { destination: D
 }
 
 /** The badge for another destination's trouble: its name first, then what it means for its events. */
-function destinationTrouble(state: AppState, w: NonNullable<ReturnType<typeof worstDestination>>): Status {
+function destinationTrouble(state: AppState, w: NonNullable<ReturnType<typeof worstDestination>>, now: number): Status {
   const name = safeText(w.destination.name);
   const b = w.destination.breaker;
   const id = w.destination.id;
   if (w.kind === 'circuit_open') {
     const held = state.retry?.mode === 'durable'
-      ? 'its events are held, in order, until a probe after the cool-down succeeds'
+      ? `its events${b.held > 0 ? ` (${b.held} now)` : ''} are held, in order, until a probe after the cool-down succeeds`
       : 'its events are skipped until the cool-down ends (they stay in the log and can be sent again)';
-    return { kind: w.kind, label: `${name}: ${w.status.text}`, detail: `${name} failed again and again, so ${held}. The other destinations deliver as usual.`, destinationId: id };
+    // The name takes room in the badge: the held count goes to the detail, the countdown stays.
+    const label = b.state === 'open' ? (b.openUntil === null ? 'Circuit open' : `Circuit open, retrying in ${secondsUntil(b.openUntil, now)} s`) : w.status.text;
+    return { kind: w.kind, label: `${name}: ${label}`, detail: `${name} failed again and again, so ${held}. The other destinations deliver as usual.`, destinationId: id };
   }
   if (w.kind === 'refusing' && b.refusing) {
     return {
@@ -262,7 +264,7 @@ function destinationTrouble(state: AppState, w: NonNullable<ReturnType<typeof wo
 export function statusOf(state: AppState, now: number, lastFinished?: Outcome | null): Status {
   const own = primaryStatus(state, now, lastFinished);
   const worst = worstDestination(state, now);
-  return worst === null || ATTENTION[worst.kind] <= ATTENTION[own.kind] ? own : destinationTrouble(state, worst);
+  return worst === null || ATTENTION[worst.kind] <= ATTENTION[own.kind] ? own : destinationTrouble(state, worst, now);
 }
 
 /**

@@ -277,6 +277,24 @@ describe('concurrency changed while running (setConcurrency)', () => {
     expect(unaccounted(d.stats())).toBe(0);
   });
 
+  it('closing while a URL change waits: the new URL\'s client, never started, still drains its events there', async () => {
+    const first = await startSlowReceiver('hold');
+    cleanup.push(() => first.close());
+    const next = await receiver();
+    const { d } = dispatcher({ url: first.url, concurrency: 2 });
+    const e0 = d.submit(ev(0), 'daemon');
+    await waitUntil(() => first.open === 1, 'the first request open');
+    // The new URL's client waits for the old one's drain; the close reaches it before it started.
+    void d.setUrl(next.url);
+    const e1 = d.submit(ev(1), 'daemon');
+    const closed = d.close();
+    first.release(0);
+    await closed;
+    expect([e0.outcome, e1.outcome]).toEqual(['delivered', 'delivered']);
+    expect(next.requests.map(n)).toEqual([1]);
+    expect(unaccounted(d.stats())).toBe(0);
+  });
+
   it('refuses a value below one', () => {
     const { d } = dispatcher({ url: null });
     expect(() => d.setConcurrency(0)).toThrow(RangeError);

@@ -28,7 +28,7 @@ export interface ShellElectron {
   ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>;
   Notification: typeof Notification;
   clipboard: Pick<Clipboard, 'writeText'>;
-  dialog: Pick<Dialog, 'showSaveDialog'>;
+  dialog: Pick<Dialog, 'showSaveDialog' | 'showMessageBox'>;
   shell: Pick<Shell, 'openPath'>;
   safeStorage: Pick<SafeStorage, 'isEncryptionAvailable' | 'encryptString' | 'decryptString' | 'getSelectedStorageBackend'>;
   nativeImage: { createFromPath(path: string): NativeImage };

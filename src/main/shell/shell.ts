@@ -2,6 +2,7 @@
 // the quit sequence. Electron comes in as a parameter (see electron-api.ts), so this runs against
 // the fake in the tests exactly as against the real module in the app.
 
+import { QUIT_BUTTON, quitQuestion } from './quit-question';
 import type { BrowserWindow } from 'electron';
 import type { AppState } from '../../shared/bridge';
 import { claimSingleInstance, installQuitSequence, keepWindowOnClose } from './app-lifecycle';
@@ -130,7 +131,18 @@ export async function startShell(opts: ShellOptions): Promise<RunningShell | nul
       }
       tray?.update(state, lastFinished?.outcome ?? null);
     },
-    quit: () => app.quit(),
+    // While the daemon posts to the app, the quit first says what the daemon gets back.
+    quit: () => {
+      const question = quitQuestion(state);
+      if (question === null) {
+        app.quit();
+        return;
+      }
+      run('quit', async () => {
+        const answer = await opts.electron.dialog.showMessageBox(question);
+        if (answer.response === QUIT_BUTTON) app.quit();
+      });
+    },
   };
 
   const tray = createTray(opts.electron, {

@@ -140,26 +140,36 @@ export class DeliveryClient {
     this.wake();
   }
 
-  /** Starts the workers (after the previous URL's client has drained). Idempotent. */
+  /**
+   * Starts the workers (after the previous URL's client has drained; or by close(), whose drain
+   * needs them). Idempotent.
+   */
   start(): void {
     if (this.started) return;
     this.started = true;
-    this.fitWorkers();
+    this.addWorkers();
   }
 
   /**
-   * The concurrency changed (or the client starts): workers up to it start now; above it, the
-   * extra ones end once the event they are on is done (they look at the top of every turn). A
-   * closing client keeps the workers it has: its drain waits for exactly those.
+   * The concurrency changed: workers up to it start now; above it, the extra ones end once the
+   * event they are on is done (they look at the top of every turn). A closing client keeps the
+   * workers it has: its drain waits for exactly those.
    */
   fitWorkers(): void {
-    if (this.started && !this.closer.draining) {
-      while (this.running < this.o.concurrency) {
-        this.running++;
-        this.workers.push(this.work());
-      }
-    }
+    if (this.started && !this.closer.draining) this.addWorkers();
     this.wake();
+  }
+
+  /**
+   * As many workers as the concurrency lacks, counted once: a worker may end before its first
+   * wait (a draining client with nothing left), and must not be replaced then.
+   */
+  private addWorkers(): void {
+    const lacking = this.o.concurrency - this.running;
+    for (let i = 0; i < lacking; i++) {
+      this.running++;
+      this.workers.push(this.work());
+    }
   }
 
   /** Lets waiting workers look again (new event, resume, probe finished, due time, closing). */
