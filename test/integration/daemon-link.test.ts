@@ -250,15 +250,15 @@ describe('DaemonLink', () => {
     // The Health tick tries the refused URL again; stop exactly when the daemon has that
     // SetWebhook and the link awaits its answer (what a test seeing the refusal late hit under load).
     const calls = daemon.setWebhookCalls;
-    let stopped: Promise<void> | null = null;
+    const stop: { done?: Promise<void> } = {};
     const push = calls.push.bind(calls);
     calls.push = (...urls: string[]) => {
       const n = push(...urls);
-      stopped ??= link!.stop();
+      stop.done ??= link!.stop();
       return n;
     };
-    await waitFor(() => stopped !== null, 'the retried SetWebhook');
-    await stopped;
+    await waitFor(() => stop.done !== undefined, 'the retried SetWebhook');
+    await stop.done;
     expect(calls.length).toBeGreaterThanOrEqual(2);
     expect(new Set(calls)).toEqual(new Set(['http://169.254.10.10/ingest/x'])); // USER_URL never: the daemon's URL is not ours to change
     expect(link!.view()).toMatchObject({ phase: 'stopped', connected: false });
