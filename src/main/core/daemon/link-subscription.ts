@@ -51,10 +51,16 @@ export async function subscribe(ctx: LinkContext, s: Session, userAsked = false)
   }
   run.subscribed = true;
   const answer = setIngestWebhook(ctx, s, firstOfRun);
-  run.subscribing = answer.then(
-    () => undefined,
-    () => undefined,
-  );
+  // Cleared once settled: a stop with nothing on the wire waits for nothing (link-stop.ts).
+  const settled: Promise<void> = answer
+    .then(
+      () => undefined,
+      () => undefined,
+    )
+    .then(() => {
+      if (run.subscribing === settled) run.subscribing = null;
+    });
+  run.subscribing = settled;
   if (!(await answer) || !s.live) return;
   status.hop.clientRebuilt(); // our SetWebhook started a new webhook client with counters at 0
   run.filesConfirmed = (await readDaemonWebhookFiles(run.daemonHome)).persisted === settings.ingestUrl;
