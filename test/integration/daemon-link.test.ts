@@ -243,6 +243,27 @@ describe('DaemonLink', () => {
     expect(daemon.setWebhookCalls).not.toContain(USER_URL); // never linked: the daemon URL is not ours to change
   });
 
+  it('a stop while a retried SetWebhook is in flight waits for its answer: refused again, nothing is handed back', async () => {
+    daemon = await startDaemon();
+    startLink({ ingestUrl: 'http://169.254.10.10/ingest/x' });
+    await waitFor(() => link!.view().phase === 'refused', 'refusal');
+    // The Health tick tries the refused URL again; stop exactly when the daemon has that
+    // SetWebhook and the link awaits its answer (what a test seeing the refusal late hit under load).
+    const calls = daemon.setWebhookCalls;
+    const stop: { done?: Promise<void> } = {};
+    const push = calls.push.bind(calls);
+    calls.push = (...urls: string[]) => {
+      const n = push(...urls);
+      stop.done ??= link!.stop();
+      return n;
+    };
+    await waitFor(() => stop.done !== undefined, 'the retried SetWebhook');
+    await stop.done;
+    expect(calls.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(calls)).toEqual(new Set(['http://169.254.10.10/ingest/x'])); // USER_URL never: the daemon's URL is not ours to change
+    expect(link!.view()).toMatchObject({ phase: 'stopped', connected: false });
+  });
+
   for (const mode of ['oversized-length', 'truncated-then-close', 'unexpected-command', 'invalid-json', 'silent'] as const) {
     it(`recovers from garbage (${mode}): clear error, reconnect, no crash`, async () => {
       daemon = await startDaemon();
@@ -274,7 +295,8 @@ describe('DaemonLink', () => {
     daemon.misbehave('oversized-length');
     await waitFor(() => link!.view().lastEvent?.startsWith('re-linked') === true, 're-linked');
     await link!.stop();
-    await new Promise((r) => setTimeout(r, 30));
+    // The daemon's side learns of the close on a later turn of the loop (a leak never gets there).
+    await waitFor(() => daemon!.clientCount() === 0 && pipes() <= before + 1, "the link's connections closed");
     expect(daemon.clientCount()).toBe(0);
     expect(pipes()).toBeLessThanOrEqual(before + 1); // +1: the daemon's keep-alive POST socket to the ingest
   });

@@ -5,6 +5,7 @@
 // holds the listening socket across a SIGKILL of the host exactly as systemd would.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -73,7 +74,7 @@ describe('the host with a passed ingest socket, killed and restarted', () => {
       });
     });
     sup = spawn('python3', [join(ROOT, 'test/fixtures/socket-activator.py'), String(port), process.execPath, join(ROOT, 'dist/main/headless.js'), '--no-daemon', '--data-dir', dir, '--token', TOKEN, '--port', '0'], {
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir },
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, RESTART_GATE: join(dir, 'restart-gate') },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     sup.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -103,6 +104,29 @@ describe('the host with a passed ingest socket, killed and restarted', () => {
       await new Promise((r) => setTimeout(r, 20));
     }
   }
+  const alive = (pid: number): boolean => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false; // ESRCH: gone, and reaped by the activator
+    }
+  };
+  /** A POST on a connection of its own (fetch would reuse a kept-alive one to the killed host). */
+  function postOnNewConnection(url: string, body: object): { connected: Promise<void>; status: Promise<number> } {
+    let connected!: () => void;
+    const whenConnected = new Promise<void>((r) => (connected = r));
+    const status = new Promise<number>((resolve, reject) => {
+      const req = http.request(url, { method: 'POST', agent: false, headers: { 'Content-Type': 'application/json' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.on('socket', (socket) => socket.once('connect', connected));
+      req.end(JSON.stringify(body));
+    });
+    return { connected: whenConnected, status };
+  }
   const api = async (origin: string, path: string) =>
     (await (await fetch(`${origin}${path}`, { headers: { Authorization: `Bearer ${TOKEN}` } })).json()) as Record<string, unknown>;
 
@@ -114,10 +138,17 @@ describe('the host with a passed ingest socket, killed and restarted', () => {
       fetch(first.ingest.url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(daemonEvent(id, `gap.test.${id}`)) });
     expect((await post(1)).status).toBe(204);
 
-    process.kill(children()[0]!, 'SIGKILL');
-    await new Promise((r) => setTimeout(r, 50)); // dead, and the activator waits before starting it again
-    const answered = await post(2); // connects at once (the kernel accepts into the backlog) and waits
-    expect(answered.status).toBe(204);
+    const firstPid = children()[0]!;
+    process.kill(firstPid, 'SIGKILL');
+    // Gone for certain (a SIGKILLed process on a loaded machine dies when it is next scheduled;
+    // until then it still accepts on the shared socket, and would reset this POST's connection).
+    await until(() => !alive(firstPid), 'the first host to be gone');
+    // The activator does not start the next host before the gate opens: no process is accepting.
+    const answered = postOnNewConnection(first.ingest.url, daemonEvent(2, 'gap.test.2'));
+    await answered.connected; // the kernel completed the handshake into the backlog
+    expect(children()).toEqual([firstPid]);
+    writeFileSync(join(dir, 'restart-gate'), '');
+    expect(await answered.status).toBe(204); // answered by the next process
     await until(() => origins().length === 2, 'the second host');
     expect(children()).toHaveLength(2);
     const second = (await api(origins()[1]!, '/api/state')) as { ingest: { url: string } };

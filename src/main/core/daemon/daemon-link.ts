@@ -98,6 +98,7 @@ export class DaemonLink {
       },
       run: {
         subscribed: false,
+        subscribing: null,
         filesConfirmed: false,
         proc: null,
         daemonHome: opts.daemonHome ?? homedir(),

@@ -38,6 +38,11 @@ export interface LinkSettings {
 export interface LinkRun {
   /** our ingest URL has been set in the daemon (or is on the wire): from then on stop() hands back */
   subscribed: boolean;
+  /**
+   * the SetWebhook(ingest) on the wire (null once answered), settled once its answer is taken
+   * into `subscribed`: a stop() waits for it a moment, so a refusal (a retried refused URL) hands nothing back
+   */
+  subscribing: Promise<void> | null;
   /** the daemon's webhook_url was seen naming our ingest: the right HOME, the file can be watched */
   filesConfirmed: boolean;
   /** the daemon process behind the connection, from /proc (null: not found, or not Linux) */

@@ -50,20 +50,41 @@ export async function subscribe(ctx: LinkContext, s: Session, userAsked = false)
     }
   }
   run.subscribed = true;
-  try {
-    await s.client.setWebhook(settings.ingestUrl, settings.requestTimeoutMs + DAEMON_WEBHOOK_DRAIN_MS);
-  } catch (err) {
-    if (!(err instanceof DaemonError)) throw err;
-    const message = `the daemon refused the ingest URL: ${err.daemonMessage}`;
-    if (firstOfRun) run.subscribed = false;
-    status.update({ phase: 'refused', connected: true, error: message, lastEvent: message });
-    return;
-  }
-  if (!s.live) return;
+  const answer = setIngestWebhook(ctx, s, firstOfRun);
+  // Cleared once settled: a stop with nothing on the wire waits for nothing (link-stop.ts).
+  const settled: Promise<void> = answer
+    .then(
+      () => undefined,
+      () => undefined,
+    )
+    .then(() => {
+      if (run.subscribing === settled) run.subscribing = null;
+    });
+  run.subscribing = settled;
+  if (!(await answer) || !s.live) return;
   status.hop.clientRebuilt(); // our SetWebhook started a new webhook client with counters at 0
   run.filesConfirmed = (await readDaemonWebhookFiles(run.daemonHome)).persisted === settings.ingestUrl;
   run.failuresInARow = 0;
   const node = status.state.nodeId === null ? '' : ` (node ${status.state.nodeId})`;
   const lastEvent = `${firstOfRun ? 'linked' : 're-linked'} to daemon at ${settings.socketPath}${node}`;
   status.update({ phase: 'linked', connected: true, error: null, takenBy: null, hop: status.hop.totals(), lastEvent });
+}
+
+/**
+ * SetWebhook(ingest), and a refusal taken into the state: true when the daemon accepted it. A
+ * refusal on the first subscription of the run leaves the daemon's URL as it was, so it is not
+ * ours to hand back.
+ */
+async function setIngestWebhook(ctx: LinkContext, s: Session, firstOfRun: boolean): Promise<boolean> {
+  const { settings, run, status } = ctx;
+  try {
+    await s.client.setWebhook(settings.ingestUrl, settings.requestTimeoutMs + DAEMON_WEBHOOK_DRAIN_MS);
+    return true;
+  } catch (err) {
+    if (!(err instanceof DaemonError)) throw err;
+    const message = `the daemon refused the ingest URL: ${err.daemonMessage}`;
+    if (firstOfRun) run.subscribed = false;
+    status.update({ phase: 'refused', connected: true, error: message, lastEvent: message });
+    return false;
+  }
 }
