@@ -5,19 +5,17 @@
 // the log filtered by destination with names in rows and details, delete after a confirmation,
 // and axe-core with the panel open. The accounting invariant holds per destination.
 
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unaccounted } from '../../src/shared/delivery';
 import type { DestinationSummary } from '../../src/shared/destination-summary';
 import { startReceiver, type Receiver } from '../fixtures/receiver';
 import { openAppSession, type AppSession } from './helpers/app-session';
+import { seriousViolations } from './helpers/axe';
 import { screenshot } from './helpers/browser';
 import { eventually } from './helpers/eventually';
 import { daemonEvent, FAST_DELIVERY } from './helpers/host';
 
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 /** A header value that must never reach the window, a push, the log or the page. */
 const TOKEN = 'e2e-header-token-7f3a9c';
 
@@ -72,20 +70,7 @@ function alertFor(label: string): Promise<string> {
     );
 }
 
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  nodes: { target: string[] }[];
-}
 
-async function seriousViolations(): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: AxeViolation[] }> } }).axe;
-    return (await axe.run(document, { resultTypes: ['violations'] })).violations;
-  });
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 describe('the Destinations panel at 980×720', () => {
   it('lists the primary with its format, URL, status and counters', async () => {
@@ -100,7 +85,7 @@ describe('the Destinations panel at 980×720', () => {
     expect(text).toContain(session.receiver.url);
     expect(text).toContain('Delivering');
     expect(text).toContain('0 delivered');
-    expect(await seriousViolations()).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'destinations-980x720');
   });
 
@@ -345,7 +330,7 @@ describe('the Destinations panel at 980×720', () => {
       const box = (await panel().getByRole('button', { name, exact: true }).first().boundingBox())!;
       expect(box.x + box.width).toBeLessThanOrEqual(420);
     }
-    expect(await seriousViolations()).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'destinations-420x720-dark');
     await editor().getByRole('button', { name: 'Cancel' }).click();
     await page.setViewportSize({ width: 980, height: 720 });

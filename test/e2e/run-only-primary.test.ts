@@ -8,19 +8,17 @@
 // The accounting invariant holds per destination; axe finds nothing serious; screenshots at
 // 980×720 and 640×480, light and dark.
 
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppState } from '../../src/shared/bridge';
 import { unaccounted } from '../../src/shared/delivery';
 import { startReceiver, type Receiver } from '../fixtures/receiver';
 import { openAppSession, type AppSession } from './helpers/app-session';
+import { seriousViolations } from './helpers/axe';
 import { screenshot } from './helpers/browser';
 import { eventually } from './helpers/eventually';
 import { daemonEvent, FAST_DELIVERY } from './helpers/host';
 
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 /** Events in a row that use up their attempts before a breaker opens (the plugin's rule). */
 const BREAKER_THRESHOLD = 5;
 
@@ -61,20 +59,7 @@ function expectAccounted(state: AppState): void {
   expect(unaccounted(state.stats)).toBe(0);
 }
 
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  nodes: { target: string[] }[];
-}
 
-async function seriousViolations(): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: AxeViolation[] }> } }).axe;
-    return (await axe.run(document, { resultTypes: ['violations'] })).violations;
-  });
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 /** Screenshots at both sizes in both schemes (the page's scheme emulated), back to 980×720 light. */
 async function shots(name: string): Promise<void> {
@@ -110,7 +95,7 @@ describe('the destinations as a whole', () => {
     // One destination: Received is the events, and no separate Deliveries.
     expect(await counter('Received')).toBe('3');
     expect(await counter('Deliveries')).toBe('hidden');
-    expect(await seriousViolations()).toStrictEqual([]);
+    expect(await seriousViolations(page)).toStrictEqual([]);
     await shots('run-only-primary');
     expectAccounted(await session.host.state());
     // Adding one now would take its place: the panel says so before anything is typed.
@@ -149,7 +134,7 @@ describe('the destinations as a whole', () => {
     expect(state.eventsReceived).toBe(9);
     expect(state.stats.received).toBe(15);
     expectAccounted(state);
-    expect(await seriousViolations()).toStrictEqual([]);
+    expect(await seriousViolations(page)).toStrictEqual([]);
     await shots('badge-other-destination');
   });
 });

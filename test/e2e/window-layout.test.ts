@@ -7,17 +7,15 @@
 // open with no URL, and "App not reachable" once the host is gone. Every state is saved to
 // test-results/screenshots/ (looked at, and the good ones copied to docs/screenshots/).
 
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unaccounted, type DeliveryRecord } from '../../src/shared/delivery';
 import { openAppSession, openSetup, type AppSession } from './helpers/app-session';
+import { seriousViolations } from './helpers/axe';
 import { screenshot } from './helpers/browser';
 import { eventually } from './helpers/eventually';
 import { daemonEvent, FAST_DELIVERY, startHost } from './helpers/host';
 
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 /** What the issue asks at the default size; the others are measured and must stay usable. */
 const SIZES = [
@@ -70,23 +68,7 @@ function cutResults(p: Page): Promise<string[]> {
   );
 }
 
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  nodes: { target: string[] }[];
-}
 
-/** axe-core in the page (evaluated through the DevTools protocol, which the page's CSP does not govern). */
-async function seriousViolations(p: Page): Promise<string[]> {
-  if (!(await p.evaluate(() => 'axe' in window))) await p.evaluate(AXE_SOURCE);
-  const violations = await p.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: AxeViolation[] }> } }).axe;
-    return (await axe.run(document, { resultTypes: ['violations'] })).violations;
-  });
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 const rowsMeasured: Record<string, number> = {};
 

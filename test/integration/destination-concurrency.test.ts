@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Controller } from '../../src/main/core/controller';
 import { unaccounted } from '../../src/shared/delivery';
-import { useCoreController } from '../fixtures/core-controller';
+import { ok, useCoreController } from '../fixtures/core-controller';
 import { waitUntil } from '../fixtures/receiver';
 import { SLOW_ANSWER_MS, startSlowReceiver, type SlowAnswer, type SlowReceiver } from '../fixtures/slow-receiver';
 
@@ -21,12 +21,6 @@ const slowReceiver = async (answer: SlowAnswer): Promise<SlowReceiver> => {
   return rx;
 };
 
-/** Calls a handler and answers its value (a refusal fails the test with its message). */
-async function ok<T>(p: Promise<{ ok: true; value: T } | { ok: false; error: { message: string } }>): Promise<T> {
-  const r = await p;
-  if (!r.ok) throw new Error(r.error.message);
-  return r.value;
-}
 
 function expectAccounted(c: Controller): void {
   for (const d of c.getState().destinations) expect(unaccounted(d.stats), d.name).toBe(0);

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { Controller } from '../../src/main/core/controller';
 import { unaccounted, type Stats } from '../../src/shared/delivery';
 import type { DestinationSummary } from '../../src/shared/destination-summary';
-import { useCoreController } from '../fixtures/core-controller';
+import { ok, useCoreController } from '../fixtures/core-controller';
 import { startReceiver, waitUntil, type Receiver } from '../fixtures/receiver';
 import { RECORDED_DATA } from '../fixtures/sample-events';
 import { startN8n } from '../fixtures/services/n8n';
@@ -25,12 +25,6 @@ async function receiver(): Promise<Receiver> {
   return rx;
 }
 
-/** Calls a handler and answers its value (a refusal fails the test with its message). */
-async function ok<T>(p: Promise<{ ok: true; value: T } | { ok: false; error: { message: string } }>): Promise<T> {
-  const r = await p;
-  if (!r.ok) throw new Error(r.error.message);
-  return r.value;
-}
 
 function sum(list: readonly DestinationSummary[]): Omit<Stats, 'rejected'> {
   const out: Record<string, number> = {};

@@ -6,19 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Controller } from '../../src/main/core/controller';
 import { unaccounted } from '../../src/shared/delivery';
-import { useCoreController } from '../fixtures/core-controller';
+import { ok, useCoreController } from '../fixtures/core-controller';
 import { startReceiver, waitUntil } from '../fixtures/receiver';
 import { RECORDED_DATA } from '../fixtures/sample-events';
 import { startSlack } from '../fixtures/services/slack';
 
 const core = useCoreController('digest');
 const start = core.start;
-
-async function ok<T>(p: Promise<{ ok: true; value: T } | { ok: false; error: { message: string } }>): Promise<T> {
-  const r = await p;
-  if (!r.ok) throw new Error(r.error.message);
-  return r.value;
-}
 
 const topics = ['tunnel.established', 'handshake.approved', 'conn.fin'] as const;
 const settled = (c: Controller) => () => c.getState().stats.queued === 0;
