@@ -11,7 +11,7 @@ import { unaccounted } from '../../src/shared/delivery';
 import type { DestinationSummary } from '../../src/shared/destination-summary';
 import { startReceiver, type Receiver } from '../fixtures/receiver';
 import { openAppSession, type AppSession } from './helpers/app-session';
-import { screenshot } from './helpers/browser';
+import { screenshotEverySize } from './helpers/browser';
 import { eventually } from './helpers/eventually';
 import { daemonEvent, FAST_DELIVERY } from './helpers/host';
 
@@ -109,19 +109,7 @@ describe('a destination\'s "In flight at once"', () => {
     await field().fill('8');
     // Typing again clears the alert.
     expect((await describedBy(field())).alert).toBe('');
-    for (const [width, height] of [
-      [980, 720],
-      [640, 480],
-    ] as const) {
-      for (const scheme of ['light', 'dark'] as const) {
-        await page.emulateMedia({ colorScheme: scheme });
-        await page.setViewportSize({ width, height });
-        await expectFieldInside(width);
-        await screenshot(page, `destinations-concurrency-field-${width}x${height}-${scheme}`);
-      }
-    }
-    await page.emulateMedia({ colorScheme: 'light' });
-    await page.setViewportSize({ width: 980, height: 720 });
+    await screenshotEverySize(page, 'destinations-concurrency-field', expectFieldInside);
     await editor().getByRole('button', { name: 'Add destination' }).click();
     await eventually(() => page.getByRole('status', { name: 'Destinations status' }).textContent()).toContain('Added Chat');
   });
@@ -146,21 +134,11 @@ describe('a destination\'s "In flight at once"', () => {
       expect(d.stats.delivered, d.name).toBe(EVENTS);
     }
 
-    for (const [width, height] of [
-      [980, 720],
-      [640, 480],
-    ] as const) {
-      for (const scheme of ['light', 'dark'] as const) {
-        await page.emulateMedia({ colorScheme: scheme });
-        await page.setViewportSize({ width, height });
-        await item('Chat').evaluate((el) => el.scrollIntoView({ block: 'start' }));
-        const box = (await line.boundingBox())!;
-        expect(box.x + box.width).toBeLessThanOrEqual(width);
-        await screenshot(page, `destinations-concurrency-row-${width}x${height}-${scheme}`);
-      }
-    }
-    await page.emulateMedia({ colorScheme: 'light' });
-    await page.setViewportSize({ width: 980, height: 720 });
+    await screenshotEverySize(page, 'destinations-concurrency-row', async (width) => {
+      await item('Chat').evaluate((el) => el.scrollIntoView({ block: 'start' }));
+      const box = (await line.boundingBox())!;
+      expect(box.x + box.width).toBeLessThanOrEqual(width);
+    });
   });
 
   it('edit shows the saved value; emptied, the destination takes the app-wide setting again and the row stops saying it', async () => {

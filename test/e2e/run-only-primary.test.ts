@@ -15,7 +15,7 @@ import { unaccounted } from '../../src/shared/delivery';
 import { startReceiver, type Receiver } from '../fixtures/receiver';
 import { openAppSession, type AppSession } from './helpers/app-session';
 import { seriousViolations } from './helpers/axe';
-import { screenshot } from './helpers/browser';
+import { screenshotEverySize } from './helpers/browser';
 import { eventually } from './helpers/eventually';
 import { daemonEvent, FAST_DELIVERY } from './helpers/host';
 
@@ -61,18 +61,6 @@ function expectAccounted(state: AppState): void {
 
 
 
-/** Screenshots at both sizes in both schemes (the page's scheme emulated), back to 980×720 light. */
-async function shots(name: string): Promise<void> {
-  for (const scheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme: scheme });
-    for (const [w, h] of [[980, 720], [640, 480]] as const) {
-      await page.setViewportSize({ width: w, height: h });
-      await screenshot(page, `${name}-${w}x${h}-${scheme}`);
-    }
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-  await page.setViewportSize({ width: 980, height: 720 });
-}
 
 describe('the destinations as a whole', () => {
   it('lists the --url primary as run only, delivered to and counted, and says why it cannot be edited', async () => {
@@ -96,7 +84,7 @@ describe('the destinations as a whole', () => {
     expect(await counter('Received')).toBe('3');
     expect(await counter('Deliveries')).toBe('hidden');
     expect(await seriousViolations(page)).toStrictEqual([]);
-    await shots('run-only-primary');
+    await screenshotEverySize(page, 'run-only-primary');
     expectAccounted(await session.host.state());
     // Adding one now would take its place: the panel says so before anything is typed.
     await panel().getByRole('button', { name: 'Add destination' }).click();
@@ -135,6 +123,6 @@ describe('the destinations as a whole', () => {
     expect(state.stats.received).toBe(15);
     expectAccounted(state);
     expect(await seriousViolations(page)).toStrictEqual([]);
-    await shots('badge-other-destination');
+    await screenshotEverySize(page, 'badge-other-destination');
   });
 });

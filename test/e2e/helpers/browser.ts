@@ -85,3 +85,26 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`) });
 }
+
+/** The window sizes every feature is looked at in (the guide's two). */
+export const SHOT_SIZES = [
+  [980, 720],
+  [640, 480],
+] as const;
+
+/**
+ * Screenshots `<name>-<w>x<h>-<scheme>` at both SHOT_SIZES in light and dark (the page's scheme
+ * emulated); `check`, when given, runs at each before its picture. Leaves the page at 980×720 light.
+ */
+export async function screenshotEverySize(page: Page, name: string, check?: (width: number) => Promise<void>): Promise<void> {
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    for (const [width, height] of SHOT_SIZES) {
+      await page.setViewportSize({ width, height });
+      await check?.(width);
+      await screenshot(page, `${name}-${width}x${height}-${scheme}`);
+    }
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.setViewportSize({ width: 980, height: 720 });
+}
