@@ -5,8 +5,7 @@ import { Dispatcher, type DispatcherOptions } from '../../src/main/core/delivery
 import { DeliveryLog } from '../../src/main/core/delivery/delivery-log';
 import { LOG_CAPACITY } from '../../src/main/core/controller';
 import { createEgressAgent } from '../../src/main/core/egress-guard';
-import { checkWebhookUrl } from '../../src/shared/url-rules';
-import type { UrlCheck } from '../../src/main/core/delivery/delivery-client';
+import { UrlPolicy } from '../../src/main/core/url-policy';
 import type { AcceptedEvent } from '../../src/shared/events';
 
 /** A daemon event of typical size (message.received, about 200 bytes of JSON). */
@@ -20,14 +19,6 @@ export function sampleEvent(i: number): AcceptedEvent {
   };
 }
 
-/** The controller keeps the last URL-rule verdict (the rules run before every event): so does the bench. */
-function lastVerdict(check: UrlCheck): UrlCheck {
-  let last: { url: string; verdict: ReturnType<UrlCheck> } | null = null;
-  return (url) => {
-    if (last?.url !== url) last = { url, verdict: check(url) };
-    return last.verdict;
-  };
-}
 
 /**
  * The dispatcher as the controller builds it: bounded log, the app's URL rules checked before
@@ -38,12 +29,14 @@ export function appDispatcher(
   overrides: Partial<DispatcherOptions> = {},
 ): { d: Dispatcher; log: DeliveryLog; close(): Promise<void> } {
   const log = new DeliveryLog({ capacity: LOG_CAPACITY });
-  const agent = createEgressAgent({ strict: false, ownPorts: () => [] });
+  // The controller's URL policy: the rules before every event, their last verdict kept.
+  const policy = new UrlPolicy({ strict: false });
+  const agent = createEgressAgent({ strict: policy.strict, ownPorts: policy.ownPorts });
   const d = new Dispatcher(
     {
       url,
       agent,
-      checkUrl: lastVerdict((u) => checkWebhookUrl(u, { strict: false, ownPorts: [] })),
+      checkUrl: policy.check,
       ...overrides,
     },
     log,

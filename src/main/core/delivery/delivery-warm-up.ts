@@ -12,10 +12,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AcceptedEvent } from '../../../shared/events';
-import { checkWebhookUrl } from '../../../shared/url-rules';
 import { Dispatcher } from './dispatcher';
 import { DeliveryLog } from './delivery-log';
 import { createEgressAgent } from '../egress-guard';
+import { UrlPolicy } from '../url-policy';
 
 /**
  * Synthetic events delivered. Measured with the bench's throughput worker: CPU per event falls from
@@ -87,14 +87,9 @@ export function scheduleWarmUp(delayMs: number, events = WARM_UP_EVENTS): { stop
       resolve({ delivered: 0, stoppedBy: reason, ms: 0 });
     };
   });
-  let stopped = false;
   return {
-    stop: (reason) => {
-      if (running) return running.stop(reason);
-      if (stopped) return;
-      stopped = true;
-      cancel(reason);
-    },
+    // Before the timer fired, a stop cancels it (a second one settles nothing more).
+    stop: (reason) => (running ? running.stop(reason) : cancel(reason)),
     done: done.catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) })),
   };
 }
@@ -112,9 +107,12 @@ export function startWarmUp(events = WARM_UP_EVENTS): WarmUp {
     // records die young) but still evicts, as the app's does. The process is some 50-60 MB bigger
     // afterwards (RSS 93 -> 150 MB in the headless host), but so it is after its first hundred
     // real deliveries without a warm-up: loading undici, its parser's wasm, the compiled code.
-    const agent = createEgressAgent({ strict: false, ownPorts: () => [] });
+    // Its own policy (the sink is on loopback, which strict mode refuses): the app's per-event
+    // check, kept verdict included, as the controller wires it.
+    const policy = new UrlPolicy({ strict: false });
+    const agent = createEgressAgent({ strict: policy.strict, ownPorts: policy.ownPorts });
     const log = new DeliveryLog({ capacity: WARM_UP_LOG_CAPACITY });
-    const d = new Dispatcher({ url, agent, checkUrl: (u) => checkWebhookUrl(u, { strict: false, ownPorts: [] }) }, log);
+    const d = new Dispatcher({ url, agent, checkUrl: policy.check }, log);
     let submitted = 0;
     let settled = 0;
     const unsub = log.onRecord((rec) => {
