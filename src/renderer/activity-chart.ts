@@ -9,7 +9,7 @@
 import uPlot from 'uplot';
 import type { DeliveryRecord, Outcome } from '../shared/delivery';
 import { byId, setAttr, setText } from './dom';
-import { formatClock, formatCount, formatDuration } from './format';
+import { formatCount, formatDuration, formatHourMinute } from './format';
 
 /** One point per half minute: 120 points over the hour, enough to see a burst. */
 const BUCKET_MS = 30_000;
@@ -194,8 +194,9 @@ export class ActivityChart {
         cursor: { y: false, points: { show: false } },
         scales: { x: { time: true }, n: { range: (_u, _min, max) => [0, Math.max(1, max)] }, ms: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
         axes: [
-          // 24-hour local clock, as everywhere in the window.
-          { ...axis, size: 22, values: (_u, ticks) => ticks.map((t) => formatClock(t * 1000, Date.now())) },
+          // 24-hour local clock, as everywhere in the window; never a date: the chart spans one hour,
+          // and in the hour after midnight "Dec 01 23:10" labels ran into each other.
+          { ...axis, size: 22, values: (_u, ticks) => ticks.map((t) => formatHourMinute(t * 1000)) },
           { ...axis, scale: 'n', size: 40 },
           { ...axis, scale: 'ms', side: 1, size: 44, grid: { show: false }, values: (_u, ticks) => ticks.map((t) => `${t} ms`) },
         ],

@@ -52,8 +52,14 @@ export function formatWhen(epochMs: number, now: number): string {
 /** Hours and minutes, local: "14:05", or "Nov 30 14:05" when not today. */
 export function formatClock(epochMs: number, now: number): string {
   const d = new Date(epochMs);
-  const hm = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  const hm = formatHourMinute(epochMs);
   return sameDay(d, new Date(now)) ? hm : `${MONTHS[d.getMonth()]} ${pad(d.getDate())} ${hm}`;
+}
+
+/** The 24-hour local clock alone, `HH:MM`, where the span shown needs no date (the last hour). */
+export function formatHourMinute(epochMs: number): string {
+  const d = new Date(epochMs);
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
 export function formatDuration(ms: number): string {
