@@ -152,7 +152,9 @@ function lingerThenDrop(req: http.IncomingMessage): void {
   timer.unref();
   req.on('data', (chunk: Buffer) => {
     seen += chunk.length;
-    if (seen > LINGER_BYTES) drop();
+    // Past the bytes, stop reading but keep the socket until the time is up: on loopback 8 MiB
+    // arrive in milliseconds, and a drop then could still beat the sender to reading its 413.
+    if (seen > LINGER_BYTES) req.pause();
   });
   req.once('end', drop);
   req.resume();
