@@ -142,6 +142,13 @@ export function startIngestServer(h: IngestHandlers, opts: IngestServerOptions =
 const LINGER_MS = 1000;
 const LINGER_BYTES = 8 * 1024 * 1024;
 
+/**
+ * A lingering close, after the 413: our half of the connection ends at once (a FIN right behind
+ * the answer), and what the sender still writes is read and discarded until it hangs up, for at
+ * most LINGER_MS / LINGER_BYTES. A sender reads the answer before the end of the stream, whenever
+ * it gets to read; a reset instead (closing with its bytes unread) would make its kernel discard
+ * the answer it had not read yet — a loaded sender lost its 413 that way.
+ */
 function lingerThenDrop(req: http.IncomingMessage): void {
   let seen = 0;
   const drop = (): void => {
@@ -150,13 +157,15 @@ function lingerThenDrop(req: http.IncomingMessage): void {
   };
   const timer = setTimeout(drop, LINGER_MS);
   timer.unref();
+  req.socket.end();
   req.on('data', (chunk: Buffer) => {
     seen += chunk.length;
-    // Past the bytes, stop reading but keep the socket until the time is up: on loopback 8 MiB
-    // arrive in milliseconds, and a drop then could still beat the sender to reading its 413.
+    // Past the bytes, stop reading but keep the socket until the time is up: a sender that ignores
+    // the end of the stream has had its answer for as long as the linger lasts.
     if (seen > LINGER_BYTES) req.pause();
   });
   req.once('end', drop);
+  req.socket.once('close', drop);
   req.resume();
 }
 
@@ -166,10 +175,9 @@ async function receive(req: http.IncomingMessage, res: http.ServerResponse, h: I
   const tooLarge = (): void => {
     const message = `body is larger than ${MAX_INGEST_BODY_BYTES} bytes`;
     h.onReject({ status: 413, message, snippet: '' });
-    // Answer now and drop the connection instead of draining the rest — after a short, bounded
-    // linger: closing while the sender still writes makes its kernel answer our close with a reset,
-    // and a reset discards the 413 it has not read yet (seen on Node 24's client). No
-    // `Connection: close` header: with it Node's server closes the socket itself at once.
+    // Answer now and end the connection instead of draining the whole rest (see lingerThenDrop).
+    // No `Connection: close` header: with it Node's server destroys the socket itself as soon as
+    // the answer is written, a reset while the sender still writes.
     reply(res, 413, 'too_large', message);
     res.once('finish', () => lingerThenDrop(req));
   };
