@@ -93,7 +93,13 @@ test('one NATS server and one deliver process killed mid-run: every acknowledged
     if (acked === FAULT_AT) {
       // One of the three servers, and one of the two deliver processes, gone without a goodbye.
       faults = (async () => {
-        const [had1, had2] = await Promise.all([deliver1, deliver2].map(async (d) => (await d.state()).stats.delivered));
+        // Delivery may lag the ingest on a loaded machine: wait until one of them is at work.
+        const [had1, had2] = await eventually(
+          'a deliver process at work',
+          () => Promise.all([deliver1, deliver2].map(async (d) => (await d.state()).stats.delivered)),
+          (had) => Math.max(...had) > 0,
+          30_000,
+        );
         const victim = had1! >= had2! ? deliver1 : deliver2;
         survivor = victim === deliver1 ? deliver2 : deliver1;
         killedHad = Math.max(had1!, had2!);
