@@ -1,7 +1,7 @@
 // The delivery path's warm-up at start, on real loopback sockets: it delivers its synthetic events
-// to its own sink and leaves nothing behind (no listening socket, no connection, no record, no
-// counter); the first real event ends it and is delivered as always; a close ends it; the hosts'
-// log line says how it went.
+// to its own sink (a fresh one per round) and leaves nothing behind (no listening socket, no
+// connection, no record, no counter); the first real event ends it and is delivered as always; a
+// close ends it; the hosts' log line says how it went.
 
 import { describe, expect, it } from 'vitest';
 import { describeWarmUp, scheduleWarmUp, startWarmUp, WARM_UP_EVENTS } from '../../src/main/core/delivery/delivery-warm-up';
@@ -24,6 +24,16 @@ describe('startWarmUp', () => {
     expect(outcome.ms).toBeGreaterThan(0);
     // A closed socket leaves the list once its close callback ran; one left open never does.
     await waitUntil(() => tcpHandles() === before, 'the sink and its connections closed');
+  });
+
+  it.each([
+    [10, 3],
+    [2, 5],
+    [7, 1],
+  ])('%i events in %i round(s): all delivered, each round\'s sink and pool closed', async (events, rounds) => {
+    const before = tcpHandles();
+    expect(await startWarmUp(events, rounds).done).toMatchObject({ delivered: events, stoppedBy: null });
+    await waitUntil(() => tcpHandles() === before, 'every round closed its sink and connections');
   });
 
   it('a stop before the first batch delivers nothing and still closes everything', async () => {
