@@ -12,9 +12,21 @@ const at = (p) => join(root, p);
 /** Node-side bundles keep npm packages external: they are installed beside the app. */
 const nodeCommon = { bundle: true, platform: 'node', target: 'node24', sourcemap: 'linked', logLevel: quiet ? 'error' : 'info' };
 
+// The ingest thread's code (src/main/core/ingest/ingest-worker.ts), bundled first and defined into
+// the hosts as a string: the thread is evaluated from it, so no extra file has to be found beside
+// a bundle or inside the packaged app's asar.
+const ingestWorker = await build({
+  entryPoints: [at('src/main/core/ingest/ingest-worker.ts')],
+  ...nodeCommon,
+  sourcemap: false,
+  format: 'cjs',
+  write: false,
+});
+const withIngestWorker = { define: { __INGEST_WORKER_SOURCE__: JSON.stringify(ingestWorker.outputFiles[0].text) } };
+
 const entries = [
   // Headless host: ESM, run by plain Node.
-  { in: 'src/main/headless.ts', out: 'dist/main/headless.js', opts: { ...nodeCommon, format: 'esm', packages: 'external' } },
+  { in: 'src/main/headless.ts', out: 'dist/main/headless.js', opts: { ...nodeCommon, ...withIngestWorker, format: 'esm', packages: 'external' } },
   // The headless host's systemd user units (README, "Running on a server").
   { in: 'src/main/install-systemd-units.ts', out: 'dist/main/install-systemd-units.js', opts: { ...nodeCommon, format: 'esm', packages: 'external' } },
   // Electron main: ESM (Electron >= 28 loads ESM mains). Everything but electron and native
@@ -22,7 +34,7 @@ const entries = [
   {
     in: 'src/main/shell/electron-main.ts',
     out: 'dist/main/electron-main.js',
-    opts: { ...nodeCommon, format: 'esm', external: ['electron', 'better-sqlite3'], target: 'node24',
+    opts: { ...nodeCommon, ...withIngestWorker, format: 'esm', external: ['electron', 'better-sqlite3'], target: 'node24',
       banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } },
   },
   // Preload: one CommonJS file (sandboxed preloads cannot load ESM or other files).

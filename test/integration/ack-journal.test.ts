@@ -113,7 +113,7 @@ describe('acknowledgement journal', () => {
     appendFileSync(journalPath, JSON.stringify(record(1)).slice(0, 15));
     (journal as unknown as { torn: boolean }).torn = true;
     journal.append(`${JSON.stringify(record(2))}\n`);
-    expect([...journal.read().keys()]).toStrictEqual([2]);
+    expect([...journal.read().records.keys()]).toStrictEqual([2]);
     journal.close();
   });
 

@@ -16,7 +16,7 @@ import { DaemonLink } from './daemon/daemon-link';
 import { LinkMemory } from './daemon/link-memory';
 import { startDemo, type Demo } from './demo/demo-wiring';
 import { DeliveryLog, type RecordLog } from './delivery/delivery-log';
-import { Dispatcher, type DispatcherOptions } from './delivery/dispatcher';
+import { Dispatcher, type DispatcherOptions, type SubmitOptions } from './delivery/dispatcher';
 import { engineTuning } from './delivery/dispatcher-options';
 import { scheduleWarmUp, type WarmUpOutcome } from './delivery/delivery-warm-up';
 import {
@@ -31,7 +31,10 @@ import { DestinationSet } from './destinations/destination-set';
 import { plainDestinationSecrets, type DestinationSecrets } from './destinations/destination-secrets';
 import { DestinationStore } from './destinations/destination-store';
 import { createEgressAgent, type EgressGuardOptions } from './egress-guard';
-import { startIngestServer, type IngestRejection } from './ingest/ingest-server';
+import type { IngestRejection } from './ingest/ingest-server';
+import { INGEST_JOURNAL_SUFFIX, readIngestJournal, removeIngestSegments } from './ingest/ingest-journal';
+import { startIngestThread } from './ingest/ingest-thread';
+import { yieldToIngestThread } from './ingest/yield-to-ingest';
 import { PushBatcher } from './push-batcher';
 import type { Settings } from './settings/settings-schema';
 import type { SettingsService } from './settings/settings';
@@ -160,6 +163,30 @@ function retryOptions(s: Settings, durable: boolean, warnings: string[]): Pick<D
   return { durable: true, retrySchedule: schedule.ok ? schedule.value : [], maxEventAgeMs };
 }
 
+/** How often the outbox's trouble is passed on to the ingest thread (it refuses events meanwhile). */
+const REFUSE_CHECK_MS = 1000;
+const INGEST_THREAD_DOWN = 'The ingest thread stopped unexpectedly; it is being started again on the same port.';
+
+/**
+ * Gives the events the ingest journal holds above the outbox's mark their records: they were
+ * acknowledged in the last run, which ended before it recorded them. Counted as resumed. Once
+ * their records are durable, the journal's old segments go; if they cannot be made durable now,
+ * the segments stay and the next start tries again.
+ */
+function recoverUnrecorded(history: History, journalBase: string, unrecorded: ReturnType<typeof readIngestJournal>, set: DestinationSet, warnings: string[]): void {
+  for (const { at, ev } of unrecorded.events) set.submit(ev, 'daemon', { receivedAt: at, resumed: true });
+  const last = unrecorded.events.at(-1);
+  try {
+    if (last) {
+      history.log.noteIngested(last.seq);
+      history.log.commitNow();
+    }
+    removeIngestSegments(journalBase, unrecorded.lastSegment);
+  } catch (err) {
+    warnings.push(`The events recovered from the ingest journal could not be stored yet (${(err as Error).message}); they are kept for the next start.`);
+  }
+}
+
 export async function createController(opts: ControllerOptions): Promise<Controller> {
   const { settings } = opts;
   const s = { ...settings.get(), ...opts.runOverrides };
@@ -210,9 +237,9 @@ export async function createController(opts: ControllerOptions): Promise<Control
   warnings.push(...set.warnings);
   const warmUp = opts.warmUpAfterMs !== undefined ? scheduleWarmUp(opts.warmUpAfterMs) : null;
   // The first real event ends the warm-up: from then on real events warm the path.
-  const submit = (ev: AcceptedEvent, source: DeliveryRecord['source']): DeliveryRecord => {
+  const submit = (ev: AcceptedEvent, source: DeliveryRecord['source'], subOpts?: SubmitOptions): DeliveryRecord => {
     warmUp?.stop('event');
-    return set.submit(ev, source);
+    return set.submit(ev, source, subOpts);
   };
 
   let rejected = 0;
@@ -234,18 +261,41 @@ export async function createController(opts: ControllerOptions): Promise<Control
   // daemon already posts to, so the daemon's own retries of the gap reach it.
   const linkMemory = LinkMemory.inDataDir(opts.dataDir);
   const endpoint = linkMemory.ingestEndpoint();
-  const ingest = await startIngestServer(
+  // The ingest runs on a thread of its own and answers once the event is in its journal (with the
+  // outbox) — never behind this thread's deliveries. What its journal holds above the outbox's
+  // mark was acknowledged in the last run but never got its records: recovered below.
+  // Until the push batcher exists (below), nobody is listening.
+  let stateChanged = (): void => {};
+  const journalBase = history ? history.log.db.path + INGEST_JOURNAL_SUFFIX : null;
+  const unrecorded = journalBase && history ? readIngestJournal(journalBase, history.log.ingestMark) : null;
+  const ingest = await startIngestThread(
     {
-      // With the outbox, the answer waits for the event to be durable (one journal write, now):
-      // an acknowledged event is on disk. Throws (-> 500, the daemon retries) when it could not be.
-      onEvent: (ev) => {
-        submit(ev, 'daemon');
-        history?.log.commitNow();
+      onEvent: (seq, at, ev) => {
+        submit(ev, 'daemon', { receivedAt: at });
+        // The outbox tells the ingest once the records are durable (onIngestDurable, below).
+        if (history) history.log.noteIngested(seq);
+        else ingest.done(seq);
       },
       onReject: recordRejection,
+      // Said in the state's warnings while it lasts (the array is read at every getState).
+      onProblem: (message) => {
+        const at = warnings.indexOf(INGEST_THREAD_DOWN);
+        if (message === null && at >= 0) warnings.splice(at, 1);
+        else if (message !== null && at < 0) warnings.push(INGEST_THREAD_DOWN);
+        stateChanged();
+      },
     },
-    { port: endpoint.port, token: endpoint.token, ...(opts.daemon.ingestFd !== undefined && { fd: opts.daemon.ingestFd }) },
+    {
+      port: endpoint.port,
+      token: endpoint.token,
+      ...(opts.daemon.ingestFd !== undefined && { fd: opts.daemon.ingestFd }),
+      journalBase,
+      firstSeq: Math.max(history?.log.ingestMark ?? 0, unrecorded?.events.at(-1)?.seq ?? 0) + 1,
+    },
   );
+  history?.log.onIngestDurable((mark) => ingest.done(mark));
+  // Started after the ingest thread, which keeps the host's priority (see yield-to-ingest.ts).
+  yieldToIngestThread();
   if (ingest.portTaken !== null) warnings.push(`The ingest port ${ingest.portTaken} of the last run is taken; the ingest moved to ${ingest.port}.`);
   linkMemory.update({ ingest: { port: ingest.port, token: ingest.token } });
   policy.addOwnPort(ingest.port);
@@ -270,6 +320,11 @@ export async function createController(opts: ControllerOptions): Promise<Control
     ? scheduleRetention(history, () => settings.get(), opts.retentionIntervalMs)
     : null;
   if (history) set.resumePending(history.log.db.pendingEntries());
+  if (history && journalBase && unrecorded) recoverUnrecorded(history, journalBase, unrecorded, set, warnings);
+  // The outbox's trouble (disk full) is the ingest's: it refuses events until it is over.
+  const refuseWatch = history ? setInterval(() => ingest.refuse(history.log.problem), REFUSE_CHECK_MS) : null;
+  refuseWatch?.unref();
+  ingest.accept();
 
   const link = opts.daemon.enabled
     ? new DaemonLink({
@@ -311,6 +366,7 @@ export async function createController(opts: ControllerOptions): Promise<Control
     (push: PushName) => (push === 'state' ? service.getState() : undefined),
     opts.pushIntervalMs ?? PUSH_INTERVAL_MS,
   );
+  stateChanged = () => batcher.stateChanged();
   const unsubs = [
     service.onChange(() => batcher.stateChanged()),
     set.onChange(() => batcher.stateChanged()),
@@ -361,10 +417,13 @@ export async function createController(opts: ControllerOptions): Promise<Control
         // Hand delivery back to the daemon first, so it stops posting to an ingest about to close.
         await link?.stop();
         await ingest.close();
+        if (refuseWatch) clearInterval(refuseWatch);
         await set.close();
         retention?.stop();
         historyClosed = history !== null;
         history?.log.close();
+        // Every event the ingest journaled has durable records now: the journal can go.
+        if (history && journalBase && history.log.ingestMark >= ingest.lastSeq) removeIngestSegments(journalBase);
         batcher.flush();
         batcher.close();
         for (const u of unsubs) u();

@@ -43,6 +43,16 @@ export interface PendingEntry {
   nextAttemptAt?: number | null;
 }
 
+/** How an event came to be submitted, beyond its source. */
+export interface SubmitOptions {
+  /** the record this one is a copy of ("send again") */
+  resendOf?: number;
+  /** when it was first accepted (default: now) */
+  receivedAt?: number;
+  /** acknowledged in an earlier run, recorded only now: counted as resumed */
+  resumed?: boolean;
+}
+
 export class Dispatcher {
   readonly destinationId: string;
   /** how long close() and a URL change wait for queued events: the drain part of the quit budget */
@@ -96,10 +106,12 @@ export class Dispatcher {
    * Accepts one event: records it in the log at once — queued, or no_url / dropped /
    * circuit_skipped (breaker open and nothing ahead of it) / abandoned (after close) — and
    * returns the record. Never blocks, never throws for a full queue. `receivedAt` (default: now)
-   * is when the event was first accepted, where that was elsewhere (a fleet's ingest): the
-   * maximum event age counts from it.
+   * is when the event was first accepted, where that was elsewhere (a fleet's ingest, the ingest
+   * thread): the maximum event age counts from it. `resumed`: an event acknowledged in an earlier
+   * run that got its records only now (the ingest journal's recovery), counted as resumed.
    */
-  submit(ev: AcceptedEvent, source: DeliveryRecord['source'], resendOf?: number, receivedAt?: number): DeliveryRecord {
+  submit(ev: AcceptedEvent, source: DeliveryRecord['source'], opts: SubmitOptions = {}): DeliveryRecord {
+    const { resendOf, receivedAt } = opts;
     const id = this.log.nextId();
     const client = this.closing ? null : this.current;
     const rec: DeliveryRecord = {
@@ -142,7 +154,7 @@ export class Dispatcher {
     }
     // Logged before it is queued or counted, so a log that refuses it (throws) leaves no trace.
     // A durable log stages it; the ingest waits for the commit before it answers 2xx.
-    this.keeper.add(rec);
+    this.keeper.add(rec, opts.resumed === true);
     // Nothing the client does with the record can run before this method returns (its workers
     // resume on a later tick), so the verdict given above still holds when it is taken.
     if (client && verdict !== null) client.take(rec, verdict);
@@ -194,7 +206,7 @@ export class Dispatcher {
       if (!rec || !RESENDABLE.has(rec.outcome) || rec.source === 'test') continue;
       const ev = eventOf(rec);
       if (!ev) continue;
-      const copy = this.submit(ev, 'resend', id);
+      const copy = this.submit(ev, 'resend', { resendOf: id });
       this.keeper.resentAs(rec, copy.id);
       if (copy.outcome === 'queued') queued++;
     }

@@ -39,10 +39,13 @@ export class RecordKeeper implements ClientEvents {
 
   constructor(readonly log: RecordLog) {}
 
-  /** A new record, counted under its first outcome. Logged first: a log that throws leaves no trace. */
-  add(rec: DeliveryRecord): void {
+  /**
+   * A new record, counted under its first outcome (and as resumed: see Dispatcher.submit). Logged
+   * first: a log that throws leaves no trace.
+   */
+  add(rec: DeliveryRecord, resumed = false): void {
     this.log.add(rec);
-    this.tally.receive(rec.outcome as Exclude<Outcome, 'rejected'>, rec.source === 'resend');
+    this.tally.receive(rec.outcome as Exclude<Outcome, 'rejected'>, rec.source === 'resend', resumed);
   }
 
   /** A record outside every count (a test event): logged and shown, never tallied. */

@@ -23,10 +23,14 @@ const COUNTER: Record<Exclude<Outcome, 'rejected'>, Counter> = {
 export class Tally {
   private readonly s: Stats = emptyStats();
 
-  /** A new event, counted under its first outcome; `resent` when it is a copy sent again. */
-  receive(outcome: Exclude<Outcome, 'rejected'>, resent = false): void {
+  /**
+   * A new event, counted under its first outcome; `resent` when it is a copy sent again, `resumed`
+   * when it was acknowledged in an earlier run.
+   */
+  receive(outcome: Exclude<Outcome, 'rejected'>, resent = false, resumed = false): void {
     this.s.received++;
     if (resent) this.s.resent++;
+    if (resumed) this.s.resumed++;
     this.s[COUNTER[outcome]]++;
   }
 

@@ -16,7 +16,7 @@ import type { DestinationSummary, RunOnly } from '../../../shared/destination-su
 import type { AcceptedEvent } from '../../../shared/events';
 import { FORMAT_LABELS, guessFormat, type FormatGuess, type FormatName } from '../../../shared/formats/format-names';
 import type { RecordLog } from '../delivery/delivery-log';
-import { PRIMARY_DESTINATION_ID, type Dispatcher, type PendingEntry } from '../delivery/dispatcher';
+import { PRIMARY_DESTINATION_ID, type Dispatcher, type PendingEntry, type SubmitOptions } from '../delivery/dispatcher';
 import type { SettingsService } from '../settings/settings';
 import { PrimarySettings } from './primary-settings';
 import { bodyShaper, digestShaper } from './body-shaper';
@@ -183,15 +183,15 @@ export class DestinationSet {
    * — when there is none — the primary, which records it as "not sent: no URL" as the single-URL
    * app did. Answers the primary's record when it got one, else the first.
    */
-  submit(ev: AcceptedEvent, source: DeliveryRecord['source']): DeliveryRecord {
+  submit(ev: AcceptedEvent, source: DeliveryRecord['source'], opts: SubmitOptions = {}): DeliveryRecord {
     this.eventsReceived++;
     // A dispatcher has a URL exactly while its destination is on and has one (or, the primary,
     // a URL for this run).
     const targets = [...this.dispatchers.entries()].filter(([, d]) => d.url !== null);
-    if (targets.length === 0) return this.primary.submit(ev, source);
+    if (targets.length === 0) return this.primary.submit(ev, source, opts);
     let answer: DeliveryRecord | null = null;
     for (const [id, d] of targets) {
-      const rec = d.submit(ev, source);
+      const rec = d.submit(ev, source, opts);
       if (id === this.primaryId || answer === null) answer = rec;
     }
     return answer!;

@@ -264,7 +264,10 @@ export class FleetDeliverer {
       this.log.preset = m.seq;
       const resend = msg.onlyFor !== undefined;
       // Its age counts from the ingest's acceptance, whichever process (and how often) delivers it.
-      const submitted = this.dispatcher.submit(msg.ev, resend ? 'resend' : 'daemon', resend ? msg.resendOf : undefined, typeof msg.receivedAt === 'number' ? msg.receivedAt : undefined);
+      const submitted = this.dispatcher.submit(msg.ev, resend ? 'resend' : 'daemon', {
+        ...(resend && msg.resendOf !== undefined && { resendOf: msg.resendOf }),
+        ...(typeof msg.receivedAt === 'number' && { receivedAt: msg.receivedAt }),
+      });
       const rec = await this.settled(submitted);
       if (this.stopping && (rec.outcome === 'queued' || rec.outcome === 'abandoned')) {
         // Not delivered because this engine is stopping: another one (or the next) takes it, when due.

@@ -18,6 +18,15 @@ export const JOURNAL_SUFFIX = '.acks.jsonl';
 /** Owner only, as the database: the records hold event payloads. */
 const JOURNAL_MODE = 0o600;
 
+/**
+ * The line that says: every event the ingest thread accepted up to `mark` has its records in the
+ * lines before it (see ingest/ingest-journal.ts). Written last in its write(), so a write cut short
+ * loses the mark, never a record the mark vouches for.
+ */
+export function ingestMarkLine(mark: number): string {
+  return `{"ingestMark":${mark}}\n`;
+}
+
 export class AckJournal {
   /** a write failed part-way: the next one first ends that torn line, so it cannot swallow a record */
   private torn = false;
@@ -38,20 +47,25 @@ export class AckJournal {
     }
   }
 
-  /** Every whole record in the file, by id, the newest version of each (lines are in write order). */
-  read(): Map<number, DeliveryRecord> {
+  /**
+   * Every whole record in the file, by id, the newest version of each (lines are in write order),
+   * and the highest ingest mark written (see ingestMarkLine; 0 when none).
+   */
+  read(): { records: Map<number, DeliveryRecord>; ingestMark: number } {
     const records = new Map<number, DeliveryRecord>();
+    let ingestMark = 0;
     const text = readFileSync(this.path, 'utf8');
     for (const line of text.split('\n')) {
       if (line === '') continue;
       try {
-        const rec = JSON.parse(line) as DeliveryRecord;
-        if (typeof rec?.id === 'number') records.set(rec.id, rec);
+        const parsed = JSON.parse(line) as DeliveryRecord | { ingestMark?: unknown };
+        if ('id' in parsed && typeof parsed.id === 'number') records.set(parsed.id, parsed);
+        else if ('ingestMark' in parsed && typeof parsed.ingestMark === 'number') ingestMark = Math.max(ingestMark, parsed.ingestMark);
       } catch {
         // A line cut short by a kill inside write(): that event was not acknowledged.
       }
     }
-    return records;
+    return { records, ingestMark };
   }
 
   /** Appends the lines; returns once they are in the operating system's hands. Throws on failure. */

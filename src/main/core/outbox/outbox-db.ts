@@ -78,7 +78,7 @@ export class OutboxDb {
   private readonly setLastIdStmt: Statement;
   private readonly updateStmt: Statement;
   private readonly getStmt: Statement;
-  private readonly writeMany: (recs: Iterable<StagedRow>) => void;
+  private readonly writeMany: (recs: Iterable<StagedRow>, ingestMark: number) => void;
   /** random per database: keeps webhook-ids unique across databases yet stable across restarts */
   readonly instanceId: string;
   /** WAL checkpoints on a worker thread (checkpointOffThread); null: SQLite's own, in the commit */
@@ -100,7 +100,12 @@ export class OutboxDb {
       'UPDATE records SET received_at = ?, event = ?, outcome = ?, resent_as = ?, bytes = ?, record = ? WHERE id = ?',
     );
     this.getStmt = db.prepare('SELECT record FROM records WHERE id = ?');
-    this.writeMany = db.transaction((recs: Iterable<StagedRow>) => {
+    // Same rule as last_id: the mark only ever moves up.
+    const setIngestMarkStmt = db.prepare(
+      "INSERT INTO meta (key, value) VALUES ('ingest_mark', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value " +
+        'WHERE CAST(excluded.value AS INTEGER) > CAST(meta.value AS INTEGER)',
+    );
+    this.writeMany = db.transaction((recs: Iterable<StagedRow>, ingestMark: number) => {
       let highest = 0;
       for (const { rec, isNew, json } of recs) {
         const row = toRow(rec, json);
@@ -113,6 +118,7 @@ export class OutboxDb {
         }
       }
       if (highest > 0) this.setLastIdStmt.run(String(highest));
+      if (ingestMark > 0) setIngestMarkStmt.run(String(ingestMark));
     });
     this.instanceId = this.meta('instance') ?? this.setMeta('instance', randomBytes(6).toString('hex'));
   }
@@ -186,9 +192,13 @@ export class OutboxDb {
     this.write([{ rec, isNew: true }]);
   }
 
-  /** Writes new and changed records in one transaction: one WAL commit for all of them. */
-  write(recs: Iterable<StagedRow>): void {
-    this.writeMany(recs);
+  /**
+   * Writes new and changed records in one transaction: one WAL commit for all of them. With
+   * `ingestMark`, the same transaction says the ingest thread's events up to it have their
+   * records (see ingest/ingest-journal.ts).
+   */
+  write(recs: Iterable<StagedRow>, ingestMark = 0): void {
+    this.writeMany(recs, ingestMark);
     this.checkpointer?.written();
   }
 
@@ -356,6 +366,11 @@ export class OutboxDb {
   /** Gives the pages retention freed back to the file system (auto_vacuum = INCREMENTAL). */
   reclaim(): void {
     this.db.pragma('incremental_vacuum');
+  }
+
+  /** The highest ingest sequence number whose records are stored (0: none). */
+  ingestMark(): number {
+    return Number(this.meta('ingest_mark') ?? 0);
   }
 
   meta(key: string): string | null {

@@ -16,7 +16,7 @@
 import type { LogQuery } from '../../../shared/bridge';
 import type { DeliveryRecord, Outcome } from '../../../shared/delivery';
 import type { RecordListener, RecordLog } from '../delivery/delivery-log';
-import type { AckJournal } from './ack-journal';
+import { ingestMarkLine, type AckJournal } from './ack-journal';
 import { OutboxDb, PAGE_ROWS } from './outbox-db';
 
 /** The most records one query may return (the API's own cap is the same). */
@@ -87,6 +87,14 @@ export class OutboxLog implements RecordLog {
   /** a write failed (disk full, file removed): said in the state; the writes are retried */
   private writeError: string | null = null;
   private journalError: string | null = null;
+  /**
+   * The ingest thread's events whose records exist (noteIngested), are durable (journaled, or in
+   * the database without a journal), and are in the database: three marks, each ≤ the one before.
+   */
+  private ingestNoted = 0;
+  private ingestDurable = 0;
+  private ingestStored = 0;
+  private ingestListener: ((mark: number) => void) | null = null;
 
   /**
    * `journal` (optional): the acknowledgement journal. What it still holds (the app stopped
@@ -96,12 +104,17 @@ export class OutboxLog implements RecordLog {
     readonly db: OutboxDb,
     private readonly journal: AckJournal | null = null,
   ) {
+    let mark = db.ingestMark();
     if (journal) {
       const left = journal.read();
+      mark = Math.max(mark, left.ingestMark);
       // A line may be a change of a record the database already has: written as an update then.
-      if (left.size > 0) db.write([...left.values()].map((rec) => ({ rec, isNew: db.get(rec.id) === undefined })));
+      if (left.records.size > 0 || mark > db.ingestMark()) {
+        db.write([...left.records.values()].map((rec) => ({ rec, isNew: db.get(rec.id) === undefined })), mark);
+      }
       journal.clear();
     }
+    this.ingestNoted = this.ingestDurable = this.ingestStored = mark;
     this.lastId = db.maxId();
     this.recordCount = db.count();
   }
@@ -128,6 +141,29 @@ export class OutboxLog implements RecordLog {
     this.emit(rec);
   }
 
+  /**
+   * The ingest thread's events up to `seq` have their records now (added just before): the mark
+   * is made durable with them, in the same write, and then told to onIngestDurable's listener.
+   */
+  noteIngested(seq: number): void {
+    if (seq <= this.ingestNoted) return;
+    this.ingestNoted = seq;
+    this.batch ??= newBatch();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.immediate ??= setImmediate(() => this.makeDurable());
+  }
+
+  /** The highest ingest sequence number whose records are durable (read back at open). */
+  get ingestMark(): number {
+    return this.ingestDurable;
+  }
+
+  /** Told each time the durable ingest mark moves. */
+  onIngestDurable(listener: ((mark: number) => void) | null): void {
+    this.ingestListener = listener;
+  }
+
   /** Resolves once everything added or changed so far is durable; rejects if that write failed. */
   committed(): Promise<void> {
     return this.batch?.promise ?? Promise.resolve();
@@ -150,7 +186,8 @@ export class OutboxLog implements RecordLog {
     this.dbSoon = false;
     const batch = this.batch;
     this.batch = null;
-    if (this.staged.size === 0) {
+    const mark = this.ingestNoted;
+    if (this.staged.size === 0 && mark === this.ingestStored) {
       batch?.resolve();
       return;
     }
@@ -160,10 +197,12 @@ export class OutboxLog implements RecordLog {
     const unjournaled = this.unjournaled;
     this.unjournaled = new Map();
     try {
-      this.db.write(staged.values());
+      this.db.write(staged.values(), mark);
       // Everything the journal held is in the database now (it only ever holds staged records).
       this.journal?.clear();
       this.writeError = null;
+      this.ingestStored = mark;
+      this.markDurable(mark);
       batch?.resolve();
     } catch (err) {
       // Kept for the next write (newer versions staged meanwhile win); whoever waits is told.
@@ -261,7 +300,8 @@ export class OutboxLog implements RecordLog {
     }
     const batch = this.batch;
     this.batch = null;
-    if (this.unjournaled.size === 0) {
+    const mark = this.ingestNoted;
+    if (this.unjournaled.size === 0 && mark === this.ingestDurable) {
       batch?.resolve();
       return;
     }
@@ -272,10 +312,13 @@ export class OutboxLog implements RecordLog {
       const st = this.staged.get(rec.id);
       if (st?.rec === rec) st.json = json;
     }
+    // Last in the write: a write cut short loses the mark, never a record it vouches for.
+    if (mark > this.ingestDurable) text += ingestMarkLine(mark);
     try {
       this.journal.append(text);
       this.unjournaled.clear();
       if (this.writeError === this.journalError) this.writeError = null;
+      this.markDurable(mark);
       batch?.resolve();
     } catch (err) {
       // The database write (scheduled) makes them durable instead; whoever waits now is told.
@@ -284,6 +327,12 @@ export class OutboxLog implements RecordLog {
       this.timer = setTimeout(() => this.makeDurable(), UPDATE_FLUSH_MS);
       this.timer.unref();
     }
+  }
+
+  private markDurable(mark: number): void {
+    if (mark <= this.ingestDurable) return;
+    this.ingestDurable = mark;
+    this.ingestListener?.(mark);
   }
 
   private clearTimers(): void {

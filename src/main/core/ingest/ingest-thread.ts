@@ -1,0 +1,209 @@
+// The main thread's side of the ingest thread (ingest-worker.ts): starts it, takes the events it
+// accepted in the order it accepted them, tells it how far the outbox has made them durable, and
+// starts it again if it dies. The same IngestServer as an ingest on this thread, plus the calls
+// the controller needs for the hand-over.
+
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { AcceptedEvent } from '../../../shared/events';
+import { nextIngestSegment } from './ingest-journal';
+import type { FromIngestWorker, IngestWorkerData, ToIngestWorker } from './ingest-protocol';
+import type { IngestRejection, IngestServer, IngestServerOptions } from './ingest-server';
+
+/**
+ * Events (and bytes) accepted but not yet durable in the outbox past which the ingest answers
+ * 503 and the daemon keeps the rest in its own queue: a bound on the memory between the threads
+ * when the main thread falls far behind (a 1 MiB event each is 64 of them).
+ */
+export const MAX_INGEST_BACKLOG_EVENTS = 100_000;
+export const MAX_INGEST_BACKLOG_BYTES = 64 * 1_048_576;
+/** How long a dead ingest thread waits before it is started again (its port is kept). */
+export const INGEST_RESTART_MS = 1000;
+
+/** Set by the build (scripts/build.mjs): the worker, bundled. Absent when run from the sources. */
+declare const __INGEST_WORKER_SOURCE__: string | undefined;
+
+let sourceFromSources: string | null = null;
+
+/** The worker's code: the bundle's, or (tests, running the TypeScript) bundled here once. */
+function workerSource(): string {
+  if (typeof __INGEST_WORKER_SOURCE__ === 'string') return __INGEST_WORKER_SOURCE__;
+  if (sourceFromSources === null) {
+    // esbuild is a development dependency: only ever loaded when running from the sources.
+    const { buildSync } = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
+    const out = buildSync({
+      entryPoints: [fileURLToPath(new URL('./ingest-worker.ts', import.meta.url))],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      write: false,
+      logLevel: 'error',
+    });
+    sourceFromSources = out.outputFiles[0]!.text;
+  }
+  return sourceFromSources;
+}
+
+export interface IngestThreadHandlers {
+  /** One accepted event (already acknowledged: durable in the ingest journal when there is one). */
+  onEvent(seq: number, at: number, ev: AcceptedEvent): void;
+  onReject(reason: IngestRejection): void;
+  /** The thread died (and is started again) or came back: null once it is back. */
+  onProblem?(message: string | null): void;
+}
+
+export interface IngestThreadOptions extends IngestServerOptions {
+  /** the ingest journal's base path; null: no durable outbox */
+  journalBase: string | null;
+  /** above every sequence number the journal or the outbox has seen */
+  firstSeq: number;
+  maxBacklogEvents?: number;
+  maxBacklogBytes?: number;
+}
+
+export interface IngestThread extends IngestServer {
+  /** Starts handing events to onEvent (they wait until then: the controller resumes the outbox first). */
+  accept(): void;
+  /** The events up to `seq` are durable in the outbox. */
+  done(seq: number): void;
+  /** The outbox cannot store events (or can again: null): the ingest refuses them meanwhile. */
+  refuse(message: string | null): void;
+  /** the highest sequence number handed over so far */
+  readonly lastSeq: number;
+  /** for tests: the worker dies as if it had crashed */
+  crashForTest(): Promise<void>;
+}
+
+export function startIngestThread(h: IngestThreadHandlers, opts: IngestThreadOptions): Promise<IngestThread> {
+  const { journalBase, firstSeq, maxBacklogEvents, maxBacklogBytes, ...server } = opts;
+  let worker: Worker | null = null;
+  let lastSeq = firstSeq - 1;
+  let doneSeq = firstSeq - 1;
+  let refusal: string | null = null;
+  let accepting = false;
+  const held: FromIngestWorker[] = [];
+  let closing = false;
+  let restartTimer: NodeJS.Timeout | null = null;
+  let closed: (() => void) | null = null;
+
+  const post = (m: ToIngestWorker): void => worker?.postMessage(m);
+
+  const handle = (m: FromIngestWorker): void => {
+    if (m.t === 'event') {
+      lastSeq = m.seq;
+      h.onEvent(m.seq, m.at, JSON.parse(m.json) as AcceptedEvent);
+    } else if (m.t === 'reject') {
+      h.onReject(m.r);
+    }
+  };
+
+  /** Starts a worker on `port` (and the token); resolves with its ready message. */
+  const spawn = (port: number | undefined, token: string | undefined): Promise<Extract<FromIngestWorker, { t: 'ready' }>> =>
+    new Promise((resolve, reject) => {
+      const data: IngestWorkerData = {
+        server: { ...server, ...(port !== undefined && { port }), ...(token !== undefined && { token }) },
+        journalBase,
+        firstSeq: lastSeq + 1,
+        firstSegment: journalBase === null ? 0 : nextIngestSegment(journalBase),
+        maxBacklogEvents: maxBacklogEvents ?? MAX_INGEST_BACKLOG_EVENTS,
+        maxBacklogBytes: maxBacklogBytes ?? MAX_INGEST_BACKLOG_BYTES,
+      };
+      const w = new Worker(workerSource(), { eval: true, workerData: data });
+      worker = w;
+      let ready = false;
+      w.on('message', (m: FromIngestWorker) => {
+        if (m.t === 'ready') {
+          ready = true;
+          resolve(m);
+        } else if (m.t === 'failed') {
+          reject(Object.assign(new Error(m.message), m.code !== undefined && { code: m.code }));
+        } else if (m.t === 'closed') {
+          closed?.();
+        } else if (accepting) {
+          handle(m);
+        } else {
+          held.push(m);
+        }
+      });
+      w.on('error', (err) => {
+        if (!ready) reject(err);
+      });
+      w.on('exit', () => {
+        if (worker === w) worker = null;
+        if (!ready) reject(new Error('the ingest thread stopped before it listened'));
+        else if (!closing) restartLater();
+      });
+    });
+
+  let first: Extract<FromIngestWorker, { t: 'ready' }>;
+  const restartLater = (): void => {
+    h.onProblem?.('The ingest thread stopped unexpectedly; it is being started again on the same port.');
+    restartTimer = setTimeout(() => {
+      restartTimer = null;
+      if (closing) return;
+      spawn(first.port, first.token).then(
+        () => {
+          // The new thread knows nothing of the old one: tell it where the outbox is.
+          post({ t: 'done', seq: doneSeq });
+          if (refusal !== null) post({ t: 'refuse', message: refusal });
+          h.onProblem?.(null);
+        },
+        () => restartLater(),
+      );
+    }, INGEST_RESTART_MS);
+    restartTimer.unref();
+  };
+
+  return spawn(server.port, server.token).then((ready) => {
+    first = ready;
+    return {
+      url: ready.url,
+      port: ready.port,
+      token: ready.token,
+      portTaken: ready.portTaken,
+      activated: ready.activated,
+      get lastSeq() {
+        return lastSeq;
+      },
+      accept() {
+        accepting = true;
+        for (const m of held.splice(0)) handle(m);
+      },
+      done(seq) {
+        if (seq <= doneSeq) return;
+        doneSeq = seq;
+        post({ t: 'done', seq });
+      },
+      refuse(message) {
+        if (message === refusal) return;
+        refusal = message;
+        post({ t: 'refuse', message });
+      },
+      async crashForTest() {
+        const w = worker;
+        if (!w) return;
+        const gone = new Promise((r) => w.once('exit', r));
+        await w.terminate();
+        await gone;
+      },
+      close: async () => {
+        closing = true;
+        if (restartTimer) clearTimeout(restartTimer);
+        const w = worker;
+        if (!w) return;
+        // Every event the thread sent comes before its 'closed': all are handed over by then.
+        const gone = new Promise<void>((r) => w.once('exit', () => r()));
+        await new Promise<void>((r) => {
+          closed = r;
+          w.once('exit', () => r());
+          post({ t: 'close' });
+        });
+        // Events still held (closed before accept(): a refused start) stay in the journal and are
+        // recovered at the next start.
+        await gone;
+      },
+    };
+  });
+}
