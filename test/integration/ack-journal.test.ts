@@ -166,4 +166,44 @@ describe('acknowledgement journal', () => {
       reader.close();
     }
   });
+
+  it('makes the ingest mark durable after the records it vouches for, tells it, and reads it back after a kill', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate'] });
+    const log = openLog();
+    const told: number[] = [];
+    log.onIngestDurable((mark) => told.push(mark));
+    log.add(record(log.nextId()));
+    log.noteIngested(7);
+    expect(told).toStrictEqual([]);
+    log.commitNow();
+    expect(told).toStrictEqual([7]);
+    const lines = readFileSync(journalPath, 'utf8').trim().split('\n');
+    expect(lines.at(-1)).toBe('{"ingestMark":7}');
+    expect(JSON.parse(lines[0]!)).toMatchObject({ id: 1 });
+    // A mark that does not move writes nothing more.
+    log.noteIngested(7);
+    log.commitNow();
+    expect(readFileSync(journalPath, 'utf8').trim().split('\n')).toHaveLength(2);
+    crash(log);
+    // Killed before the batch reached the database: the journal's mark is the one read back.
+    const again = openLog();
+    expect(again.ingestMark).toBe(7);
+    expect(again.db.ingestMark()).toBe(7);
+    expect(readFileSync(journalPath, 'utf8')).toBe('');
+  });
+
+  it('writes the ingest mark to the database with the batch, and only ever moves it up', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate'] });
+    const log = openLog();
+    log.add(record(log.nextId()));
+    log.noteIngested(3);
+    vi.advanceTimersByTime(DB_WRITE_MS);
+    expect(log.db.ingestMark()).toBe(3);
+    log.noteIngested(2);
+    log.flush();
+    expect(log.db.ingestMark()).toBe(3);
+    log.close();
+    open.splice(open.indexOf(log), 1);
+    expect(openLog().ingestMark).toBe(3);
+  });
 });

@@ -10,6 +10,7 @@ import { PassThrough } from 'node:stream';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createController, type Controller, type ControllerOptions } from '../../src/main/core/controller';
+import { INGEST_JOURNAL_SUFFIX, readIngestJournal } from '../../src/main/core/ingest/ingest-journal';
 import { JOURNAL_SUFFIX } from '../../src/main/core/outbox/ack-journal';
 import { HISTORY_FILE, OutboxDb } from '../../src/main/core/outbox/outbox-db';
 import { writeJsonLines } from '../../src/main/core/outbox/history-export';
@@ -84,8 +85,10 @@ describe('durable outbox', () => {
     await c.handlers.pause(undefined);
     const res = await post(c.ingestUrl, { event: 'tunnel.established', data: { seq: 1 } });
     expect(res.status).toBe(204);
-    // The moment the answer came back, the record is on disk: in the acknowledgement journal
-    // (one write per acknowledgement) or already in the database (written in batches).
+    // The moment the answer came back, the event is on disk: in the ingest thread's journal (one
+    // write per acknowledgement), or already as a record in the outbox's journal or database.
+    const ingestJournal = join(dataDir, HISTORY_FILE + INGEST_JOURNAL_SUFFIX);
+    const inIngestJournal = readIngestJournal(ingestJournal, 0).events.map((e) => e.ev);
     const journal = join(dataDir, HISTORY_FILE + JOURNAL_SUFFIX);
     const readRow = (): { event: string; outcome: string; record: string } | undefined => {
       const reader = new Database(join(dataDir, HISTORY_FILE), { readonly: true });
@@ -95,9 +98,14 @@ describe('durable outbox', () => {
         reader.close();
       }
     };
-    const journaled = readFileSync(journal, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as DeliveryRecord);
+    const journaled = readFileSync(journal, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as DeliveryRecord | { ingestMark: number })
+      .filter((l): l is DeliveryRecord => 'id' in l);
     const stored = readRow();
-    expect(journaled.length > 0 || stored !== undefined).toBe(true);
+    expect(inIngestJournal.length > 0 || journaled.length > 0 || stored !== undefined).toBe(true);
+    if (inIngestJournal.length > 0) expect(inIngestJournal[0]).toMatchObject({ event: 'tunnel.established', data: { seq: 1 } });
     if (journaled.length > 0) expect(journaled[journaled.length - 1]).toMatchObject({ event: 'tunnel.established', outcome: 'queued', source: 'daemon' });
     // Then the batch reaches the database, and the journal is emptied.
     await waitUntil(() => readRow() !== undefined, 'the record written to the database');
@@ -106,6 +114,8 @@ describe('durable outbox', () => {
     expect(JSON.parse(row.record)).toMatchObject({ source: 'daemon' });
     expect(readFileSync(journal, 'utf8')).toBe('');
     expect((statSync(journal).mode & 0o777).toString(8)).toBe('600');
+    // The ingest thread's journal lets the event go once its record is durable.
+    await waitUntil(() => readIngestJournal(ingestJournal, 0).events.length === 0, 'the ingest journal emptied');
     const reader = new Database(join(dataDir, HISTORY_FILE), { readonly: true });
     try {
       expect(reader.pragma('journal_mode', { simple: true })).toBe('wal');
@@ -135,6 +145,42 @@ describe('durable outbox', () => {
     const ids = receiver.requests.map((r) => String(r.headers['webhook-id']));
     expect(new Set(ids).size).toBe(20);
     expect(ids[0]).toMatch(/^msg_[0-9a-f]{12}_1$/);
+  });
+
+  it('events the ingest acknowledged but the last run never recorded are recovered at the next start, once, after what was pending', async () => {
+    // A run ends (killed) right after its ingest thread journaled events 3-5 and before the main
+    // thread recorded them; 1-2 had their records (the outbox's mark says so) and one was pending.
+    let c = await start();
+    await c.handlers.pause(undefined);
+    for (let seq = 1; seq <= 2; seq++) expect((await post(c.ingestUrl, { event: 'conn.established', data: { seq } })).status).toBe(204);
+    await waitUntil(() => c.getState().stats.received === 2, 'two recorded');
+    await c.close();
+    controller = null;
+    const base = join(dataDir, HISTORY_FILE + INGEST_JOURNAL_SUFFIX);
+    const line = (s: number, seq: number): string => JSON.stringify({ s, t: Date.now(), e: { event: 'conn.established', data: { seq } } });
+    // A stale segment below the mark (must not deliver twice) and one above it.
+    writeFileSync(`${base}.7.jsonl`, `${line(1, 1)}\n${line(2, 2)}\n`);
+    writeFileSync(`${base}.8.jsonl`, `${line(3, 3)}\n${line(4, 4)}\n${line(5, 5)}\n{"s":6,"t":1,"e":{"ev`);
+
+    c = await start();
+    await waitUntil(() => quiet(c) && receiver.requests.length === 5, 'pending and recovered events delivered');
+    expect(seqs(receiver)).toStrictEqual([1, 2, 3, 4, 5]);
+    const stats = c.getState().stats;
+    expect(stats).toMatchObject({ received: 5, resumed: 5, delivered: 5, queued: 0 });
+    expect(unaccounted(stats)).toBe(0);
+    expect(storedTotals(c)).toStrictEqual({ rows: 5, byOutcome: { delivered: 5 } });
+    // The recovered events are in the outbox now: the old segments are gone, and the next event
+    // the ingest takes continues the sequence.
+    expect(readdirSync(dataDir).filter((f) => f.endsWith('.jsonl') && f.includes('.ingest.') && /\.(7|8)\.jsonl$/.test(f))).toStrictEqual([]);
+    expect((await post(c.ingestUrl, { event: 'conn.established', data: { seq: 6 } })).status).toBe(204);
+    await waitUntil(() => receiver.requests.length === 6, 'a new event delivered');
+    await c.close();
+    controller = null;
+    expect(readdirSync(dataDir).filter((f) => f.includes('.ingest.'))).toStrictEqual([]);
+    c = await start();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(c.getState().stats).toMatchObject({ received: 0, resumed: 0 });
+    expect(receiver.requests).toHaveLength(6);
   });
 
   it('a full queue parks events in the outbox instead of dropping them', async () => {

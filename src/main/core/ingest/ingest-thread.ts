@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { AcceptedEvent } from '../../../shared/events';
-import { nextIngestSegment } from './ingest-journal';
+import { nextIngestSegment, readIngestJournal } from './ingest-journal';
 import type { FromIngestWorker, IngestWorkerData, ToIngestWorker } from './ingest-protocol';
 import type { IngestRejection, IngestServer, IngestServerOptions } from './ingest-server';
 
@@ -80,6 +80,8 @@ export function startIngestThread(h: IngestThreadHandlers, opts: IngestThreadOpt
   const { journalBase, firstSeq, maxBacklogEvents, maxBacklogBytes, ...server } = opts;
   let worker: Worker | null = null;
   let lastSeq = firstSeq - 1;
+  /** the highest sequence number the thread sent, handed over or held */
+  let seenSeq = firstSeq - 1;
   let doneSeq = firstSeq - 1;
   let refusal: string | null = null;
   let accepting = false;
@@ -89,6 +91,12 @@ export function startIngestThread(h: IngestThreadHandlers, opts: IngestThreadOpt
   let closed: (() => void) | null = null;
 
   const post = (m: ToIngestWorker): void => worker?.postMessage(m);
+
+  const take = (m: FromIngestWorker): void => {
+    if (m.t === 'event') seenSeq = Math.max(seenSeq, m.seq);
+    if (accepting) handle(m);
+    else held.push(m);
+  };
 
   const handle = (m: FromIngestWorker): void => {
     if (m.t === 'event') {
@@ -105,7 +113,7 @@ export function startIngestThread(h: IngestThreadHandlers, opts: IngestThreadOpt
       const data: IngestWorkerData = {
         server: { ...server, ...(port !== undefined && { port }), ...(token !== undefined && { token }) },
         journalBase,
-        firstSeq: lastSeq + 1,
+        firstSeq: seenSeq + 1,
         firstSegment: journalBase === null ? 0 : nextIngestSegment(journalBase),
         maxBacklogEvents: maxBacklogEvents ?? MAX_INGEST_BACKLOG_EVENTS,
         maxBacklogBytes: maxBacklogBytes ?? MAX_INGEST_BACKLOG_BYTES,
@@ -121,14 +129,12 @@ export function startIngestThread(h: IngestThreadHandlers, opts: IngestThreadOpt
           reject(Object.assign(new Error(m.message), m.code !== undefined && { code: m.code }));
         } else if (m.t === 'closed') {
           closed?.();
-        } else if (accepting) {
-          handle(m);
         } else {
-          held.push(m);
+          take(m);
         }
       });
-      w.on('error', (err) => {
-        if (!ready) reject(err);
+      w.on('error', (err: unknown) => {
+        if (!ready) reject(err instanceof Error ? err : new Error(String(err)));
       });
       w.on('exit', () => {
         if (worker === w) worker = null;
@@ -139,6 +145,10 @@ export function startIngestThread(h: IngestThreadHandlers, opts: IngestThreadOpt
 
   let first: Extract<FromIngestWorker, { t: 'ready' }>;
   const restartLater = (): void => {
+    // What the dead thread journaled (and so acknowledged) but could not send any more.
+    if (journalBase !== null) {
+      for (const e of readIngestJournal(journalBase, seenSeq).events) take({ t: 'event', seq: e.seq, at: e.at, json: JSON.stringify(e.ev) });
+    }
     h.onProblem?.('The ingest thread stopped unexpectedly; it is being started again on the same port.');
     restartTimer = setTimeout(() => {
       restartTimer = null;
