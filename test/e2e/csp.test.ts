@@ -50,10 +50,14 @@ describe('the window’s CSP', () => {
     await page.goto(host.pageUrl);
     await page.getByLabel('Webhook URL').fill(receiver.url);
     await page.getByRole('button', { name: 'Save', exact: true }).click();
+    // Each step waits for its row, so the newest row is the last event injected.
+    const newest = page.getByRole('list', { name: 'Delivery log' }).getByRole('listitem').first();
     await page.getByRole('button', { name: 'Send test event', exact: true }).click();
+    await eventually(() => newest.textContent()).toContain('webhook.test');
     await host.inject([daemonEvent(1, 'message.received'), daemonEvent(2, 'tunnel.established')], 1);
     await eventually(() => page.getByLabel('Delivered', { exact: true }).textContent()).toBe('2');
-    await page.getByRole('list', { name: 'Delivery log' }).getByRole('listitem').first().click();
+    await eventually(() => newest.textContent()).toContain('tunnel.established');
+    await newest.click();
     await eventually(() => page.getByRole('region', { name: /tunnel\.established/ }).isVisible()).toBe(true);
     await page.keyboard.press('Escape');
     await page.getByLabel('Topic').fill('tunnel.*');

@@ -3,10 +3,10 @@
 //
 // Two steps per change (see ack-journal.ts for why):
 //   1. durable: the record is appended to the acknowledgement journal, at the latest at the end of
-//      this turn of the event loop (new records) or within UPDATE_FLUSH_MS (changes only); the
-//      ingest calls commitNow() before it answers 2xx, so an acknowledged event is on disk. The
-//      changes staged since the last append ride along: for a serial sender (the daemon), each
-//      event's outcome is written with the next event's acknowledgement, in the same write().
+//      this turn of the event loop (new records) or within UPDATE_FLUSH_MS (changes only). The
+//      ingest thread has already journaled the event itself (ingest/ingest-journal.ts) before it
+//      answered; the line after the records, the ingest mark (noteIngested), lets that journal
+//      go. The changes staged since the last append ride along in the same write().
 //   2. stored: every DB_WRITE_MS (or once STAGED_MAX_RECORDS / STAGED_MAX_BYTES are staged), all
 //      staged records are written to the database in ONE transaction and the journal emptied.
 // Without a journal (it could not be opened) step 1 is a database commit, as before.
@@ -170,8 +170,8 @@ export class OutboxLog implements RecordLog {
   }
 
   /**
-   * Makes everything added or changed so far durable now (the ingest, before it answers 2xx).
-   * Throws when it could not: the caller must not acknowledge.
+   * Makes everything added or changed so far durable now (the recovery of the ingest journal,
+   * before it lets the journal go). Throws when it could not.
    */
   commitNow(): void {
     this.makeDurable();
