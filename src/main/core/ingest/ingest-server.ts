@@ -176,8 +176,13 @@ async function receive(req: http.IncomingMessage, res: http.ServerResponse, h: I
     const message = `body is larger than ${MAX_INGEST_BODY_BYTES} bytes`;
     h.onReject({ status: 413, message, snippet: '' });
     // Answer now and end the connection instead of draining the whole rest (see lingerThenDrop).
-    // No `Connection: close` header: with it Node's server destroys the socket itself as soon as
-    // the answer is written, a reset while the sender still writes.
+    // Node's server closes a connection whose request it has not read to the end with
+    // destroySoon(): destroyed the moment the answer is written, which with the sender's bytes
+    // unread is a reset — and a sender still writing loses the answer it had not read yet (seen
+    // whenever the sender runs beside the ingest, not taking turns with it: another thread or
+    // process). For this connection, only our half ends there; lingerThenDrop closes the rest.
+    const socket = req.socket;
+    socket.destroySoon = () => void socket.end();
     reply(res, 413, 'too_large', message);
     res.once('finish', () => lingerThenDrop(req));
   };
