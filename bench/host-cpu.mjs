@@ -1,8 +1,9 @@
 // CPU per event of the headless host's threads while the Go stand-in posts serially into its
 // ingest (issue 17, goal 1): what the hop's ratio is made of, a figure the machine's load disturbs
 // less than a rate (waiting for a core costs wall time, not CPU time). From /proc/<pid>/task/*/stat.
-//   node bench/host-cpu.mjs [--headless dist/main/headless.js] [--events 20000] [--no-url] [--no-outbox]
-// Prints the rate and, per thread that ran, user and system µs per event. Needs the bench's Go
+//   node bench/host-cpu.mjs [--headless dist/main/headless.js] [--events 20000] [--no-url] [--no-outbox] [--cpu-prof DIR]
+// Prints the rate and, per thread that ran, user and system µs per event. --cpu-prof: the host
+// also writes a V8 profile per thread (main, ingest, checkpoint) into DIR (bench/profile-summary.mjs). Needs the bench's Go
 // stand-in (.cache/bench/go-standin: run `npm run bench -- --quick --only hop` once).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,7 +33,12 @@ function threads(pid) {
 }
 
 const receiver = await startReceiver(RECEIVER);
-const host = await startHost(headless, { url: argv.includes('--no-url') ? undefined : receiver.url, args: argv.includes('--no-outbox') ? ['--no-outbox'] : [] });
+const profDir = opt('--cpu-prof', null);
+const host = await startHost(headless, {
+  url: argv.includes('--no-url') ? undefined : receiver.url,
+  args: argv.includes('--no-outbox') ? ['--no-outbox'] : [],
+  nodeArgs: profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [],
+});
 try {
   const ingestUrl = (await host.state()).ingest.url;
   const idle = async () => {

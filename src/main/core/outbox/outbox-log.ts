@@ -3,10 +3,10 @@
 //
 // Two steps per change (see ack-journal.ts for why):
 //   1. durable: the record is appended to the acknowledgement journal, at the latest at the end of
-//      this turn of the event loop (new records) or within UPDATE_FLUSH_MS (changes only). The
-//      ingest thread has already journaled the event itself (ingest/ingest-journal.ts) before it
-//      answered; the line after the records, the ingest mark (noteIngested), lets that journal
-//      go. The changes staged since the last append ride along in the same write().
+//      this turn of the event loop (new records) or within UPDATE_FLUSH_MS (changes, and the
+//      records of the ingest thread's events: it journaled each event itself before it answered,
+//      see ingest/ingest-journal.ts). The line after the records, the ingest mark (addIngested),
+//      lets that journal go. The changes staged since the last append ride along in the write().
 //   2. stored: every DB_WRITE_MS (or once STAGED_MAX_RECORDS / STAGED_MAX_BYTES are staged), all
 //      staged records are written to the database in ONE transaction and the journal emptied.
 // Without a journal (it could not be opened) step 1 is a database commit, as before.
@@ -23,8 +23,9 @@ import { OutboxDb, PAGE_ROWS } from './outbox-db';
 export const MAX_QUERY_ROWS = 100_000;
 
 /**
- * How long outcome and attempt changes may wait to be made durable when no new event forces a
- * write: a few writes a second instead of one per attempt, at the price of a possible duplicate
+ * How long outcome and attempt changes — and the records of events the ingest journal holds
+ * (addIngested) — may wait to be made durable when no new event forces a write: one write per
+ * UPDATE_FLUSH_MS instead of one per attempt or event, at the price of a possible duplicate
  * delivery of the events settled in the last UPDATE_FLUSH_MS before a crash.
  */
 export const UPDATE_FLUSH_MS = 20;
@@ -95,6 +96,8 @@ export class OutboxLog implements RecordLog {
   private ingestDurable = 0;
   private ingestStored = 0;
   private ingestListener: ((mark: number) => void) | null = null;
+  /** inside addIngested: the records added are covered by the ingest journal */
+  private ingestCovered = false;
 
   /**
    * `journal` (optional): the acknowledgement journal. What it still holds (the app stopped
@@ -128,30 +131,46 @@ export class OutboxLog implements RecordLog {
     if (rec.id > this.lastId) this.lastId = rec.id;
     this.stage(rec, true);
     this.recordCount++;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    this.immediate ??= setImmediate(() => this.makeDurable());
+    if (this.ingestCovered) {
+      this.scheduleLater();
+    } else {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = null;
+      this.immediate ??= setImmediate(() => this.makeDurable());
+    }
     this.emit(rec);
     return rec;
   }
 
   update(rec: DeliveryRecord): void {
     this.stage(rec, this.staged.get(rec.id)?.isNew ?? false);
-    if (this.immediate === null && this.timer === null) this.timer = setTimeout(() => this.makeDurable(), UPDATE_FLUSH_MS);
+    this.scheduleLater();
     this.emit(rec);
   }
 
   /**
-   * The ingest thread's events up to `seq` have their records now (added just before): the mark
-   * is made durable with them, in the same write, and then told to onIngestDurable's listener.
+   * Adds the records `make` makes for the ingest thread's event `seq`, and notes that the events
+   * up to it have records. The ingest journal holds the event until its records are durable, so
+   * they need not be by the end of this turn: they and the mark are journaled together within
+   * UPDATE_FLUSH_MS, one write for all the events of a burst instead of one each. Once written,
+   * the mark is told to onIngestDurable's listener.
    */
+  addIngested<T>(seq: number, make: () => T): T {
+    this.ingestCovered = true;
+    try {
+      return make();
+    } finally {
+      this.ingestCovered = false;
+      this.noteIngested(seq);
+    }
+  }
+
+  /** The events up to `seq` have records (added before, or none needed): see addIngested. */
   noteIngested(seq: number): void {
     if (seq <= this.ingestNoted) return;
     this.ingestNoted = seq;
     this.batch ??= newBatch();
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    this.immediate ??= setImmediate(() => this.makeDurable());
+    this.scheduleLater();
   }
 
   /** The highest ingest sequence number whose records are durable (read back at open). */
@@ -327,6 +346,11 @@ export class OutboxLog implements RecordLog {
       this.timer = setTimeout(() => this.makeDurable(), UPDATE_FLUSH_MS);
       this.timer.unref();
     }
+  }
+
+  /** Durable within UPDATE_FLUSH_MS, unless a write is due sooner anyway. */
+  private scheduleLater(): void {
+    if (this.immediate === null && this.timer === null) this.timer = setTimeout(() => this.makeDurable(), UPDATE_FLUSH_MS);
   }
 
   private markDurable(mark: number): void {
