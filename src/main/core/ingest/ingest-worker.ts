@@ -22,9 +22,15 @@ function unavailable(message: string): Error {
 }
 
 let nextSeq = data.firstSeq;
-/** Events handed to the main thread and not yet durable there, oldest first: [seq, bytes]. */
-const backlog: [number, number][] = [];
+/**
+ * Events handed to the main thread and not yet durable there, oldest first, from `backlogHead`
+ * on: their sequence numbers and sizes (a head index, not shift(): the backlog may hold 100,000).
+ */
+let backlogSeqs: number[] = [];
+let backlogSizes: number[] = [];
+let backlogHead = 0;
 let backlogBytes = 0;
+const backlogLength = (): number => backlogSeqs.length - backlogHead;
 /** the main thread's outbox cannot store events: refuse (500) so the daemon sends them again */
 let refusal: string | null = null;
 
@@ -40,7 +46,12 @@ if (data.journalBase !== null) {
 
 port.on('message', (m: ToIngestWorker) => {
   if (m.t === 'done') {
-    while (backlog.length > 0 && backlog[0]![0] <= m.seq) backlogBytes -= backlog.shift()![1];
+    while (backlogHead < backlogSeqs.length && backlogSeqs[backlogHead]! <= m.seq) backlogBytes -= backlogSizes[backlogHead++]!;
+    if (backlogHead > 1024 && backlogHead * 2 > backlogSeqs.length) {
+      backlogSeqs = backlogSeqs.slice(backlogHead);
+      backlogSizes = backlogSizes.slice(backlogHead);
+      backlogHead = 0;
+    }
     journal?.durableUpTo(m.seq);
   } else if (m.t === 'refuse') {
     refusal = m.message;
@@ -58,8 +69,8 @@ const server = startIngestServer(
   {
     onEvent: (ev) => {
       if (refusal !== null) throw new Error(refusal);
-      if (backlog.length >= data.maxBacklogEvents || backlogBytes >= data.maxBacklogBytes) {
-        throw unavailable(`the app is ${backlog.length} events behind; send again in a moment`);
+      if (backlogLength() >= data.maxBacklogEvents || backlogBytes >= data.maxBacklogBytes) {
+        throw unavailable(`the app is ${backlogLength()} events behind; send again in a moment`);
       }
       const seq = nextSeq;
       const at = Date.now();
@@ -67,7 +78,8 @@ const server = startIngestServer(
       // Durable first: a journal that cannot be written throws, and the daemon gets a 500.
       journal?.append(seq, at, json);
       nextSeq++;
-      backlog.push([seq, json.length]);
+      backlogSeqs.push(seq);
+      backlogSizes.push(json.length);
       backlogBytes += json.length;
       send({ t: 'event', seq, at, json });
     },
