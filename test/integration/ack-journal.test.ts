@@ -206,24 +206,4 @@ describe('acknowledgement journal', () => {
     open.splice(open.indexOf(log), 1);
     expect(openLog().ingestMark).toBe(3);
   });
-
-  it("journals the ingest thread's records with their mark in one write within UPDATE_FLUSH_MS, not one write each", () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate'] });
-    const log = openLog();
-    const told: number[] = [];
-    log.onIngestDurable((mark) => told.push(mark));
-    for (let seq = 1; seq <= 3; seq++) log.addIngested(seq, () => log.add(record(log.nextId())));
-    // The end of the turn writes nothing: the ingest journal holds these events meanwhile.
-    vi.advanceTimersByTime(UPDATE_FLUSH_MS - 1);
-    expect(readFileSync(journalPath, 'utf8')).toBe('');
-    expect(told).toStrictEqual([]);
-    vi.advanceTimersByTime(1);
-    const lines = readFileSync(journalPath, 'utf8').trim().split('\n');
-    expect(lines.map((l) => (JSON.parse(l) as { id?: number; ingestMark?: number }).id ?? `mark ${(JSON.parse(l) as { ingestMark: number }).ingestMark}`)).toStrictEqual([1, 2, 3, 'mark 3']);
-    expect(told).toStrictEqual([3]);
-    // Records from elsewhere (the API, "Send again") are still durable by the end of the turn.
-    log.add(record(log.nextId()));
-    vi.advanceTimersToNextTimer();
-    expect(readFileSync(journalPath, 'utf8').trim().split('\n')).toHaveLength(5);
-  });
 });

@@ -272,11 +272,9 @@ export async function createController(opts: ControllerOptions): Promise<Control
     {
       onEvent: (seq, at, ev) => {
         // The outbox tells the ingest once the records are durable (onIngestDurable, below).
-        if (history) history.log.addIngested(seq, () => submit(ev, 'daemon', { receivedAt: at }));
-        else {
-          submit(ev, 'daemon', { receivedAt: at });
-          ingest.done(seq);
-        }
+        submit(ev, 'daemon', { receivedAt: at });
+        if (history) history.log.noteIngested(seq);
+        else ingest.done(seq);
       },
       onReject: recordRejection,
       // Said in the state's warnings while it lasts (the array is read at every getState).

@@ -18,6 +18,12 @@ import type { IngestRejection, IngestServer, IngestServerOptions } from './inges
  */
 export const MAX_INGEST_BACKLOG_EVENTS = 100_000;
 export const MAX_INGEST_BACKLOG_BYTES = 64 * 1_048_576;
+/**
+ * How long the outbox's progress may wait to be told to the ingest thread: one message per few
+ * milliseconds instead of one per event (a message costs both threads some µs). Its backlog bound
+ * and its journal's clean-up are all it needs it for; neither is in a hurry.
+ */
+export const DONE_POST_MS = 5;
 /** How long a dead ingest thread waits before it is started again (its port is kept). */
 export const INGEST_RESTART_MS = 1000;
 
@@ -88,6 +94,7 @@ export function startIngestThread(h: IngestThreadHandlers, opts: IngestThreadOpt
   const held: FromIngestWorker[] = [];
   let closing = false;
   let restartTimer: NodeJS.Timeout | null = null;
+  let doneTimer: NodeJS.Timeout | null = null;
   let closed: (() => void) | null = null;
 
   const post = (m: ToIngestWorker): void => worker?.postMessage(m);
@@ -184,7 +191,10 @@ export function startIngestThread(h: IngestThreadHandlers, opts: IngestThreadOpt
       done(seq) {
         if (seq <= doneSeq) return;
         doneSeq = seq;
-        post({ t: 'done', seq });
+        doneTimer ??= setTimeout(() => {
+          doneTimer = null;
+          post({ t: 'done', seq: doneSeq });
+        }, DONE_POST_MS);
       },
       refuse(message) {
         if (message === refusal) return;
@@ -201,6 +211,7 @@ export function startIngestThread(h: IngestThreadHandlers, opts: IngestThreadOpt
       close: async () => {
         closing = true;
         if (restartTimer) clearTimeout(restartTimer);
+        if (doneTimer) clearTimeout(doneTimer);
         const w = worker;
         if (!w) return;
         // Every event the thread sent comes before its 'closed': all are handed over by then.

@@ -3,9 +3,9 @@
 //
 // Two steps per change (see ack-journal.ts for why):
 //   1. durable: the record is appended to the acknowledgement journal, at the latest at the end of
-//      this turn of the event loop (new records) or within UPDATE_FLUSH_MS (changes, and the
-//      records of the ingest thread's events: it journaled each event itself before it answered,
-//      see ingest/ingest-journal.ts). The line after the records, the ingest mark (addIngested),
+//      this turn of the event loop (new records) or within UPDATE_FLUSH_MS (changes only). The
+//      ingest thread has already journaled each event itself before it answered (see
+//      ingest/ingest-journal.ts); the line after the records, the ingest mark (noteIngested),
 //      lets that journal go. The changes staged since the last append ride along in the write().
 //   2. stored: every DB_WRITE_MS (or once STAGED_MAX_RECORDS / STAGED_MAX_BYTES are staged), all
 //      staged records are written to the database in ONE transaction and the journal emptied.
@@ -23,9 +23,8 @@ import { OutboxDb, PAGE_ROWS } from './outbox-db';
 export const MAX_QUERY_ROWS = 100_000;
 
 /**
- * How long outcome and attempt changes — and the records of events the ingest journal holds
- * (addIngested) — may wait to be made durable when no new event forces a write: one write per
- * UPDATE_FLUSH_MS instead of one per attempt or event, at the price of a possible duplicate
+ * How long outcome and attempt changes may wait to be made durable when no new event forces a
+ * write: a few writes a second instead of one per attempt, at the price of a possible duplicate
  * delivery of the events settled in the last UPDATE_FLUSH_MS before a crash.
  */
 export const UPDATE_FLUSH_MS = 20;
@@ -96,8 +95,6 @@ export class OutboxLog implements RecordLog {
   private ingestDurable = 0;
   private ingestStored = 0;
   private ingestListener: ((mark: number) => void) | null = null;
-  /** inside addIngested: the records added are covered by the ingest journal */
-  private ingestCovered = false;
 
   /**
    * `journal` (optional): the acknowledgement journal. What it still holds (the app stopped
@@ -131,13 +128,7 @@ export class OutboxLog implements RecordLog {
     if (rec.id > this.lastId) this.lastId = rec.id;
     this.stage(rec, true);
     this.recordCount++;
-    if (this.ingestCovered) {
-      this.scheduleLater();
-    } else {
-      if (this.timer) clearTimeout(this.timer);
-      this.timer = null;
-      this.immediate ??= setImmediate(() => this.makeDurable());
-    }
+    this.scheduleNow();
     this.emit(rec);
     return rec;
   }
@@ -149,28 +140,17 @@ export class OutboxLog implements RecordLog {
   }
 
   /**
-   * Adds the records `make` makes for the ingest thread's event `seq`, and notes that the events
-   * up to it have records. The ingest journal holds the event until its records are durable, so
-   * they need not be by the end of this turn: they and the mark are journaled together within
-   * UPDATE_FLUSH_MS, one write for all the events of a burst instead of one each. Once written,
-   * the mark is told to onIngestDurable's listener.
+   * The ingest thread's events up to `seq` have their records now (added just before): the mark
+   * is journaled with them, last in the same write (by the end of this turn, one write for all
+   * the events the turn took), and then told to onIngestDurable's listener. Eager rather than
+   * within UPDATE_FLUSH_MS: each write also carries the outcomes settled since the last one, so
+   * a crash repeats only the deliveries in flight, not those of the last UPDATE_FLUSH_MS.
    */
-  addIngested<T>(seq: number, make: () => T): T {
-    this.ingestCovered = true;
-    try {
-      return make();
-    } finally {
-      this.ingestCovered = false;
-      this.noteIngested(seq);
-    }
-  }
-
-  /** The events up to `seq` have records (added before, or none needed): see addIngested. */
   noteIngested(seq: number): void {
     if (seq <= this.ingestNoted) return;
     this.ingestNoted = seq;
     this.batch ??= newBatch();
-    this.scheduleLater();
+    this.scheduleNow();
   }
 
   /** The highest ingest sequence number whose records are durable (read back at open). */
@@ -346,6 +326,13 @@ export class OutboxLog implements RecordLog {
       this.timer = setTimeout(() => this.makeDurable(), UPDATE_FLUSH_MS);
       this.timer.unref();
     }
+  }
+
+  /** Durable by the end of this turn of the event loop. */
+  private scheduleNow(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.immediate ??= setImmediate(() => this.makeDurable());
   }
 
   /** Durable within UPDATE_FLUSH_MS, unless a write is due sooner anyway. */
