@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readIngestJournal } from '../../src/main/core/ingest/ingest-journal';
-import { startIngestThread, type IngestThread, type IngestThreadOptions } from '../../src/main/core/ingest/ingest-thread';
+import { HANDOVER_EVENTS_PER_TURN, startIngestThread, type IngestThread, type IngestThreadOptions } from '../../src/main/core/ingest/ingest-thread';
 import type { IngestRejection } from '../../src/main/core/ingest/ingest-server';
 import type { AcceptedEvent } from '../../src/shared/events';
 import { waitUntil } from '../fixtures/receiver';
@@ -139,6 +139,33 @@ describe('ingest thread', () => {
     ]);
     // The new thread wrote to a new segment; both events are in the journal until done().
     expect(readIngestJournal(base, 0).events.map((e) => e.seq)).toStrictEqual([1, 2]);
+  }, 20_000);
+
+  it('hands a backlog over a turn of the event loop at a time, HANDOVER_EVENTS_PER_TURN at most, in order', async () => {
+    const t = await start();
+    const n = HANDOVER_EVENTS_PER_TURN * 2 + 50;
+    for (let i = 0; i < n; i++) expect((await post(t, { event: 'x', data: { i } })).status).toBe(204);
+    // A turn counter that moves once per check phase, beside the hand-over.
+    let turn = 0;
+    let ticking = true;
+    const tick = (): void => {
+      turn++;
+      if (ticking) setImmediate(tick);
+    };
+    const turns: number[] = [];
+    const onEvent = got.push.bind(got);
+    got.push = (...items) => {
+      turns.push(turn);
+      return onEvent(...items);
+    };
+    setImmediate(tick);
+    t.accept();
+    await waitUntil(() => got.length === n, 'all handed over');
+    ticking = false;
+    const perTurn = [...turns.reduce((m, k) => m.set(k, (m.get(k) ?? 0) + 1), new Map<number, number>()).values()];
+    expect(Math.max(...perTurn)).toBeLessThanOrEqual(HANDOVER_EVENTS_PER_TURN);
+    expect(perTurn.length).toBeGreaterThanOrEqual(3);
+    expect(got.map((g) => (g.ev.data as { i: number }).i)).toStrictEqual(Array.from({ length: n }, (_, i) => i));
   }, 20_000);
 
   it('without a journal (no outbox) answers and hands over all the same, writing no file', async () => {

@@ -13,17 +13,27 @@ import type { IngestRejection, IngestServer, IngestServerOptions } from './inges
 
 /**
  * Events (and bytes) accepted but not yet durable in the outbox past which the ingest answers
- * 503 and the daemon keeps the rest in its own queue: a bound on the memory between the threads
- * when the main thread falls far behind (a 1 MiB event each is 64 of them).
+ * 503 and the daemon sends them again a little later: a bound on the memory between the threads
+ * when the main thread falls behind. The bytes count twice over: a message is copied into the main
+ * thread's heap as soon as it arrives, taken over or not (at 64 MiB, a host run with a 128 MiB
+ * heap ran out of memory with 1 MiB events). 16 MiB is 16 of those, or some 50,000 daemon events.
  */
 export const MAX_INGEST_BACKLOG_EVENTS = 100_000;
-export const MAX_INGEST_BACKLOG_BYTES = 64 * 1_048_576;
+export const MAX_INGEST_BACKLOG_BYTES = 16 * 1_048_576;
 /**
  * How long the outbox's progress may wait to be told to the ingest thread: one message per few
  * milliseconds instead of one per event (a message costs both threads some µs). Its backlog bound
  * and its journal's clean-up are all it needs it for; neither is in a hurry.
  */
 export const DONE_POST_MS = 5;
+/**
+ * How much the main thread takes over per turn of its event loop when the ingest has run ahead:
+ * the records, their journal write and the deliveries of one turn stay this small (a turn that took
+ * two hundred 1 MiB events at once ran a 128 MiB heap out of memory), and timers, the window's API
+ * and the outbox's writes get their turn between.
+ */
+export const HANDOVER_EVENTS_PER_TURN = 256;
+export const HANDOVER_BYTES_PER_TURN = 4 * 1_048_576;
 /** How long a dead ingest thread waits before it is started again (its port is kept). */
 export const INGEST_RESTART_MS = 1000;
 
@@ -91,7 +101,10 @@ export function startIngestThread(h: IngestThreadHandlers, opts: IngestThreadOpt
   let doneSeq = firstSeq - 1;
   let refusal: string | null = null;
   let accepting = false;
-  const held: FromIngestWorker[] = [];
+  /** what the thread sent and the main thread has not taken over yet, from `queueHead` on */
+  let queue: FromIngestWorker[] = [];
+  let queueHead = 0;
+  let draining: NodeJS.Immediate | null = null;
   let closing = false;
   let restartTimer: NodeJS.Timeout | null = null;
   let doneTimer: NodeJS.Timeout | null = null;
@@ -101,8 +114,34 @@ export function startIngestThread(h: IngestThreadHandlers, opts: IngestThreadOpt
 
   const take = (m: FromIngestWorker): void => {
     if (m.t === 'event') seenSeq = Math.max(seenSeq, m.seq);
-    if (accepting) handle(m);
-    else held.push(m);
+    queue.push(m);
+    if (accepting) draining ??= setImmediate(drain);
+  };
+
+  /** Takes over one turn's worth (HANDOVER_*_PER_TURN), in order; the rest in the next turn. */
+  const drain = (): void => {
+    draining = null;
+    let events = 0;
+    let bytes = 0;
+    while (queueHead < queue.length) {
+      if (events >= HANDOVER_EVENTS_PER_TURN || bytes >= HANDOVER_BYTES_PER_TURN) {
+        draining = setImmediate(drain);
+        break;
+      }
+      const m = queue[queueHead++]!;
+      if (m.t === 'event') {
+        events++;
+        bytes += m.json.length;
+      }
+      handle(m);
+    }
+    if (queueHead >= queue.length) {
+      queue = [];
+      queueHead = 0;
+    } else if (queueHead > 4096) {
+      queue = queue.slice(queueHead);
+      queueHead = 0;
+    }
   };
 
   const handle = (m: FromIngestWorker): void => {
@@ -186,7 +225,7 @@ export function startIngestThread(h: IngestThreadHandlers, opts: IngestThreadOpt
       },
       accept() {
         accepting = true;
-        for (const m of held.splice(0)) handle(m);
+        draining ??= setImmediate(drain);
       },
       done(seq) {
         if (seq <= doneSeq) return;
@@ -213,17 +252,21 @@ export function startIngestThread(h: IngestThreadHandlers, opts: IngestThreadOpt
         if (restartTimer) clearTimeout(restartTimer);
         if (doneTimer) clearTimeout(doneTimer);
         const w = worker;
-        if (!w) return;
-        // Every event the thread sent comes before its 'closed': all are handed over by then.
-        const gone = new Promise<void>((r) => w.once('exit', () => r()));
-        await new Promise<void>((r) => {
-          closed = r;
-          w.once('exit', () => r());
-          post({ t: 'close' });
-        });
-        // Events still held (closed before accept(): a refused start) stay in the journal and are
-        // recovered at the next start.
-        await gone;
+        if (w) {
+          // Every event the thread sent comes before its 'closed'.
+          const gone = new Promise<void>((r) => w.once('exit', () => r()));
+          await new Promise<void>((r) => {
+            closed = r;
+            w.once('exit', () => r());
+            post({ t: 'close' });
+          });
+          await gone;
+        }
+        // All of it is taken over now, in one go: nothing else runs any more. (Not accepted yet — a
+        // refused start — it stays in the journal and is recovered at the next start.)
+        if (draining) clearImmediate(draining);
+        draining = null;
+        if (accepting) while (queueHead < queue.length) handle(queue[queueHead++]!);
       },
     };
   });
