@@ -1,6 +1,7 @@
 // Bundles every entry with esbuild into dist/. Entries that do not exist yet are skipped, so the
 // build works at every step of the project. --quiet prints only errors.
 import { build } from 'esbuild';
+import { ingestWorkerDefine } from './ingest-worker-define.mjs';
 import { existsSync, mkdirSync, copyFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,17 +13,8 @@ const at = (p) => join(root, p);
 /** Node-side bundles keep npm packages external: they are installed beside the app. */
 const nodeCommon = { bundle: true, platform: 'node', target: 'node24', sourcemap: 'linked', logLevel: quiet ? 'error' : 'info' };
 
-// The ingest thread's code (src/main/core/ingest/ingest-worker.ts), bundled first and defined into
-// the hosts as a string: the thread is evaluated from it, so no extra file has to be found beside
-// a bundle or inside the packaged app's asar.
-const ingestWorker = await build({
-  entryPoints: [at('src/main/core/ingest/ingest-worker.ts')],
-  ...nodeCommon,
-  sourcemap: false,
-  format: 'cjs',
-  write: false,
-});
-const withIngestWorker = { define: { __INGEST_WORKER_SOURCE__: JSON.stringify(ingestWorker.outputFiles[0].text) } };
+// The ingest thread's code, defined into the hosts as a string (see ingest-worker-define.mjs).
+const withIngestWorker = { define: await ingestWorkerDefine() };
 
 const entries = [
   // Headless host: ESM, run by plain Node.

@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { ingestWorkerDefine } from '../../scripts/ingest-worker-define.mjs';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** Bundled workers and build products of the benchmark (git-ignored). */
@@ -32,6 +33,8 @@ export async function bundleForBench(entryPoints) {
     target: BUNDLE_TARGET,
     packages: 'external',
     logLevel: 'error',
+    // Workers that hold the controller start its ingest thread from this string.
+    define: await ingestWorkerDefine(),
   });
 }
 

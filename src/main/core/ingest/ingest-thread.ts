@@ -3,6 +3,7 @@
 // starts it again if it dies. The same IngestServer as an ingest on this thread, plus the calls
 // the controller needs for the hand-over.
 
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -47,9 +48,13 @@ function workerSource(): string {
   if (typeof __INGEST_WORKER_SOURCE__ === 'string') return __INGEST_WORKER_SOURCE__;
   if (sourceFromSources === null) {
     // esbuild is a development dependency: only ever loaded when running from the sources.
+    const entry = fileURLToPath(new URL('./ingest-worker.ts', import.meta.url));
+    if (!existsSync(entry)) {
+      throw new Error('the ingest thread\'s code is not in this bundle: build it with the define of scripts/ingest-worker-define.mjs');
+    }
     const { buildSync } = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
     const out = buildSync({
-      entryPoints: [fileURLToPath(new URL('./ingest-worker.ts', import.meta.url))],
+      entryPoints: [entry],
       bundle: true,
       platform: 'node',
       format: 'cjs',
