@@ -5,6 +5,7 @@ import base from './vitest.config';
 // (npm run test:hardening) so the chaos run does not share the two cores with timing-sensitive
 // tests of the main suite. Same options as the main suite otherwise.
 export default defineConfig({
+  define: base.define,
   test: {
     ...base.test,
     include: ['test/hardening/**/*.test.ts'],

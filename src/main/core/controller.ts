@@ -165,7 +165,6 @@ function retryOptions(s: Settings, durable: boolean, warnings: string[]): Pick<D
 
 /** How often the outbox's trouble is passed on to the ingest thread (it refuses events meanwhile). */
 const REFUSE_CHECK_MS = 1000;
-const INGEST_THREAD_DOWN = 'The ingest thread stopped unexpectedly; it is being started again on the same port.';
 
 /**
  * Gives the events the ingest journal holds above the outbox's mark their records: they were
@@ -261,11 +260,12 @@ export async function createController(opts: ControllerOptions): Promise<Control
   // daemon already posts to, so the daemon's own retries of the gap reach it.
   const linkMemory = LinkMemory.inDataDir(opts.dataDir);
   const endpoint = linkMemory.ingestEndpoint();
+  // Until the push batcher exists (below), nobody is listening.
+  let stateChanged = (): void => {};
   // The ingest runs on a thread of its own and answers once the event is in its journal (with the
   // outbox) — never behind this thread's deliveries. What its journal holds above the outbox's
   // mark was acknowledged in the last run but never got its records: recovered below.
-  // Until the push batcher exists (below), nobody is listening.
-  let stateChanged = (): void => {};
+  let ingestProblem: string | null = null;
   const journalBase = history ? history.log.db.path + INGEST_JOURNAL_SUFFIX : null;
   const unrecorded = journalBase && history ? readIngestJournal(journalBase, history.log.ingestMark) : null;
   const ingest = await startIngestThread(
@@ -279,9 +279,11 @@ export async function createController(opts: ControllerOptions): Promise<Control
       onReject: recordRejection,
       // Said in the state's warnings while it lasts (the array is read at every getState).
       onProblem: (message) => {
-        const at = warnings.indexOf(INGEST_THREAD_DOWN);
-        if (message === null && at >= 0) warnings.splice(at, 1);
-        else if (message !== null && at < 0) warnings.push(INGEST_THREAD_DOWN);
+        if (message === ingestProblem) return;
+        const was = ingestProblem === null ? -1 : warnings.indexOf(ingestProblem);
+        if (was >= 0) warnings.splice(was, 1);
+        if (message !== null) warnings.push(message);
+        ingestProblem = message;
         stateChanged();
       },
     },

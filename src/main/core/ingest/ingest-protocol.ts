@@ -21,7 +21,7 @@ export type FromIngestWorker =
   /** an accepted, journaled, acknowledged event: `json` is its AcceptedEvent */
   | { t: 'event'; seq: number; at: number; json: string }
   | { t: 'reject'; r: IngestRejection }
-  | { t: 'closed'; lastSeq: number };
+  | { t: 'closed' };
 
 export type ToIngestWorker =
   /** the events up to `seq` have durable records: the journal may let them go */

@@ -3,9 +3,6 @@
 // starts it again if it dies. The same IngestServer as an ingest on this thread, plus the calls
 // the controller needs for the hand-over.
 
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { AcceptedEvent } from '../../../shared/events';
 import { nextIngestSegment, readIngestJournal } from './ingest-journal';
@@ -38,33 +35,16 @@ export const HANDOVER_BYTES_PER_TURN = 4 * 1_048_576;
 /** How long a dead ingest thread waits before it is started again (its port is kept). */
 export const INGEST_RESTART_MS = 1000;
 
-/** Set by the build (scripts/build.mjs): the worker, bundled. Absent when run from the sources. */
+/**
+ * The worker, bundled: defined by every build that holds the controller (the hosts, the bench's
+ * workers, the test runner's configs), all through scripts/ingest-worker-define.mjs.
+ */
 declare const __INGEST_WORKER_SOURCE__: string | undefined;
 
-let sourceFromSources: string | null = null;
-
-/** The worker's code: the bundle's, or (tests, running the TypeScript) bundled here once. */
+/** The worker's code; a clear error from a build that left it out. */
 function workerSource(): string {
   if (typeof __INGEST_WORKER_SOURCE__ === 'string') return __INGEST_WORKER_SOURCE__;
-  if (sourceFromSources === null) {
-    // esbuild is a development dependency: only ever loaded when running from the sources.
-    const entry = fileURLToPath(new URL('./ingest-worker.ts', import.meta.url));
-    if (!existsSync(entry)) {
-      throw new Error('the ingest thread\'s code is not in this bundle: build it with the define of scripts/ingest-worker-define.mjs');
-    }
-    const { buildSync } = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
-    const out = buildSync({
-      entryPoints: [entry],
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      write: false,
-      logLevel: 'error',
-    });
-    sourceFromSources = out.outputFiles[0]!.text;
-  }
-  return sourceFromSources;
+  throw new Error("the ingest thread's code is not in this bundle: build it with the define of scripts/ingest-worker-define.mjs");
 }
 
 export interface IngestThreadHandlers {

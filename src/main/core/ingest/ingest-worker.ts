@@ -59,7 +59,7 @@ port.on('message', (m: ToIngestWorker) => {
     void server.then(async (s) => {
       await s.close();
       journal?.close();
-      send({ t: 'closed', lastSeq: nextSeq - 1 });
+      send({ t: 'closed' });
       port.close();
     });
   }
