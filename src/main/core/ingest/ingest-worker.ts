@@ -9,6 +9,7 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { startIngestServer } from './ingest-server';
+import { BoundedQueue } from '../delivery/queue';
 import { IngestJournal } from './ingest-journal';
 import type { IngestWorkerData, ToIngestWorker, FromIngestWorker } from './ingest-protocol';
 
@@ -22,15 +23,13 @@ function unavailable(message: string): Error {
 }
 
 let nextSeq = data.firstSeq;
-/**
- * Events handed to the main thread and not yet durable there, oldest first, from `backlogHead`
- * on: their sequence numbers and sizes (a head index, not shift(): the backlog may hold 100,000).
- */
-let backlogSeqs: number[] = [];
-let backlogSizes: number[] = [];
-let backlogHead = 0;
-let backlogBytes = 0;
-const backlogLength = (): number => backlogSeqs.length - backlogHead;
+/** An event handed to the main thread and not yet durable there: its number and JSON size. */
+interface Handed {
+  seq: number;
+  bytes: number;
+}
+/** Those events, oldest first; full (by count or bytes) means the ingest answers 503. */
+const backlog = new BoundedQueue<Handed>(data.maxBacklogEvents, data.maxBacklogBytes, (e) => e.bytes);
 /** the main thread's outbox cannot store events: refuse (500) so the daemon sends them again */
 let refusal: string | null = null;
 
@@ -46,12 +45,7 @@ if (data.journalBase !== null) {
 
 port.on('message', (m: ToIngestWorker) => {
   if (m.t === 'done') {
-    while (backlogHead < backlogSeqs.length && backlogSeqs[backlogHead]! <= m.seq) backlogBytes -= backlogSizes[backlogHead++]!;
-    if (backlogHead > 1024 && backlogHead * 2 > backlogSeqs.length) {
-      backlogSeqs = backlogSeqs.slice(backlogHead);
-      backlogSizes = backlogSizes.slice(backlogHead);
-      backlogHead = 0;
-    }
+    while ((backlog.peek()?.seq ?? Infinity) <= m.seq) backlog.shift();
     journal?.durableUpTo(m.seq);
   } else if (m.t === 'refuse') {
     refusal = m.message;
@@ -69,19 +63,15 @@ const server = startIngestServer(
   {
     onEvent: (ev) => {
       if (refusal !== null) throw new Error(refusal);
-      if (backlogLength() >= data.maxBacklogEvents || backlogBytes >= data.maxBacklogBytes) {
-        throw unavailable(`the app is ${backlogLength()} events behind; send again in a moment`);
-      }
-      const seq = nextSeq;
-      const at = Date.now();
       const json = JSON.stringify(ev);
+      const handed: Handed = { seq: nextSeq, bytes: json.length };
+      if (!backlog.hasRoomFor(handed)) throw unavailable(`the app is ${backlog.size} events behind; send again in a moment`);
+      const at = Date.now();
       // Durable first: a journal that cannot be written throws, and the daemon gets a 500.
-      journal?.append(seq, at, json);
+      journal?.append(handed.seq, at, json);
       nextSeq++;
-      backlogSeqs.push(seq);
-      backlogSizes.push(json.length);
-      backlogBytes += json.length;
-      send({ t: 'event', seq, at, json });
+      backlog.push(handed);
+      send({ t: 'event', seq: handed.seq, at, json });
     },
     onReject: (r) => send({ t: 'reject', r }),
   },
